@@ -1,0 +1,11 @@
+// Applies db/seed.sql to DATABASE_URL; rows that already exist are left as they are.
+import { applySeed, connectDatabase, DEFAULT_DATABASE_URL } from '@b2b/service-kit';
+
+const url = process.env.DATABASE_URL ?? DEFAULT_DATABASE_URL;
+const db = connectDatabase(url, { poolSize: 1 });
+try {
+  await applySeed(db);
+  console.log(`seed data applied to ${new URL(url).pathname.slice(1)}`);
+} finally {
+  await db.dispose();
+}

@@ -1,0 +1,130 @@
+/**
+ * Configuration is read once, from the environment, at start-up. Every problem is
+ * collected and reported together so a misconfigured service says everything at once.
+ */
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((problem) => `  - ${problem}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+export class EnvReader {
+  private readonly problems: string[] = [];
+
+  constructor(private readonly env: Env) {}
+
+  string(name: string, options: { default?: string } = {}): string {
+    const value = this.env[name]?.trim();
+    if (value) return value;
+    if (options.default !== undefined) return options.default;
+    this.problems.push(`${name} is required`);
+    return '';
+  }
+
+  integer(name: string, options: { default: number; min?: number; max?: number }): number {
+    const raw = this.env[name]?.trim();
+    if (!raw) return options.default;
+    const value = Number(raw);
+    const { min = Number.MIN_SAFE_INTEGER, max = Number.MAX_SAFE_INTEGER } = options;
+    if (!Number.isInteger(value) || value < min || value > max) {
+      this.problems.push(`${name} must be an integer from ${min} to ${max} (got "${raw}")`);
+      return options.default;
+    }
+    return value;
+  }
+
+  oneOf<T extends string>(name: string, allowed: readonly T[], fallback: T): T {
+    const raw = this.env[name]?.trim();
+    if (!raw) return fallback;
+    if ((allowed as readonly string[]).includes(raw)) return raw as T;
+    this.problems.push(`${name} must be one of ${allowed.join(', ')} (got "${raw}")`);
+    return fallback;
+  }
+
+  /** Adds a problem found by a rule that spans several variables. */
+  reject(problem: string): void {
+    this.problems.push(problem);
+  }
+
+  /** Throws a ConfigError listing every problem found so far. */
+  done(): void {
+    if (this.problems.length > 0) throw new ConfigError(this.problems);
+  }
+}
+
+export const ENVIRONMENTS = ['development', 'test', 'production'] as const;
+export type Environment = (typeof ENVIRONMENTS)[number];
+
+/** Secrets that make local development work out of the box and are refused anywhere else. */
+export const DEVELOPMENT_SECRETS = {
+  JWT_SECRET: 'development-jwt-secret-change-me-0123456789',
+  SERVICE_TOKEN: 'development-service-token-change-me',
+} as const;
+
+export interface AuthConfig {
+  jwtSecret: string;
+  jwtIssuer: string;
+  jwtAudience: string;
+  serviceToken: string;
+}
+
+/**
+ * Reads JWT_SECRET and SERVICE_TOKEN. In development and test a missing value falls back
+ * to a documented development secret; anywhere else a missing or development secret
+ * stops the service from starting.
+ */
+export function readAuthConfig(reader: EnvReader, environment: Environment): AuthConfig {
+  const isLocal = environment === 'development' || environment === 'test';
+  const secret = (name: keyof typeof DEVELOPMENT_SECRETS, minLength: number): string => {
+    const value = reader.string(name, isLocal ? { default: DEVELOPMENT_SECRETS[name] } : {});
+    if (!value) return value;
+    if (!isLocal && value === DEVELOPMENT_SECRETS[name]) {
+      reader.reject(`${name} must not be the development default when NODE_ENV=${environment}`);
+    } else if (value.length < minLength) {
+      reader.reject(`${name} must be at least ${minLength} characters long`);
+    }
+    return value;
+  };
+  return {
+    jwtSecret: secret('JWT_SECRET', 32),
+    serviceToken: secret('SERVICE_TOKEN', 16),
+    jwtIssuer: reader.string('JWT_ISSUER', { default: 'b2b-orders-customers-api' }),
+    jwtAudience: reader.string('JWT_AUDIENCE', { default: 'b2b-orders-backoffice' }),
+  };
+}
+
+export const DEFAULT_DATABASE_URL = 'mysql://root@127.0.0.1:3306/b2b_orders';
+
+export interface ServiceConfig {
+  environment: Environment;
+  host: string;
+  port: number;
+  databaseUrl: string;
+  databasePoolSize: number;
+  logLevel: string;
+  auth: AuthConfig;
+}
+
+/** The settings every API shares. Call `reader.done()` after reading service-specific ones. */
+export function readServiceConfig(reader: EnvReader, defaults: { port: number }): ServiceConfig {
+  const environment = reader.oneOf('NODE_ENV', ENVIRONMENTS, 'development');
+  return {
+    environment,
+    host: reader.string('HOST', { default: '127.0.0.1' }),
+    port: reader.integer('PORT', { default: defaults.port, min: 0, max: 65535 }),
+    databaseUrl:
+      environment === 'production'
+        ? reader.string('DATABASE_URL')
+        : reader.string('DATABASE_URL', { default: DEFAULT_DATABASE_URL }),
+    databasePoolSize: reader.integer('DATABASE_POOL_SIZE', { default: 10, min: 1, max: 200 }),
+    logLevel: reader.oneOf(
+      'LOG_LEVEL',
+      ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'],
+      'info',
+    ),
+    auth: readAuthConfig(reader, environment),
+  };
+}

@@ -1,0 +1,109 @@
+import connect, { sql, type ConnectionPool, type Queryable } from '@databases/mysql';
+
+export { sql };
+export type { ConnectionPool, Queryable };
+export type Database = ConnectionPool;
+
+/**
+ * Opens a connection pool. BIGINT columns come back as strings (the driver's default
+ * 'number' mode silently loses precision past 2^53); repositories convert them with
+ * `toSafeInteger`. Times are UTC on both sides.
+ */
+export function connectDatabase(url: string, options: { poolSize?: number } = {}): Database {
+  return connect({
+    connectionString: url,
+    bigIntMode: 'string',
+    timeZone: 'utc',
+    poolSize: options.poolSize ?? 10,
+    queueTimeoutMilliseconds: 10_000,
+    // The pool reports errors of idle connections here; queries report their own.
+    onError: () => undefined,
+  });
+}
+
+/** Converts a BIGINT (or DECIMAL) value read as a string, refusing anything JSON cannot carry exactly. */
+export function toSafeInteger(value: string | number | bigint): number {
+  const number = typeof value === 'number' ? value : Number(value);
+  if (!Number.isSafeInteger(number)) {
+    throw new RangeError(`Value ${String(value)} is not a safe integer`);
+  }
+  return number;
+}
+
+interface MysqlError {
+  code?: string;
+  errno?: number;
+}
+
+function errorInfo(error: unknown): MysqlError {
+  return typeof error === 'object' && error !== null ? (error as MysqlError) : {};
+}
+
+const UNAVAILABLE_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ENOTFOUND',
+  'EHOSTUNREACH',
+  'ETIMEDOUT',
+  'EPIPE',
+  'PROTOCOL_CONNECTION_LOST',
+  'PROTOCOL_SEQUENCE_TIMEOUT',
+  'ER_CON_COUNT_ERROR',
+  'ER_SERVER_SHUTDOWN',
+  'ER_ACCESS_DENIED_ERROR',
+  'ER_BAD_DB_ERROR',
+  'CONNECTION_POOL:QUEUE_TIMEOUT',
+  'CONNECTION_POOL:OPEN_TIMEOUT',
+]);
+
+/** True when the error means the database cannot be reached (→ 503), not that a query was wrong. */
+export function isDatabaseUnavailable(error: unknown): boolean {
+  const { code } = errorInfo(error);
+  return code !== undefined && UNAVAILABLE_CODES.has(code);
+}
+
+export function isDuplicateKey(error: unknown): boolean {
+  return errorInfo(error).errno === 1062;
+}
+
+/** CHECK constraint violation. MariaDB reports errno 4025, MySQL 8 errno 3819. */
+export function isCheckViolation(error: unknown): boolean {
+  const { errno } = errorInfo(error);
+  return errno === 4025 || errno === 3819;
+}
+
+/** Deadlock (1213) or lock wait timeout (1205): the transaction was rolled back and may be retried. */
+export function isRetryableTransactionError(error: unknown): boolean {
+  const { errno } = errorInfo(error);
+  return errno === 1213 || errno === 1205;
+}
+
+/**
+ * Runs `work` in a transaction, retrying a bounded number of times when the database
+ * aborted it as a deadlock or lock wait timeout. InnoDB rolls such a transaction back
+ * whole, so running it again is safe; the short jittered pause lets the winner finish.
+ */
+export async function transactionWithRetry<T>(
+  db: Database,
+  work: (tx: Queryable) => Promise<T>,
+  options: { attempts?: number } = {},
+): Promise<T> {
+  const attempts = options.attempts ?? 5;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await db.tx(work);
+    } catch (error) {
+      if (!isRetryableTransactionError(error) || attempt >= attempts) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 5 * attempt + Math.random() * 20));
+    }
+  }
+}
+
+export async function pingDatabase(db: Database): Promise<boolean> {
+  try {
+    await db.query(sql`SELECT 1`);
+    return true;
+  } catch {
+    return false;
+  }
+}

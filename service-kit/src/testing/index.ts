@@ -1,0 +1,5 @@
+export * from './test-database';
+export * from './auth';
+export * from './contract-responses';
+export * from './processes';
+export * from './http';
