@@ -10,7 +10,14 @@ const focusedTests = ['describe', 'it', 'test'].map((object) => ({
 
 export default tseslint.config(
   {
-    ignores: ['**/node_modules/', '**/dist/', 'generated/', '**/.esbuild/', '**/.serverless/', 'postman/'],
+    ignores: [
+      '**/node_modules/',
+      '**/dist/',
+      'generated/',
+      '**/.esbuild/',
+      '**/.serverless/',
+      'postman/*.json',
+    ],
   },
   js.configs.recommended,
   ...tseslint.configs.recommended,

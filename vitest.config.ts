@@ -3,6 +3,7 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['**/test/**/*.test.ts'],
+    globalSetup: ['test/global-setup.ts'],
     exclude: ['**/node_modules/**', '**/dist/**'],
     // Suites start servers and databases of their own; two at a time suits a 2-core machine.
     maxWorkers: 2,

@@ -85,9 +85,8 @@ export class ContractValidator {
     contentType: string | null,
     body: unknown,
   ): SchemaViolation[] {
-    const operation = this.operation(method, pathTemplate);
-    const responses = operation.responses as Record<string, { content?: Record<string, unknown> }>;
-    const documented = responses[String(status)];
+    this.operation(method, pathTemplate);
+    const { documented, at } = this.documentedResponse(method, pathTemplate, status);
     if (!documented) return [{ field: 'status', message: `status ${status} is not documented` }];
     const mediaType = (contentType ?? '').split(';')[0]!.trim();
     if (!documented.content) {
@@ -96,17 +95,33 @@ export class ContractValidator {
     if (!(mediaType in documented.content)) {
       return [{ field: 'content-type', message: `${mediaType || 'none'} is not documented for ${status}` }];
     }
-    const ref = pointer(
-      'paths',
-      pathTemplate,
-      method.toLowerCase(),
-      'responses',
-      String(status),
-      'content',
-      mediaType,
-      'schema',
-    );
-    const validate = this.validatorAt(ref);
+    const validate = this.validatorAt(`${at}/${pointer('content', mediaType, 'schema')}`);
     return validate(body) ? [] : violations(validate.errors, 'body');
+  }
+
+  /**
+   * The response documented for a status, and its JSON pointer. Responses shared between
+   * operations are `$ref`s to `components/responses`; they are followed, since ajv cannot
+   * address a schema through a `$ref` in the middle of a pointer.
+   */
+  private documentedResponse(
+    method: string,
+    pathTemplate: string,
+    status: number,
+  ): { documented?: { content?: Record<string, unknown> }; at: string } {
+    let at = pointer('paths', pathTemplate, method.toLowerCase(), 'responses', String(status));
+    let documented = this.resolve(at) as { $ref?: string; content?: Record<string, unknown> } | undefined;
+    while (typeof documented?.$ref === 'string' && documented.$ref.startsWith('#/')) {
+      at = documented.$ref.slice(2);
+      documented = this.resolve(at) as typeof documented;
+    }
+    return { documented, at };
+  }
+
+  private resolve(at: string): unknown {
+    return at
+      .split('/')
+      .map((segment) => segment.replaceAll('~1', '/').replaceAll('~0', '~'))
+      .reduce<unknown>((node, key) => (node as Record<string, unknown> | undefined)?.[key], this.contract);
   }
 }

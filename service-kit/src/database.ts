@@ -1,7 +1,7 @@
-import connect, { sql, type ConnectionPool, type Queryable } from '@databases/mysql';
+import connect, { sql, type ConnectionPool, type Queryable, type SQLQuery } from '@databases/mysql';
 
 export { sql };
-export type { ConnectionPool, Queryable };
+export type { ConnectionPool, Queryable, SQLQuery };
 export type Database = ConnectionPool;
 
 /**

@@ -24,9 +24,14 @@ interface ProblemParts {
   errors?: FieldError[];
 }
 
-/** '/body/items/0/qty' → 'body.items.0.qty'; '/query/limit' → 'query.limit'. */
+// The validator names locations after Express (params, headers); the contracts document
+// `<location>.<path>` with the OpenAPI names (path, header).
+const LOCATION_NAMES: Record<string, string> = { params: 'path', headers: 'header' };
+
+/** '/body/items/0/qty' → 'body.items.0.qty'; '/params/id' → 'path.id'. */
 function fieldName(path: string | undefined): string {
-  return (path ?? '').replace(/^\//, '').replaceAll('/', '.') || 'request';
+  const [location = '', ...rest] = (path ?? '').replace(/^\//, '').split('/');
+  return [LOCATION_NAMES[location] ?? location, ...rest].filter(Boolean).join('.') || 'request';
 }
 
 const VALIDATOR_CODES: Record<number, string> = {

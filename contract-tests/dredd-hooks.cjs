@@ -1,0 +1,414 @@
+// Dredd hooks for `npm run contract` (scripts/contract.ts). CommonJS on purpose: Dredd
+// silently ignores an ES module hook file in a `"type": "module"` package.
+//
+// Dredd 14 alone proves little on OpenAPI 3: it skips every non-2xx transaction, fills path
+// ids with the contract's examples (which do not exist in a fresh database), and never
+// checks a response body against its schema. These hooks make every transaction real:
+//   - beforeAll creates, through the APIs, the resources the transactions need (a fresh
+//     database has no seed; only the development operator row is inserted by the runner);
+//   - beforeEach sends the right credential, points path ids at those resources, un-skips
+//     non-2xx transactions and changes the request so the API really answers that status,
+//     and sets `expected.bodySchema` from the contract so Gavel validates the body;
+//   - beforeEachValidation normalises `; charset=utf-8`, which Dredd would count as a
+//     mismatch of the Content-Type header.
+// The few statuses that cannot be provoked here stay skipped; UNPROVOKABLE says why.
+const hooks = require('hooks');
+const { loadContract, deref, responseBodySchema } = require('./dredd/openapi-json-schema.cjs');
+
+const env = {
+  contractName: process.env.CONTRACT_NAME,
+  contractFile: process.env.CONTRACT_FILE,
+  customersApi: process.env.CUSTOMERS_API_URL,
+  ordersApi: process.env.ORDERS_API_URL,
+  serviceToken: process.env.SERVICE_TOKEN,
+  username: process.env.OPERATOR_USERNAME ?? 'operator',
+  password: process.env.OPERATOR_PASSWORD ?? 'operator-dev-password',
+};
+for (const [name, value] of Object.entries(env)) {
+  if (!value) throw new Error(`dredd-hooks.cjs: ${name} is not set (run it through npm run contract)`);
+}
+
+const contract = loadContract(env.contractFile);
+const UNKNOWN_ID = 999999999;
+// Larger than the 100 kB body limit of every part.
+const HUGE_BODY = JSON.stringify({ padding: 'x'.repeat(200 * 1024) });
+// Violates the X-Correlation-Id pattern: the one input every operation validates.
+const INVALID_CORRELATION_ID = 'not a valid correlation id!';
+const runId = `${Date.now().toString(36)}${Math.floor(Math.random() * 1e6).toString(36)}`;
+let sequence = 0;
+const unique = (label) => `${label}-${runId}-${(sequence += 1)}`;
+
+/** Statuses documented by the contract that this setup cannot produce, and why. */
+const UNPROVOKABLE = {
+  503: 'needs the database (or the Customers API) to be unreachable mid-run; every operation of the run shares them',
+  502: 'needs an upstream API to be down or to answer 5xx; both real APIs are up for the whole run',
+  504: 'needs an upstream API to stay silent past its timeout; the real APIs answer in milliseconds',
+  403: 'the operation accepts both kinds of credential that exist (operator JWT and service token), so no valid credential is of the wrong kind',
+};
+
+const state = { token: undefined, fixtures: {}, setupError: undefined };
+
+// ---------------------------------------------------------------------------------------
+// Fixtures, created through the APIs like a client would.
+
+async function call(base, method, path, { token, body, headers = {} } = {}) {
+  const response = await fetch(base + path, {
+    method,
+    headers: {
+      ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
+      ...(token ? { Authorization: `Bearer ${token}` } : {}),
+      ...headers,
+    },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await response.text();
+  const parsed = text && /json/.test(response.headers.get('content-type') ?? '') ? JSON.parse(text) : text;
+  if (response.status >= 300) {
+    throw new Error(`fixture ${method} ${path} answered ${response.status}: ${text.slice(0, 500)}`);
+  }
+  return parsed;
+}
+
+const customers = (method, path, options) =>
+  call(env.customersApi, method, path, { token: state.token, ...options });
+const orders = (method, path, options) =>
+  call(env.ordersApi, method, path, { token: state.token, ...options });
+
+const buildCustomer = () =>
+  customers('POST', '/customers', {
+    body: {
+      name: `Dredd customer ${unique('c')}`,
+      email: `${unique('dredd')}@example.com`,
+      phone: '+1 555 0100',
+    },
+  });
+const buildProduct = (stock) =>
+  orders('POST', '/products', {
+    body: { sku: unique('DREDD').toUpperCase(), name: 'Dredd pallet', price_cents: 1450, stock },
+  });
+const buildOrder = (customerId, productId) =>
+  orders('POST', '/orders', {
+    body: { customer_id: customerId, items: [{ product_id: productId, qty: 1 }] },
+  });
+
+const FIXTURES = {
+  async customers() {
+    const [customer, other, toDelete] = [await buildCustomer(), await buildCustomer(), await buildCustomer()];
+    return { customer, other, toDelete };
+  },
+  async orders() {
+    const customer = await buildCustomer();
+    const product = await buildProduct(1000);
+    const scarceProduct = await buildProduct(1);
+    const order = () => buildOrder(customer.id, product.id);
+    const [toRead, toConfirm, toCancel, canceled, confirmed] = [
+      await order(),
+      await order(),
+      await order(),
+      await order(),
+      await order(),
+    ];
+    await orders('POST', `/orders/${canceled.id}/cancel`);
+    await orders('POST', `/orders/${confirmed.id}/confirm`, {
+      headers: { 'X-Idempotency-Key': unique('key') },
+    });
+    return { customer, product, scarceProduct, toRead, toConfirm, toCancel, canceled, confirmed };
+  },
+  async orchestrator() {
+    return {
+      customer: await buildCustomer(),
+      product: await buildProduct(1000),
+      scarceProduct: await buildProduct(1),
+    };
+  },
+};
+
+hooks.beforeAll((_transactions, done) => {
+  (async () => {
+    const issued = await call(env.customersApi, 'POST', '/auth/token', {
+      body: { username: env.username, password: env.password },
+    });
+    state.token = issued.access_token;
+    state.fixtures = await FIXTURES[env.contractName]();
+  })().then(
+    () => done(),
+    (error) => {
+      state.setupError = error;
+      hooks.log(`fixture set-up failed: ${error.stack ?? error}`);
+      done();
+    },
+  );
+});
+
+// ---------------------------------------------------------------------------------------
+// Requests: the credential, the path and, for non-2xx statuses, what provokes them.
+
+function describe(transaction) {
+  const [pathTemplate, , status, mediaType] = transaction.name.split(' > ');
+  const method = transaction.request.method.toUpperCase();
+  const operation = contract.paths[pathTemplate][method.toLowerCase()];
+  const schemes = (operation.security ?? contract.security ?? []).flatMap((requirement) =>
+    Object.keys(requirement),
+  );
+  return { pathTemplate, method, status: Number(status), mediaType, operation, schemes };
+}
+
+function credentialFor(schemes) {
+  if (schemes.includes('operatorJwt')) return state.token;
+  if (schemes.includes('serviceToken')) return env.serviceToken;
+  return undefined;
+}
+
+function wrongCredentialFor(schemes) {
+  if (schemes.includes('operatorJwt') && schemes.includes('serviceToken')) return undefined;
+  if (schemes.includes('operatorJwt')) return env.serviceToken;
+  if (schemes.includes('serviceToken')) return state.token;
+  return undefined;
+}
+
+/** The id each `{id}` path uses in a 2xx transaction. */
+function fixtureIdFor(method, pathTemplate) {
+  const f = state.fixtures;
+  const ids = {
+    'GET /customers/{id}': f.customer?.id,
+    'PUT /customers/{id}': f.customer?.id,
+    'DELETE /customers/{id}': f.toDelete?.id,
+    'GET /internal/customers/{id}': f.customer?.id,
+    'GET /products/{id}': f.product?.id,
+    'PATCH /products/{id}': f.product?.id,
+    'GET /orders/{id}': f.toRead?.id,
+    'POST /orders/{id}/confirm': f.toConfirm?.id,
+    'POST /orders/{id}/cancel': f.toCancel?.id,
+  };
+  return ids[`${method} ${pathTemplate}`];
+}
+
+/** Bodies of the 2xx transactions: the contract's examples name ids that do not exist here. */
+function successBody(method, pathTemplate) {
+  const f = state.fixtures;
+  switch (`${method} ${pathTemplate}`) {
+    case 'POST /auth/token':
+      return { username: env.username, password: env.password };
+    case 'POST /customers':
+    case 'PUT /customers/{id}':
+      return {
+        name: 'Acme Industrial Supplies',
+        email: `${unique('buyer')}@example.com`,
+        phone: '+1 555 0101',
+      };
+    case 'POST /products':
+      return { sku: unique('SKU').toUpperCase(), name: 'Euro pallet', price_cents: 1690, stock: 250 };
+    case 'PATCH /products/{id}':
+      return { price_cents: 1490 };
+    case 'POST /orders':
+      return { customer_id: f.customer.id, items: [{ product_id: f.product.id, qty: 2 }] };
+    case 'POST /orchestrator/create-and-confirm-order':
+      return {
+        customer_id: f.customer.id,
+        items: [{ product_id: f.product.id, qty: 2 }],
+        idempotency_key: unique('dredd-order'),
+      };
+    default:
+      return undefined;
+  }
+}
+
+function setPath(transaction, path) {
+  transaction.fullPath = path;
+  transaction.request.uri = path;
+}
+
+function setBody(transaction, body) {
+  transaction.request.body = typeof body === 'string' ? body : JSON.stringify(body);
+}
+
+function setAuthorization(transaction, token) {
+  for (const name of Object.keys(transaction.request.headers)) {
+    if (name.toLowerCase() === 'authorization') delete transaction.request.headers[name];
+  }
+  if (token) transaction.request.headers.Authorization = `Bearer ${token}`;
+}
+
+/**
+ * Changes a transaction's request so the API answers `status`. Returns a reason when the
+ * status cannot be provoked here (the transaction then stays skipped).
+ */
+function provoke(transaction, info, pathWithId) {
+  const { method, pathTemplate, status, schemes, operation } = info;
+  const key = `${method} ${pathTemplate}`;
+  const f = state.fixtures;
+  const hasBody = Boolean(operation.requestBody);
+  const hasId = pathTemplate.includes('{id}');
+
+  switch (status) {
+    case 400:
+      if (key === 'POST /orders/{id}/confirm') {
+        delete transaction.request.headers['X-Idempotency-Key'];
+      } else if (hasBody) {
+        setBody(transaction, {});
+      } else if (hasId) {
+        setPath(transaction, pathTemplate.replace('{id}', 'not-a-number'));
+      } else if (key === 'GET /orders') {
+        setPath(transaction, '/orders?status=SHIPPED');
+      } else if (['GET /customers', 'GET /products'].includes(key)) {
+        setPath(transaction, `${pathTemplate}?limit=0`);
+      } else if (key === 'GET /docs/assets/{file}') {
+        setPath(transaction, '/docs/assets/secrets.txt');
+      } else {
+        transaction.request.headers['X-Correlation-Id'] = INVALID_CORRELATION_ID;
+      }
+      return undefined;
+    case 401:
+      if (key === 'POST /auth/token')
+        setBody(transaction, { username: env.username, password: 'wrong-password' });
+      else setAuthorization(transaction, undefined);
+      return undefined;
+    case 403: {
+      const wrong = wrongCredentialFor(schemes);
+      if (!wrong) return UNPROVOKABLE[403];
+      setAuthorization(transaction, wrong);
+      return undefined;
+    }
+    case 404:
+      if (hasId) setPath(transaction, pathWithId.replace(/\/\d+(?=\/|$)/, `/${UNKNOWN_ID}`));
+      else if (key === 'GET /docs/assets/{file}') setPath(transaction, '/docs/assets/swagger-ui.css/missing');
+      else if (key === 'POST /orchestrator/create-and-confirm-order') {
+        setBody(transaction, { ...successBody(method, pathTemplate), customer_id: UNKNOWN_ID });
+      }
+      return undefined;
+    case 409:
+      if (key === 'POST /customers')
+        setBody(transaction, { name: 'Duplicate', email: f.other.email.toUpperCase() });
+      else if (key === 'PUT /customers/{id}')
+        setBody(transaction, { name: 'Duplicate', email: f.other.email });
+      else if (key === 'POST /products') {
+        setBody(transaction, {
+          sku: f.scarceProduct?.sku ?? 'missing',
+          name: 'Duplicate',
+          price_cents: 1,
+          stock: 1,
+        });
+      } else if (key === 'POST /orders') {
+        setBody(transaction, {
+          customer_id: f.customer.id,
+          items: [{ product_id: f.scarceProduct.id, qty: 2 }],
+        });
+      } else if (key === 'POST /orders/{id}/confirm') {
+        setPath(transaction, `/orders/${f.canceled.id}/confirm`);
+      } else if (key === 'POST /orders/{id}/cancel') {
+        // The runner starts the Orders API with ORDER_CANCEL_WINDOW_MINUTES=0.
+        setPath(transaction, `/orders/${f.confirmed.id}/cancel`);
+      } else if (key === 'POST /orchestrator/create-and-confirm-order') {
+        setBody(transaction, {
+          ...successBody(method, pathTemplate),
+          items: [{ product_id: f.scarceProduct.id, qty: 2 }],
+        });
+      }
+      return undefined;
+    case 413:
+      setBody(transaction, HUGE_BODY);
+      return undefined;
+    case 422:
+      if (key === 'POST /orders') {
+        setBody(transaction, { customer_id: UNKNOWN_ID, items: [{ product_id: f.product.id, qty: 1 }] });
+      } else if (key === 'POST /orchestrator/create-and-confirm-order') {
+        setBody(transaction, {
+          ...successBody(method, pathTemplate),
+          items: [{ product_id: UNKNOWN_ID, qty: 1 }],
+        });
+      }
+      return undefined;
+    default:
+      return UNPROVOKABLE[status] ?? `no way to provoke ${status} is written for ${key}`;
+  }
+}
+
+/** Response headers Dredd may demand: X-Correlation-Id and those the contract marks required. */
+function keepRequiredHeaders(transaction, info) {
+  const response = deref(contract, info.operation.responses[String(info.status)]);
+  const declared = response?.headers ?? {};
+  for (const name of Object.keys(transaction.expected.headers ?? {})) {
+    const header = Object.entries(declared).find(
+      ([declaredName]) => declaredName.toLowerCase() === name.toLowerCase(),
+    );
+    const isRequired = header && deref(contract, header[1])?.required === true;
+    // `Idempotent-Replayed` is only sent on a replay; Dredd ignores `required` on headers
+    // and would demand every declared one.
+    if (name.toLowerCase() !== 'x-correlation-id' && name.toLowerCase() !== 'content-type' && !isRequired) {
+      delete transaction.expected.headers[name];
+    }
+  }
+}
+
+hooks.beforeEach((transaction) => {
+  const info = describe(transaction);
+  transaction.skip = false;
+  if (state.setupError) {
+    transaction.fail = `fixture set-up failed: ${state.setupError.message}`;
+    return;
+  }
+  setAuthorization(transaction, credentialFor(info.schemes));
+  // Dredd does not fill required header parameters in.
+  if (
+    info.operation.parameters?.some((parameter) => deref(contract, parameter).name === 'X-Idempotency-Key')
+  ) {
+    transaction.request.headers['X-Idempotency-Key'] = unique('dredd-key');
+  }
+  let path = info.pathTemplate;
+  if (path.includes('{id}'))
+    path = path.replace('{id}', String(fixtureIdFor(info.method, info.pathTemplate)));
+  if (path.includes('{file}')) {
+    path = path.replace(
+      '{file}',
+      info.mediaType === 'application/javascript' ? 'swagger-ui-bundle.js' : 'swagger-ui.css',
+    );
+  }
+  setPath(transaction, path);
+  const body = successBody(info.method, info.pathTemplate);
+  if (body !== undefined) setBody(transaction, body);
+
+  if (info.status >= 300) {
+    const reason = provoke(transaction, info, path);
+    if (reason) {
+      transaction.skip = true;
+      hooks.log(`skipped ${info.method} ${info.status} ${info.pathTemplate}: ${reason}`);
+      return;
+    }
+  }
+  // Dredd reports the contract's example path; show the request really sent.
+  transaction.id = `${info.method} (${info.status}) ${transaction.fullPath}`;
+  keepRequiredHeaders(transaction, info);
+  const schema =
+    info.mediaType &&
+    responseBodySchema(contract, info.method, info.pathTemplate, info.status, info.mediaType);
+  if (schema && /json/.test(info.mediaType)) {
+    transaction.expected.bodySchema = schema;
+    // The example only serves Dredd's key check; the schema is the stricter, real check.
+    delete transaction.expected.body;
+  }
+});
+
+const mediaTypeOf = (value) =>
+  String(value ?? '')
+    .split(';')[0]
+    .trim();
+
+hooks.beforeEachValidation((transaction) => {
+  const headers = transaction.real.headers;
+  for (const name of Object.keys(headers)) {
+    // Express sends `application/json; charset=utf-8`; Dredd compares the whole value.
+    if (name.toLowerCase() === 'content-type') headers[name] = mediaTypeOf(headers[name]);
+  }
+  const expectedType = mediaTypeOf(
+    Object.entries(transaction.expected.headers ?? {}).find(
+      ([name]) => name.toLowerCase() === 'content-type',
+    )?.[1],
+  );
+  if (expectedType && !/json/.test(expectedType)) {
+    // Text bodies (the YAML contract, the docs page and its assets) can only be diffed byte
+    // for byte against the contract's short example; Gavel checks the status and the
+    // Content-Type, and here the body must simply not be empty.
+    if (transaction.real.body) transaction.expected.body = transaction.real.body;
+    else transaction.fail = 'the response body is empty';
+  }
+});

@@ -1,0 +1,113 @@
+import { sql, toSafeInteger, type Queryable, type SQLQuery } from '@b2b/service-kit';
+import type { components } from '../../../generated/customers';
+
+export type Customer = components['schemas']['Customer'];
+export type CustomerCreate = components['schemas']['CustomerCreate'];
+export type CustomerUpdate = components['schemas']['CustomerUpdate'];
+
+interface CustomerRow {
+  id: string;
+  name: string;
+  email: string;
+  phone: string | null;
+  created_at: Date;
+  updated_at: Date;
+}
+
+const CUSTOMER_COLUMNS = sql`id, name, email, phone, created_at, updated_at`;
+
+function toCustomer(row: CustomerRow): Customer {
+  return {
+    id: toSafeInteger(row.id),
+    name: row.name,
+    email: row.email,
+    phone: row.phone,
+    created_at: row.created_at.toISOString(),
+    updated_at: row.updated_at.toISOString(),
+  };
+}
+
+/**
+ * A LIKE pattern matching `text` literally. The escape character is `!` rather than the
+ * default backslash, so the pattern means the same whatever the server's sql_mode
+ * (NO_BACKSLASH_ESCAPES changes how a backslash is read).
+ */
+function containsPattern(text: string): string {
+  return `%${text.replace(/[!%_]/g, (character) => `!${character}`)}%`;
+}
+
+/** Fails with errno 1062 when an active customer already has this email (case-insensitively). */
+export async function insertCustomer(db: Queryable, customer: CustomerCreate): Promise<void> {
+  await db.query(sql`
+    INSERT INTO customers (name, email, phone)
+    VALUES (${customer.name}, ${customer.email}, ${customer.phone ?? null})
+  `);
+}
+
+/** The row inserted last on this connection: call it inside the inserting transaction. */
+export async function findLastInsertedCustomer(db: Queryable): Promise<Customer | undefined> {
+  const [row] = (await db.query(
+    sql`SELECT ${CUSTOMER_COLUMNS} FROM customers WHERE id = LAST_INSERT_ID()`,
+  )) as CustomerRow[];
+  return row && toCustomer(row);
+}
+
+export async function findActiveCustomer(db: Queryable, id: number): Promise<Customer | undefined> {
+  const [row] = (await db.query(
+    sql`SELECT ${CUSTOMER_COLUMNS} FROM customers WHERE id = ${id} AND deleted_at IS NULL`,
+  )) as CustomerRow[];
+  return row && toCustomer(row);
+}
+
+/** Locks the customer's row until the transaction ends; false when there is no active customer. */
+export async function lockActiveCustomer(db: Queryable, id: number): Promise<boolean> {
+  const rows = await db.query(
+    sql`SELECT id FROM customers WHERE id = ${id} AND deleted_at IS NULL FOR UPDATE`,
+  );
+  return rows.length > 0;
+}
+
+/** Fails with errno 1062 when another active customer has the new email. */
+export async function replaceCustomerFields(
+  db: Queryable,
+  id: number,
+  customer: CustomerUpdate,
+): Promise<void> {
+  await db.query(sql`
+    UPDATE customers
+    SET name = ${customer.name},
+        email = ${customer.email},
+        phone = ${customer.phone ?? null},
+        updated_at = CURRENT_TIMESTAMP(3)
+    WHERE id = ${id} AND deleted_at IS NULL
+  `);
+}
+
+/** Soft delete: the generated active_email becomes NULL, which frees the email. */
+export async function markCustomerDeleted(db: Queryable, id: number): Promise<void> {
+  await db.query(sql`
+    UPDATE customers
+    SET deleted_at = CURRENT_TIMESTAMP(3), updated_at = CURRENT_TIMESTAMP(3)
+    WHERE id = ${id} AND deleted_at IS NULL
+  `);
+}
+
+/** Active customers, newest (highest id) first, below `beforeId` when given. */
+export async function findCustomerPage(
+  db: Queryable,
+  query: { search?: string; beforeId?: number; limit: number },
+): Promise<Customer[]> {
+  const conditions: SQLQuery[] = [sql`deleted_at IS NULL`];
+  if (query.beforeId !== undefined) conditions.push(sql`id < ${query.beforeId}`);
+  if (query.search !== undefined) {
+    const pattern = containsPattern(query.search);
+    conditions.push(sql`(name LIKE ${pattern} ESCAPE '!' OR email LIKE ${pattern} ESCAPE '!')`);
+  }
+  const rows = (await db.query(sql`
+    SELECT ${CUSTOMER_COLUMNS} FROM customers
+    WHERE ${sql.join(conditions, sql` AND `)}
+    ORDER BY id DESC
+    LIMIT ${query.limit}
+  `)) as CustomerRow[];
+  return rows.map(toCustomer);
+}

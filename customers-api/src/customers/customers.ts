@@ -1,0 +1,95 @@
+import {
+  Conflict,
+  decodeCursor,
+  DEFAULT_PAGE_SIZE,
+  isDuplicateKey,
+  NotFound,
+  toPage,
+  type Database,
+} from '@b2b/service-kit';
+import type { components } from '../../../generated/customers';
+import {
+  findActiveCustomer,
+  findCustomerPage,
+  findLastInsertedCustomer,
+  insertCustomer,
+  lockActiveCustomer,
+  markCustomerDeleted,
+  replaceCustomerFields,
+  type Customer,
+  type CustomerCreate,
+  type CustomerUpdate,
+} from './customer-repository';
+
+export type CustomerPage = components['schemas']['CustomerPage'];
+
+const customerNotFound = (id: number) => new NotFound('CUSTOMER_NOT_FOUND', `Customer ${id} does not exist.`);
+
+const emailTaken = (email: string) =>
+  new Conflict('EMAIL_TAKEN', `A customer with email ${email} already exists.`);
+
+/**
+ * The unique key on the active email decides, not a prior SELECT: two requests racing
+ * for one email cannot both pass a check, but only one of them can insert.
+ */
+async function rejectingTakenEmail<T>(email: string, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    if (isDuplicateKey(error)) throw emailTaken(email);
+    throw error;
+  }
+}
+
+export async function createCustomer(db: Database, input: CustomerCreate): Promise<Customer> {
+  const customer = await rejectingTakenEmail(input.email, () =>
+    db.tx(async (tx) => {
+      await insertCustomer(tx, input);
+      return findLastInsertedCustomer(tx);
+    }),
+  );
+  if (!customer) throw new Error('The customer just inserted could not be read back');
+  return customer;
+}
+
+export async function getCustomer(db: Database, id: number): Promise<Customer> {
+  const customer = await findActiveCustomer(db, id);
+  if (!customer) throw customerNotFound(id);
+  return customer;
+}
+
+export async function replaceCustomer(db: Database, id: number, input: CustomerUpdate): Promise<Customer> {
+  // One transaction, so the customer returned is the one this update wrote.
+  const customer = await rejectingTakenEmail(input.email, () =>
+    db.tx(async (tx) => {
+      await replaceCustomerFields(tx, id, input);
+      return findActiveCustomer(tx, id);
+    }),
+  );
+  if (!customer) throw customerNotFound(id);
+  return customer;
+}
+
+export async function deleteCustomer(db: Database, id: number): Promise<void> {
+  // The row lock makes the second of two concurrent deletes see the customer gone (404).
+  await db.tx(async (tx) => {
+    if (!(await lockActiveCustomer(tx, id))) throw customerNotFound(id);
+    await markCustomerDeleted(tx, id);
+  });
+}
+
+export async function listCustomers(
+  db: Database,
+  query: { search?: string; cursor?: string; limit?: number },
+): Promise<CustomerPage> {
+  const limit = query.limit ?? DEFAULT_PAGE_SIZE;
+  const beforeId = query.cursor ? decodeCursor(query.cursor, ['integer'])[0] : undefined;
+  // One row more than the page tells whether another page follows.
+  const customers = await findCustomerPage(db, { search: query.search, beforeId, limit: limit + 1 });
+  return toPage(
+    customers,
+    limit,
+    (customer) => customer,
+    (customer) => [customer.id],
+  );
+}

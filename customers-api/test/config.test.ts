@@ -1,0 +1,76 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, DEVELOPMENT_SECRETS } from '@b2b/service-kit';
+import { readCustomersApiConfig } from '../src/config';
+
+const PRODUCTION_SECRETS = {
+  JWT_SECRET: 'a-production-secret-of-at-least-32-characters',
+  SERVICE_TOKEN: 'a-production-service-token',
+  DATABASE_URL: 'mysql://app@db.internal:3306/b2b_orders',
+};
+
+function problemsOf(env: Record<string, string>): string[] {
+  try {
+    readCustomersApiConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
+  return [];
+}
+
+describe('readCustomersApiConfig', () => {
+  it('when nothing is set in development, then it starts on port 3001 with development defaults', () => {
+    const config = readCustomersApiConfig({});
+
+    expect(config).toMatchObject({ environment: 'development', port: 3001, jwtTtlSeconds: 3600 });
+    expect(config.auth.jwtSecret).toBe(DEVELOPMENT_SECRETS.JWT_SECRET);
+  });
+
+  it('when production secrets are set, then they are used', () => {
+    const config = readCustomersApiConfig({
+      NODE_ENV: 'production',
+      JWT_TTL_SECONDS: '900',
+      ...PRODUCTION_SECRETS,
+    });
+
+    expect(config.auth).toMatchObject({
+      jwtSecret: PRODUCTION_SECRETS.JWT_SECRET,
+      serviceToken: PRODUCTION_SECRETS.SERVICE_TOKEN,
+    });
+    expect(config.jwtTtlSeconds).toBe(900);
+  });
+
+  it('when NODE_ENV=production and the secrets are missing, then it refuses to start naming both', () => {
+    const problems = problemsOf({ NODE_ENV: 'production', DATABASE_URL: PRODUCTION_SECRETS.DATABASE_URL });
+
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        expect.stringContaining('JWT_SECRET'),
+        expect.stringContaining('SERVICE_TOKEN'),
+      ]),
+    );
+  });
+
+  it('when NODE_ENV=production and the secrets are the development defaults, then it refuses to start', () => {
+    const problems = problemsOf({ NODE_ENV: 'production', ...PRODUCTION_SECRETS, ...DEVELOPMENT_SECRETS });
+
+    expect(problems).toEqual([
+      expect.stringContaining('JWT_SECRET must not be the development default'),
+      expect.stringContaining('SERVICE_TOKEN must not be the development default'),
+    ]);
+  });
+
+  it('when the JWT secret is too short, then it refuses to start', () => {
+    expect(problemsOf({ NODE_ENV: 'production', ...PRODUCTION_SECRETS, JWT_SECRET: 'short' })).toEqual([
+      expect.stringContaining('JWT_SECRET must be at least 32 characters'),
+    ]);
+  });
+
+  it.each(['0', '-5', 'soon', '100000'])('when JWT_TTL_SECONDS is %s, then it refuses to start', (ttl) => {
+    expect(problemsOf({ JWT_TTL_SECONDS: ttl })).toEqual([expect.stringContaining('JWT_TTL_SECONDS')]);
+  });
+
+  it('when several settings are wrong, then every problem is reported at once', () => {
+    expect(problemsOf({ PORT: 'eighty', JWT_TTL_SECONDS: 'x', NODE_ENV: 'staging' })).toHaveLength(3);
+  });
+});

@@ -1,0 +1,185 @@
+import type { components as CustomersComponents } from '../../generated/customers';
+import type { operations } from '../../generated/orchestrator';
+import type { components as OrdersComponents } from '../../generated/orders';
+import type { RetryPolicy } from './config';
+import {
+  Conflict,
+  BadGateway,
+  NotFound,
+  type CustomersClient,
+  type Logger,
+  type OrdersClient,
+} from '@b2b/service-kit';
+import {
+  callWithRetries,
+  describeFailure,
+  orderRejectedError,
+  unavailableError,
+  unexpectedAnswerError,
+  type UpstreamCall,
+  type UpstreamName,
+} from './upstream';
+
+type Operation = operations['createAndConfirmOrder'];
+export type CreateAndConfirmOrderRequest = Operation['requestBody']['content']['application/json'];
+export type CreateAndConfirmOrderResponse = Operation['responses'][201]['content']['application/json'];
+export type ConsolidatedOrder = CreateAndConfirmOrderResponse['data'];
+
+type Customer = CustomersComponents['schemas']['Customer'];
+type Order = OrdersComponents['schemas']['Order'];
+
+export interface OrchestratorDependencies {
+  customers: CustomersClient;
+  orders: OrdersClient;
+  logger: Logger;
+  retry: RetryPolicy;
+  upstreamTimeoutMs: number;
+}
+
+/** Idempotency keys of the Orders API calls, derived from the caller's key (see README). */
+export const idempotencyKeys = (key: string) => ({ create: `${key}:create`, confirm: `${key}:confirm` });
+
+/**
+ * Validate the customer, create the order, confirm it. The whole call is idempotent: the
+ * Orders API replays creation and confirmation for the keys derived from `idempotency_key`,
+ * so repeating the call, even after a crash between two steps, returns the same order and
+ * moves stock once. An order that cannot be confirmed is canceled so no stock stays reserved.
+ */
+export async function createAndConfirmOrder(
+  request: CreateAndConfirmOrderRequest,
+  dependencies: OrchestratorDependencies,
+): Promise<ConsolidatedOrder> {
+  const customer = await findCustomer(request.customer_id, dependencies);
+  const created = await createOrder(request, dependencies);
+  const confirmed = await confirmOrCompensate(created, request.idempotency_key, dependencies);
+  dependencies.logger.info({ orderId: confirmed.id, customerId: customer.id }, 'order created and confirmed');
+  return { customer: toOrchestratedCustomer(customer), order: toConfirmedOrder(confirmed) };
+}
+
+function upstreamCall(
+  upstream: UpstreamName,
+  operation: string,
+  dependencies: OrchestratorDependencies,
+): UpstreamCall {
+  return {
+    upstream,
+    operation,
+    policy: dependencies.retry,
+    timeoutMs: dependencies.upstreamTimeoutMs,
+    logger: dependencies.logger,
+  };
+}
+
+async function findCustomer(customerId: number, dependencies: OrchestratorDependencies): Promise<Customer> {
+  const outcome = await callWithRetries(
+    () => dependencies.customers.GET('/internal/customers/{id}', { params: { path: { id: customerId } } }),
+    upstreamCall('Customers API', 'customer lookup', dependencies),
+  );
+  if (!outcome.ok) throw unavailableError(outcome.failure);
+  const { data, response } = outcome.result;
+  if (data) return data;
+  if (response.status === 404)
+    throw new NotFound('CUSTOMER_NOT_FOUND', `Customer ${customerId} does not exist.`);
+  throw unexpectedAnswerError('Customers API', 'the customer lookup', response.status);
+}
+
+async function createOrder(
+  request: CreateAndConfirmOrderRequest,
+  dependencies: OrchestratorDependencies,
+): Promise<Order> {
+  const outcome = await callWithRetries(
+    () =>
+      dependencies.orders.POST('/orders', {
+        params: { header: { 'X-Idempotency-Key': idempotencyKeys(request.idempotency_key).create } },
+        body: {
+          customer_id: request.customer_id,
+          items: request.items.map(({ product_id, qty }) => ({ product_id, qty })),
+        },
+      }),
+    upstreamCall('Orders API', 'create order', dependencies),
+  );
+  if (!outcome.ok) throw unavailableError(outcome.failure);
+  const { data, error, response } = outcome.result;
+  if (data) return data;
+  throw orderRejectedError(response.status, error);
+}
+
+/**
+ * Confirms the order; if that fails for good, cancels it (compensation) and fails with
+ * ORDER_CONFIRMATION_FAILED. The one refusal that is not "for good" is a confirmation with
+ * the same key still running: canceling under it would race the confirmation.
+ */
+async function confirmOrCompensate(
+  order: Order,
+  idempotencyKey: string,
+  dependencies: OrchestratorDependencies,
+): Promise<Order> {
+  const outcome = await callWithRetries(
+    () =>
+      dependencies.orders.POST('/orders/{id}/confirm', {
+        params: {
+          path: { id: order.id },
+          header: { 'X-Idempotency-Key': idempotencyKeys(idempotencyKey).confirm },
+        },
+      }),
+    upstreamCall('Orders API', 'confirm order', dependencies),
+  );
+  if (outcome.ok && outcome.result.data?.status === 'CONFIRMED') return outcome.result.data;
+  if (outcome.ok && outcome.result.error?.code === 'IDEMPOTENCY_KEY_IN_PROGRESS') {
+    throw new Conflict('IDEMPOTENCY_KEY_IN_PROGRESS', outcome.result.error.detail);
+  }
+  const reason = outcome.ok ? describeAnswer(outcome.result) : describeFailure(outcome.failure);
+  throw await cancelUnconfirmedOrder(order.id, reason, dependencies);
+}
+
+async function cancelUnconfirmedOrder(
+  orderId: number,
+  confirmationFailure: string,
+  dependencies: OrchestratorDependencies,
+): Promise<BadGateway> {
+  const { logger } = dependencies;
+  logger.warn({ orderId, reason: confirmationFailure }, 'confirmation failed for good; canceling the order');
+  const outcome = await callWithRetries(
+    () => dependencies.orders.POST('/orders/{id}/cancel', { params: { path: { id: orderId } } }),
+    upstreamCall('Orders API', 'cancel order', dependencies),
+  );
+  const failed = `Order ${orderId} was created but could not be confirmed (${confirmationFailure})`;
+  if (outcome.ok && outcome.result.data?.status === 'CANCELED') {
+    logger.info({ orderId }, 'unconfirmed order canceled');
+    return new BadGateway('ORDER_CONFIRMATION_FAILED', `${failed}; it was canceled and its stock restored.`);
+  }
+  const cancelFailure = outcome.ok ? describeAnswer(outcome.result) : describeFailure(outcome.failure);
+  logger.error({ orderId, reason: cancelFailure }, 'the unconfirmed order could not be canceled');
+  return new BadGateway(
+    'ORDER_CONFIRMATION_FAILED',
+    `${failed}, and canceling it failed too (${cancelFailure}): it may still hold its stock.`,
+  );
+}
+
+function describeAnswer(result: { data?: Order; error?: { code: string }; response: Response }): string {
+  const what = result.data
+    ? `an order in status ${result.data.status}`
+    : (result.error?.code ?? 'no problem code');
+  return `the Orders API answered ${result.response.status} with ${what}`;
+}
+
+const toOrchestratedCustomer = ({ id, name, email, phone }: Customer): ConsolidatedOrder['customer'] => ({
+  id,
+  name,
+  email,
+  phone,
+});
+
+function toConfirmedOrder(order: Order): ConsolidatedOrder['order'] {
+  return {
+    id: order.id,
+    status: 'CONFIRMED',
+    total_cents: order.total_cents,
+    items: order.items.map(({ product_id, qty, unit_price_cents, subtotal_cents }) => ({
+      product_id,
+      qty,
+      unit_price_cents,
+      subtotal_cents,
+    })),
+  };
+}

@@ -1,0 +1,162 @@
+import contract from '../../generated/orchestrator.openapi.json' with { type: 'json' };
+import { readOrchestratorConfig, type OrchestratorConfig } from './config';
+import {
+  createAndConfirmOrder,
+  type CreateAndConfirmOrderRequest,
+  type CreateAndConfirmOrderResponse,
+  type OrchestratorDependencies,
+} from './create-and-confirm-order';
+import {
+  headerValue,
+  jsonResult,
+  parseJsonBody,
+  problemResult,
+  type ApiGatewayProxyEvent,
+  type ApiGatewayProxyResult,
+  type ParsedBody,
+} from './http-event';
+import {
+  AppError,
+  BadRequest,
+  CORRELATION_HEADER,
+  ContractValidator,
+  Forbidden,
+  authenticate,
+  correlationIdFrom,
+  createCustomersClient,
+  createLogger,
+  createOrdersClient,
+  runWithContext,
+  type AuthConfig,
+  type Contract,
+  type FieldError,
+  type CustomersClient,
+  type Logger,
+  type OrdersClient,
+} from '@b2b/service-kit';
+
+const OPERATION = { method: 'post', path: '/orchestrator/create-and-confirm-order' } as const;
+
+export type Handler = (event: ApiGatewayProxyEvent) => Promise<ApiGatewayProxyResult>;
+
+/** Tests may hand in clients of their own (e.g. ones that ask a Prism mock for a given status). */
+export interface ClientOverrides {
+  customers?: CustomersClient;
+  orders?: OrdersClient;
+}
+
+function dependenciesFor(config: OrchestratorConfig, logger: Logger, clients: ClientOverrides) {
+  const client = (baseUrl: string) => ({
+    baseUrl,
+    bearerToken: config.auth.serviceToken,
+    timeoutMs: config.upstreamTimeoutMs,
+  });
+  return {
+    customers: clients.customers ?? createCustomersClient(client(config.customersApiBase)),
+    orders: clients.orders ?? createOrdersClient(client(config.ordersApiBase)),
+    logger,
+    retry: config.retry,
+    upstreamTimeoutMs: config.upstreamTimeoutMs,
+  } satisfies OrchestratorDependencies;
+}
+
+/** The body's correlation_id if well-formed, else the X-Correlation-Id header's, else a new one. */
+function correlationIdOf(event: ApiGatewayProxyEvent, body: ParsedBody): string {
+  const fromBody =
+    body.kind === 'json' ? (body.value as { correlation_id?: unknown })?.correlation_id : undefined;
+  const candidates = [
+    typeof fromBody === 'string' ? fromBody : undefined,
+    headerValue(event, CORRELATION_HEADER),
+  ];
+  return correlationIdFrom(
+    candidates.find((candidate) => candidate && correlationIdFrom(candidate) === candidate),
+  );
+}
+
+async function authenticateOperator(auth: AuthConfig, event: ApiGatewayProxyEvent): Promise<void> {
+  const principal = await authenticate(auth, headerValue(event, 'Authorization'));
+  if (principal.kind !== 'operator') throw new Forbidden('This operation requires an operator token.');
+}
+
+/** The X-Correlation-Id header is part of the contract: a malformed one is a 400, as in the APIs. */
+function headerViolations(event: ApiGatewayProxyEvent): FieldError[] {
+  const correlationHeader = headerValue(event, CORRELATION_HEADER);
+  if (correlationHeader === undefined || correlationIdFrom(correlationHeader) === correlationHeader)
+    return [];
+  return [{ field: 'header.x-correlation-id', message: 'must be 1–128 of A-Z a-z 0-9 . _ : -' }];
+}
+
+function validRequest(
+  event: ApiGatewayProxyEvent,
+  body: ParsedBody,
+  validator: ContractValidator,
+): CreateAndConfirmOrderRequest {
+  switch (body.kind) {
+    case 'too-large':
+      throw new AppError(413, 'PAYLOAD_TOO_LARGE', 'The request body is larger than 100 kB.');
+    case 'invalid-json':
+      throw new BadRequest('INVALID_JSON', 'The request body is not valid JSON.');
+    case 'missing':
+      throw new BadRequest('VALIDATION_FAILED', 'The request is invalid.', [
+        { field: 'body', message: 'is required' },
+      ]);
+    case 'json': {
+      const violations = [
+        ...headerViolations(event),
+        ...validator.requestBody(OPERATION.method, OPERATION.path, body.value),
+      ];
+      if (violations.length > 0)
+        throw new BadRequest('VALIDATION_FAILED', 'The request is invalid.', violations);
+      return body.value as CreateAndConfirmOrderRequest;
+    }
+  }
+}
+
+/**
+ * The Lambda: API Gateway event in, API Gateway result out. Everything between runs in the
+ * request's context, so every log line and downstream call carries its correlation id.
+ */
+export function createHandler(config: OrchestratorConfig, clients: ClientOverrides = {}): Handler {
+  const logger = createLogger({ service: 'lambda-orchestrator', level: config.logLevel });
+  const validator = new ContractValidator(contract as Contract);
+  const dependencies = dependenciesFor(config, logger, clients);
+
+  async function answer(event: ApiGatewayProxyEvent, body: ParsedBody, correlationId: string) {
+    await authenticateOperator(config.auth, event);
+    const request = validRequest(event, body, validator);
+    const data = await createAndConfirmOrder(request, dependencies);
+    const response: CreateAndConfirmOrderResponse = { success: true, correlationId, data };
+    return jsonResult(201, response, correlationId);
+  }
+
+  function failure(error: unknown, event: ApiGatewayProxyEvent, correlationId: string) {
+    if (error instanceof AppError) {
+      const { status, code, message, fieldErrors } = error;
+      return problemResult({ status, code, detail: message, errors: fieldErrors }, event, correlationId);
+    }
+    // Our own bug: log it whole, tell the caller nothing about internals.
+    logger.error({ err: error }, 'unhandled error');
+    const detail = 'An unexpected error occurred.';
+    return problemResult({ status: 500, code: 'INTERNAL_ERROR', detail }, event, correlationId);
+  }
+
+  return async function handler(event) {
+    const startedAt = performance.now();
+    const body = parseJsonBody(event);
+    const correlationId = correlationIdOf(event, body);
+    return runWithContext({ correlationId }, async () => {
+      const result = await answer(event, body, correlationId).catch((error: unknown) =>
+        failure(error, event, correlationId),
+      );
+      const durationMs = Math.round(performance.now() - startedAt);
+      logger.info(
+        { method: event.httpMethod, path: event.path, status: result.statusCode, durationMs },
+        'request completed',
+      );
+      return result;
+    });
+  };
+}
+
+/** Read once per Lambda container, at cold start: a bad configuration fails the init. */
+export const handler: Handler = createHandler(readOrchestratorConfig(process.env));

@@ -1,0 +1,63 @@
+import { CORRELATION_HEADER, PROBLEM_CONTENT_TYPE, buildProblem, type FieldError } from '@b2b/service-kit';
+
+/**
+ * The part of API Gateway's REST proxy event (`http:` events) the orchestrator reads. The
+ * full type lives in @types/aws-lambda; this subset keeps the package free of it.
+ */
+export interface ApiGatewayProxyEvent {
+  httpMethod: string;
+  path: string;
+  headers: Record<string, string | undefined> | null;
+  body: string | null;
+  isBase64Encoded?: boolean;
+}
+
+export interface ApiGatewayProxyResult {
+  statusCode: number;
+  headers: Record<string, string>;
+  body: string;
+}
+
+/** The same limit as the APIs' JSON parser (service-kit BODY_LIMIT). */
+export const MAX_BODY_BYTES = 100 * 1024;
+
+/** API Gateway keeps header names as the client sent them; HTTP says they are case-insensitive. */
+export function headerValue(event: ApiGatewayProxyEvent, name: string): string | undefined {
+  const wanted = name.toLowerCase();
+  const entry = Object.entries(event.headers ?? {}).find(([key]) => key.toLowerCase() === wanted);
+  return entry?.[1];
+}
+
+export type ParsedBody =
+  { kind: 'json'; value: unknown } | { kind: 'missing' } | { kind: 'invalid-json' } | { kind: 'too-large' };
+
+export function parseJsonBody(event: ApiGatewayProxyEvent): ParsedBody {
+  if (event.body === null || event.body === '') return { kind: 'missing' };
+  const text = event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
+  if (Buffer.byteLength(text) > MAX_BODY_BYTES) return { kind: 'too-large' };
+  try {
+    return { kind: 'json', value: JSON.parse(text) };
+  } catch {
+    return { kind: 'invalid-json' };
+  }
+}
+
+export function jsonResult(statusCode: number, body: unknown, correlationId: string): ApiGatewayProxyResult {
+  return {
+    statusCode,
+    headers: { 'Content-Type': 'application/json', [CORRELATION_HEADER]: correlationId },
+    body: JSON.stringify(body),
+  };
+}
+
+export function problemResult(
+  parts: { status: number; code: string; detail: string; errors?: FieldError[] },
+  event: ApiGatewayProxyEvent,
+  correlationId: string,
+): ApiGatewayProxyResult {
+  return {
+    statusCode: parts.status,
+    headers: { 'Content-Type': PROBLEM_CONTENT_TYPE, [CORRELATION_HEADER]: correlationId },
+    body: JSON.stringify(buildProblem({ ...parts, instance: event.path, correlationId })),
+  };
+}

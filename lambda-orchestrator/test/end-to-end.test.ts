@@ -1,0 +1,279 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLogger, listen, type RunningServer } from '@b2b/service-kit';
+import {
+  TEST_AUTH,
+  contractAsserter,
+  createTestDatabase,
+  httpClient,
+  operatorToken,
+  type ChildService,
+  type HttpClient,
+  type TestDatabase,
+} from '@b2b/service-kit/testing';
+import { createCustomersApp } from '../../customers-api/src/app';
+import { createOrdersApp } from '../../orders-api/src/app';
+import { startOrdersEdgeProxy, type OrdersEdgeProxy } from './support/network-edge';
+import { ORCHESTRATOR_CONTRACT, ORCHESTRATOR_PATH, uniqueKey } from './support/orchestrator';
+import { startOfflineOrchestrator } from './support/serverless-offline';
+
+/**
+ * The built Lambda under serverless-offline, in front of the real Customers and Orders
+ * APIs and a real database. The Orders API sits behind a proxy that can make confirmations
+ * fail, so compensation is tested at the network edge with every service real.
+ */
+const UPSTREAM_TIMEOUT_MS = 2_000;
+const expectContractResponse = contractAsserter(ORCHESTRATOR_CONTRACT);
+
+describe('the orchestrator under serverless-offline, end to end', () => {
+  let database: TestDatabase;
+  let customersApi: RunningServer;
+  let ordersApi: RunningServer;
+  let ordersEdge: OrdersEdgeProxy;
+  let orchestrator: ChildService;
+  let orchestratorUrl: string;
+  let customers: HttpClient;
+  let orders: HttpClient;
+  let token: string;
+
+  let sequence = 0;
+  const unique = () => `${Date.now().toString(36)}${(sequence += 1)}`;
+
+  async function buildCustomer(overrides: Record<string, unknown> = {}) {
+    const id = unique();
+    const response = await customers.post('/customers', {
+      token,
+      body: { name: `Customer ${id}`, email: `buyer-${id}@example.com`, phone: '+1 555 0100', ...overrides },
+    });
+    expect(response.status, response.text).toBe(201);
+    return response.body as { id: number; name: string; email: string; phone: string | null };
+  }
+
+  async function buildProduct(overrides: Record<string, unknown> = {}) {
+    const response = await orders.post('/products', {
+      token,
+      body: { sku: `SKU-${unique()}`, name: 'Euro pallet', price_cents: 1450, stock: 50, ...overrides },
+    });
+    expect(response.status, response.text).toBe(201);
+    return response.body as { id: number; price_cents: number; stock: number };
+  }
+
+  const stockOf = async (productId: number) =>
+    (await orders.get(`/products/${productId}`, { token })).body.stock;
+
+  async function createAndConfirm(body: unknown, headers: Record<string, string> = {}) {
+    const response = await fetch(orchestratorUrl + ORCHESTRATOR_PATH, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${token}`, ...headers },
+      body: JSON.stringify(body),
+    });
+    const document = (await expectContractResponse('post', ORCHESTRATOR_PATH, response)) as any;
+    return { status: response.status, correlationId: response.headers.get('X-Correlation-Id'), document };
+  }
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    const logger = createLogger({ service: 'test', level: 'silent' });
+    const { db } = database;
+    customersApi = await listen(createCustomersApp({ db, auth: TEST_AUTH, logger, validateResponses: true }));
+    ordersApi = await listen(
+      createOrdersApp({
+        db,
+        auth: TEST_AUTH,
+        logger,
+        customersApiBase: customersApi.url,
+        validateResponses: true,
+      }),
+    );
+    ordersEdge = await startOrdersEdgeProxy(ordersApi.url);
+    customers = httpClient(customersApi.url);
+    orders = httpClient(ordersApi.url);
+    token = await operatorToken();
+
+    // Cold start: from spawning serverless-offline to the first 201 it answers.
+    const customer = await buildCustomer();
+    const product = await buildProduct();
+    const spawnedAt = performance.now();
+    const offline = await startOfflineOrchestrator({
+      customersApiBase: customersApi.url,
+      ordersApiBase: ordersEdge.url,
+      env: { UPSTREAM_TIMEOUT_MS: String(UPSTREAM_TIMEOUT_MS), UPSTREAM_RETRIES: '2' },
+    });
+    orchestrator = offline.service;
+    orchestratorUrl = offline.url;
+    const first = await createAndConfirm({
+      customer_id: customer.id,
+      items: [{ product_id: product.id, qty: 1 }],
+      idempotency_key: uniqueKey('cold-start'),
+    });
+    expect(first.status, orchestrator.output()).toBe(201);
+    console.log(
+      `orchestrator cold start (spawn serverless-offline → first 201): ${Math.round(performance.now() - spawnedAt)} ms`,
+    );
+  });
+
+  afterAll(async () => {
+    await orchestrator?.stop();
+    await ordersEdge?.close();
+    await ordersApi?.close().catch(() => undefined); // the last test stopped it already
+    await customersApi?.close();
+    await database?.drop();
+  });
+
+  it('when an operator creates and confirms an order, then 201 with the customer and the confirmed order, priced and stock reserved', async () => {
+    const customer = await buildCustomer();
+    const pallet = await buildProduct({ price_cents: 1450, stock: 10 });
+    const tape = await buildProduct({ price_cents: 310, stock: 10 });
+
+    const { status, correlationId, document } = await createAndConfirm(
+      {
+        customer_id: customer.id,
+        items: [
+          { product_id: pallet.id, qty: 2 },
+          { product_id: tape.id, qty: 5 },
+        ],
+        idempotency_key: uniqueKey(),
+      },
+      { 'X-Correlation-Id': 'e2e-happy-path-1' },
+    );
+
+    expect(status).toBe(201);
+    expect(correlationId).toBe('e2e-happy-path-1');
+    expect(document).toEqual({
+      success: true,
+      correlationId: 'e2e-happy-path-1',
+      data: {
+        customer: { id: customer.id, name: customer.name, email: customer.email, phone: customer.phone },
+        order: {
+          id: expect.any(Number),
+          status: 'CONFIRMED',
+          total_cents: 2 * 1450 + 5 * 310,
+          items: [
+            { product_id: pallet.id, qty: 2, unit_price_cents: 1450, subtotal_cents: 2900 },
+            { product_id: tape.id, qty: 5, unit_price_cents: 310, subtotal_cents: 1550 },
+          ],
+        },
+      },
+    });
+    const order = await orders.get(`/orders/${document.data.order.id}`, { token });
+    expect(order.body.status).toBe('CONFIRMED');
+    expect([await stockOf(pallet.id), await stockOf(tape.id)]).toEqual([8, 5]);
+  });
+
+  it('when the same idempotency key is sent twice, then the same order comes back and stock moves once', async () => {
+    const customer = await buildCustomer();
+    const product = await buildProduct({ stock: 10 });
+    const body = {
+      customer_id: customer.id,
+      items: [{ product_id: product.id, qty: 3 }],
+      idempotency_key: uniqueKey(),
+    };
+
+    const first = await createAndConfirm(body);
+    const second = await createAndConfirm(body);
+
+    expect([first.status, second.status]).toEqual([201, 201]);
+    expect(second.document.data).toEqual(first.document.data);
+    expect(await stockOf(product.id)).toBe(7);
+  });
+
+  it('when a previous call crashed after creating the order, then the retry confirms that same order', async () => {
+    const customer = await buildCustomer();
+    const product = await buildProduct({ stock: 10 });
+    const body = {
+      customer_id: customer.id,
+      items: [{ product_id: product.id, qty: 2 }],
+      idempotency_key: uniqueKey(),
+    };
+    // What the first attempt did before it died: create, with the key the orchestrator derives.
+    const created = await orders.post('/orders', {
+      token,
+      headers: { 'X-Idempotency-Key': `${body.idempotency_key}:create` },
+      body: { customer_id: body.customer_id, items: body.items },
+    });
+    expect(created.status, created.text).toBe(201);
+
+    const { status, document } = await createAndConfirm(body);
+
+    expect(status).toBe(201);
+    expect(document.data.order).toMatchObject({ id: created.body.id, status: 'CONFIRMED' });
+    expect(await stockOf(product.id)).toBe(8);
+  });
+
+  it('when the customer does not exist, then 404 CUSTOMER_NOT_FOUND and no stock moves', async () => {
+    const product = await buildProduct({ stock: 10 });
+    const { status, document } = await createAndConfirm({
+      customer_id: 987_654_321,
+      items: [{ product_id: product.id, qty: 1 }],
+      idempotency_key: uniqueKey(),
+    });
+    expect(status).toBe(404);
+    expect(document.code).toBe('CUSTOMER_NOT_FOUND');
+    expect(await stockOf(product.id)).toBe(10);
+  });
+
+  it('when a product has too little stock, then 409 INSUFFICIENT_STOCK and nothing is reserved', async () => {
+    const customer = await buildCustomer();
+    const plenty = await buildProduct({ stock: 10 });
+    const scarce = await buildProduct({ stock: 1 });
+    const { status, document } = await createAndConfirm({
+      customer_id: customer.id,
+      items: [
+        { product_id: plenty.id, qty: 2 },
+        { product_id: scarce.id, qty: 5 },
+      ],
+      idempotency_key: uniqueKey(),
+    });
+    expect(status).toBe(409);
+    expect(document.code).toBe('INSUFFICIENT_STOCK');
+    expect([await stockOf(plenty.id), await stockOf(scarce.id)]).toEqual([10, 1]);
+  });
+
+  it('when confirmation keeps failing, then the order is canceled, its stock restored, and 502 ORDER_CONFIRMATION_FAILED names it', async () => {
+    const customer = await buildCustomer();
+    const product = await buildProduct({ stock: 10 });
+    ordersEdge.failConfirmations = true;
+    ordersEdge.requests.length = 0;
+    try {
+      const { status, document } = await createAndConfirm({
+        customer_id: customer.id,
+        items: [{ product_id: product.id, qty: 4 }],
+        idempotency_key: uniqueKey(),
+      });
+      expect(status).toBe(502);
+      expect(document.code).toBe('ORDER_CONFIRMATION_FAILED');
+      const orderId = Number(/^Order (\d+) /.exec(document.detail)?.[1]);
+      expect(document.detail).toContain('it was canceled and its stock restored');
+      expect((await orders.get(`/orders/${orderId}`, { token })).body.status).toBe('CANCELED');
+      expect(await stockOf(product.id)).toBe(10);
+      expect(ordersEdge.requests).toEqual([
+        'POST /orders',
+        `POST /orders/${orderId}/confirm`,
+        `POST /orders/${orderId}/confirm`,
+        `POST /orders/${orderId}/confirm`,
+        `POST /orders/${orderId}/cancel`,
+      ]);
+    } finally {
+      ordersEdge.failConfirmations = false;
+    }
+  });
+
+  // Last: it takes the Orders API away for good.
+  it('when the Orders API is stopped, then 502 UPSTREAM_UNAVAILABLE well within the timeout', async () => {
+    const customer = await buildCustomer();
+    const product = await buildProduct();
+    await ordersEdge.close();
+    await ordersApi.close();
+
+    const startedAt = performance.now();
+    const { status, document } = await createAndConfirm({
+      customer_id: customer.id,
+      items: [{ product_id: product.id, qty: 1 }],
+      idempotency_key: uniqueKey(),
+    });
+
+    expect(status).toBe(502);
+    expect(document.code).toBe('UPSTREAM_UNAVAILABLE');
+    expect(document.detail).toContain('Orders API');
+    expect(performance.now() - startedAt).toBeLessThan(UPSTREAM_TIMEOUT_MS);
+  });
+});

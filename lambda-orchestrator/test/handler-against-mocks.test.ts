@@ -1,0 +1,378 @@
+import { createServer, type Server } from 'node:http';
+import type { Middleware } from 'openapi-fetch';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TEST_AUTH, freePort, invalidOperatorTokens, operatorToken } from '@b2b/service-kit/testing';
+import { createHandler, type ClientOverrides } from '../src/handler';
+import { createCustomersClient, createOrdersClient } from '@b2b/service-kit';
+import { expectContractResult, orchestratorEvent, testConfig, uniqueKey } from './support/orchestrator';
+import { startPrismMock, type PrismMock } from './support/prism';
+
+/**
+ * The handler called directly with API Gateway events, against Prism mocks of the Customers
+ * and Orders contracts. Prism answers each operation's documented example; a `Prefer`
+ * header (added by the test's clients, per step) makes it answer another documented status.
+ */
+type Step = 'customer' | 'create' | 'confirm' | 'cancel';
+
+interface DownstreamCall {
+  step: Step;
+  authorization: string | null;
+  correlationId: string | null;
+  idempotencyKey: string | null;
+}
+
+function stepOf(request: Request): Step {
+  const { pathname } = new URL(request.url);
+  if (pathname.startsWith('/internal/customers/')) return 'customer';
+  if (pathname.endsWith('/confirm')) return 'confirm';
+  if (pathname.endsWith('/cancel')) return 'cancel';
+  return 'create';
+}
+
+describe('POST /orchestrator/create-and-confirm-order against contract mocks', () => {
+  let customersMock: PrismMock;
+  let ordersMock: PrismMock;
+  let token: string;
+
+  beforeAll(async () => {
+    [customersMock, ordersMock] = await Promise.all([startPrismMock('customers'), startPrismMock('orders')]);
+    token = await operatorToken();
+  });
+
+  afterAll(async () => {
+    await Promise.all([customersMock?.stop(), ordersMock?.stop()]);
+  });
+
+  /** A handler whose clients ask the mocks for the given `Prefer` per step and record every call. */
+  function handlerPreferring(prefer: Partial<Record<Step, string>> = {}, config = testConfig()) {
+    const calls: DownstreamCall[] = [];
+    const recordAndPrefer: Middleware = {
+      onRequest({ request }) {
+        const step = stepOf(request);
+        calls.push({
+          step,
+          authorization: request.headers.get('Authorization'),
+          correlationId: request.headers.get('X-Correlation-Id'),
+          idempotencyKey: request.headers.get('X-Idempotency-Key'),
+        });
+        if (prefer[step]) request.headers.set('Prefer', prefer[step]);
+        return request;
+      },
+    };
+    const options = (baseUrl: string) => ({
+      baseUrl,
+      bearerToken: TEST_AUTH.serviceToken,
+      timeoutMs: config.upstreamTimeoutMs,
+    });
+    const clients: ClientOverrides = {
+      customers: createCustomersClient(options(customersMock.url)),
+      orders: createOrdersClient(options(ordersMock.url)),
+    };
+    clients.customers!.use(recordAndPrefer);
+    clients.orders!.use(recordAndPrefer);
+    return { handle: createHandler(config, clients), calls, steps: () => calls.map((call) => call.step) };
+  }
+
+  const validBody = (overrides: Record<string, unknown> = {}) => ({
+    customer_id: 1,
+    items: [
+      { product_id: 1, qty: 2 },
+      { product_id: 3, qty: 5 },
+    ],
+    idempotency_key: uniqueKey(),
+    ...overrides,
+  });
+
+  describe('when the customer exists and the order is created and confirmed', () => {
+    it('then 201 with the consolidated document, through the three calls with the service token and derived keys', async () => {
+      const { handle, calls } = handlerPreferring();
+      const body = validBody();
+
+      const result = await handle(orchestratorEvent({ body, token }));
+
+      expect(result.statusCode).toBe(201);
+      const document = expectContractResult(result);
+      expect(document).toMatchObject({
+        success: true,
+        correlationId: result.headers['X-Correlation-Id'],
+        data: {
+          customer: { id: 1, name: expect.any(String), email: expect.any(String) },
+          order: { status: 'CONFIRMED', total_cents: expect.any(Number) },
+        },
+      });
+      expect(Object.keys(document.data.customer).sort()).toEqual(['email', 'id', 'name', 'phone']);
+      expect(Object.keys(document.data.order.items[0]).sort()).toEqual([
+        'product_id',
+        'qty',
+        'subtotal_cents',
+        'unit_price_cents',
+      ]);
+      expect(calls.map(({ step, idempotencyKey }) => [step, idempotencyKey])).toEqual([
+        ['customer', null],
+        ['create', `${body.idempotency_key}:create`],
+        ['confirm', `${body.idempotency_key}:confirm`],
+      ]);
+      expect(calls.every((call) => call.authorization === `Bearer ${TEST_AUTH.serviceToken}`)).toBe(true);
+    });
+  });
+
+  describe('correlation id', () => {
+    it('when the body has correlation_id, then it wins over the header and travels to every call', async () => {
+      const { handle, calls } = handlerPreferring();
+      const result = await handle(
+        orchestratorEvent({
+          body: validBody({ correlation_id: 'from-body-123' }),
+          token,
+          headers: { 'x-correlation-id': 'from-header-456' },
+        }),
+      );
+      expect(result.statusCode).toBe(201);
+      expect(result.headers['X-Correlation-Id']).toBe('from-body-123');
+      expect(expectContractResult(result).correlationId).toBe('from-body-123');
+      expect(calls.map((call) => call.correlationId)).toEqual([
+        'from-body-123',
+        'from-body-123',
+        'from-body-123',
+      ]);
+    });
+
+    it('when only the X-Correlation-Id header is given, then it is used everywhere', async () => {
+      const { handle, calls } = handlerPreferring();
+      const result = await handle(
+        orchestratorEvent({ body: validBody(), token, headers: { 'X-Correlation-Id': 'from-header-456' } }),
+      );
+      expect(result.headers['X-Correlation-Id']).toBe('from-header-456');
+      expect(expectContractResult(result).correlationId).toBe('from-header-456');
+      expect(new Set(calls.map((call) => call.correlationId))).toEqual(new Set(['from-header-456']));
+    });
+
+    it('when none is given, then one is generated, answered and passed on', async () => {
+      const { handle, calls } = handlerPreferring();
+      const result = await handle(orchestratorEvent({ body: validBody(), token }));
+      const generated = result.headers['X-Correlation-Id'];
+      expect(generated).toMatch(/^[0-9a-f-]{36}$/);
+      expect(new Set(calls.map((call) => call.correlationId))).toEqual(new Set([generated]));
+    });
+
+    it('when the request fails, then the problem carries the correlation id too', async () => {
+      const { handle } = handlerPreferring();
+      const result = await handle(
+        orchestratorEvent({ body: '{', token, headers: { 'X-Correlation-Id': 'broken-request-1' } }),
+      );
+      expect(result.headers['X-Correlation-Id']).toBe('broken-request-1');
+      expect(expectContractResult(result).correlationId).toBe('broken-request-1');
+    });
+  });
+
+  describe('invalid input', () => {
+    it.each([
+      ['customer_id is missing', { customer_id: undefined }, 'body.customer_id'],
+      ['items is empty', { items: [] }, 'body.items'],
+      ['a qty is 0', { items: [{ product_id: 1, qty: 0 }] }, 'body.items.0.qty'],
+      ['a qty is a string', { items: [{ product_id: 1, qty: '2' }] }, 'body.items.0.qty'],
+      ['the idempotency key has spaces', { idempotency_key: 'not a key' }, 'body.idempotency_key'],
+      ['there is an unknown property', { discount: 10 }, 'body.discount'],
+    ])(
+      'when %s, then 400 VALIDATION_FAILED naming the field and nothing is called',
+      async (_case, change, field) => {
+        const { handle, calls } = handlerPreferring();
+        const result = await handle(orchestratorEvent({ body: validBody(change), token }));
+        expect(result.statusCode).toBe(400);
+        const problem = expectContractResult(result);
+        expect(problem.code).toBe('VALIDATION_FAILED');
+        expect(problem.errors.map((error: { field: string }) => error.field)).toContain(field);
+        expect(calls).toEqual([]);
+      },
+    );
+
+    it('when the X-Correlation-Id header breaks its contract, then 400 VALIDATION_FAILED and nothing is called', async () => {
+      const { handle, calls } = handlerPreferring();
+      const result = await handle(
+        orchestratorEvent({ body: validBody(), token, headers: { 'X-Correlation-Id': 'not a valid id!' } }),
+      );
+      expect(result.statusCode).toBe(400);
+      const problem = expectContractResult(result);
+      expect(problem.errors.map((error: { field: string }) => error.field)).toEqual([
+        'header.x-correlation-id',
+      ]);
+      expect(calls).toEqual([]);
+    });
+
+    it('when the body is not valid JSON, then 400 INVALID_JSON', async () => {
+      const { handle, calls } = handlerPreferring();
+      const result = await handle(orchestratorEvent({ body: '{"customer_id": 1,', token }));
+      expect(result.statusCode).toBe(400);
+      expect(expectContractResult(result)).toMatchObject({ code: 'INVALID_JSON', status: 400 });
+      expect(result.body).not.toMatch(/at .*\.ts/);
+      expect(calls).toEqual([]);
+    });
+
+    it('when there is no body, then 400 VALIDATION_FAILED', async () => {
+      const { handle } = handlerPreferring();
+      const result = await handle(orchestratorEvent({ token }));
+      expect(result.statusCode).toBe(400);
+      expect(expectContractResult(result)).toMatchObject({ code: 'VALIDATION_FAILED' });
+    });
+
+    it('when the body is larger than 100 kB, then 413 PAYLOAD_TOO_LARGE', async () => {
+      const { handle } = handlerPreferring();
+      const result = await handle(orchestratorEvent({ body: `{"pad":"${'x'.repeat(101 * 1024)}"}`, token }));
+      expect(result.statusCode).toBe(413);
+      expect(expectContractResult(result)).toMatchObject({ code: 'PAYLOAD_TOO_LARGE' });
+    });
+  });
+
+  describe('authentication', () => {
+    it('when there is no bearer token, then 401 UNAUTHORIZED', async () => {
+      const { handle, calls } = handlerPreferring();
+      const result = await handle(orchestratorEvent({ body: validBody() }));
+      expect(result.statusCode).toBe(401);
+      expect(expectContractResult(result)).toMatchObject({ code: 'UNAUTHORIZED' });
+      expect(calls).toEqual([]);
+    });
+
+    it('when the operator token is expired, forged, unsigned or garbage, then 401 for each', async () => {
+      const { handle } = handlerPreferring();
+      for (const [kind, invalid] of Object.entries(await invalidOperatorTokens())) {
+        const result = await handle(orchestratorEvent({ body: validBody(), token: invalid }));
+        expect(result.statusCode, kind).toBe(401);
+        expectContractResult(result);
+      }
+    });
+
+    it('when the caller sends the service token, then 403 FORBIDDEN', async () => {
+      const { handle, calls } = handlerPreferring();
+      const result = await handle(orchestratorEvent({ body: validBody(), token: TEST_AUTH.serviceToken }));
+      expect(result.statusCode).toBe(403);
+      expect(expectContractResult(result)).toMatchObject({ code: 'FORBIDDEN' });
+      expect(calls).toEqual([]);
+    });
+  });
+
+  describe('upstream refusals', () => {
+    it('when the Customers API does not know the customer, then 404 CUSTOMER_NOT_FOUND and no order is created', async () => {
+      const { handle, steps } = handlerPreferring({ customer: 'code=404' });
+      const result = await handle(orchestratorEvent({ body: validBody({ customer_id: 999 }), token }));
+      expect(result.statusCode).toBe(404);
+      expect(expectContractResult(result)).toMatchObject({ code: 'CUSTOMER_NOT_FOUND' });
+      expect(steps()).toEqual(['customer']);
+    });
+
+    it.each([
+      ['422 CUSTOMER_NOT_FOUND', 'code=422, example=CUSTOMER_NOT_FOUND', 404, 'CUSTOMER_NOT_FOUND'],
+      ['422 PRODUCT_NOT_FOUND', 'code=422, example=PRODUCT_NOT_FOUND', 422, 'PRODUCT_NOT_FOUND'],
+      ['409 INSUFFICIENT_STOCK', 'code=409, example=INSUFFICIENT_STOCK', 409, 'INSUFFICIENT_STOCK'],
+      [
+        '409 IDEMPOTENCY_KEY_REUSED',
+        'code=409, example=IDEMPOTENCY_KEY_REUSED',
+        409,
+        'IDEMPOTENCY_KEY_REUSED',
+      ],
+      [
+        '409 IDEMPOTENCY_KEY_IN_PROGRESS',
+        'code=409, example=IDEMPOTENCY_KEY_IN_PROGRESS',
+        409,
+        'IDEMPOTENCY_KEY_IN_PROGRESS',
+      ],
+      ['400 DUPLICATE_ORDER_ITEM', 'code=400, example=DUPLICATE_ORDER_ITEM', 400, 'DUPLICATE_ORDER_ITEM'],
+    ])(
+      'when the Orders API refuses the order with %s, then %i with the same code and nothing is confirmed',
+      async (_case, prefer, status, code) => {
+        const { handle, steps } = handlerPreferring({ create: prefer });
+        const result = await handle(orchestratorEvent({ body: validBody(), token }));
+        expect(result.statusCode).toBe(status);
+        expect(expectContractResult(result)).toMatchObject({ status, code });
+        expect(steps()).toEqual(['customer', 'create']);
+      },
+    );
+
+    it('when confirmation is already running under the same key, then 409 IDEMPOTENCY_KEY_IN_PROGRESS and the order is not canceled', async () => {
+      const { handle, steps } = handlerPreferring({
+        confirm: 'code=409, example=IDEMPOTENCY_KEY_IN_PROGRESS',
+      });
+      const result = await handle(orchestratorEvent({ body: validBody(), token }));
+      expect(result.statusCode).toBe(409);
+      expect(expectContractResult(result)).toMatchObject({ code: 'IDEMPOTENCY_KEY_IN_PROGRESS' });
+      expect(steps()).toEqual(['customer', 'create', 'confirm']);
+    });
+  });
+
+  describe('upstream failures', () => {
+    it('when the Orders API keeps answering 503, then the call is retried with backoff and answered 502 UPSTREAM_UNAVAILABLE', async () => {
+      const { handle, steps } = handlerPreferring({ create: 'code=503' });
+      const result = await handle(orchestratorEvent({ body: validBody(), token }));
+      expect(result.statusCode).toBe(502);
+      expect(expectContractResult(result)).toMatchObject({ code: 'UPSTREAM_UNAVAILABLE' });
+      expect(steps()).toEqual(['customer', 'create', 'create', 'create']);
+    });
+
+    it('when the Customers API is down, then 502 UPSTREAM_UNAVAILABLE after the retries', async () => {
+      const closedPort = await freePort();
+      const handle = createHandler(testConfig({ customersApiBase: `http://127.0.0.1:${closedPort}` }));
+      const result = await handle(orchestratorEvent({ body: validBody(), token }));
+      expect(result.statusCode).toBe(502);
+      const problem = expectContractResult(result);
+      expect(problem.code).toBe('UPSTREAM_UNAVAILABLE');
+      expect(problem.detail).toContain('Customers API');
+    });
+
+    describe('when an API does not answer at all', () => {
+      let silent: Server;
+      let silentUrl: string;
+
+      beforeAll(async () => {
+        silent = createServer(() => undefined);
+        await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+        silentUrl = `http://127.0.0.1:${(silent.address() as { port: number }).port}`;
+      });
+
+      afterAll(async () => {
+        silent.closeAllConnections();
+        await new Promise((resolve) => silent.close(resolve));
+      });
+
+      it('then 504 UPSTREAM_TIMEOUT once every attempt timed out, within the bound', async () => {
+        const config = testConfig({
+          customersApiBase: silentUrl,
+          upstreamTimeoutMs: 200,
+          retry: { retries: 1, baseDelayMs: 10, maxDelayMs: 20 },
+        });
+        const startedAt = Date.now();
+        const result = await createHandler(config)(orchestratorEvent({ body: validBody(), token }));
+        expect(result.statusCode).toBe(504);
+        expect(expectContractResult(result)).toMatchObject({ code: 'UPSTREAM_TIMEOUT' });
+        expect(Date.now() - startedAt).toBeLessThan(2 * 200 + 20 + 500);
+      });
+    });
+  });
+
+  describe('compensation', () => {
+    it('when confirmation keeps failing, then the order is canceled and 502 ORDER_CONFIRMATION_FAILED names it', async () => {
+      const { handle, steps } = handlerPreferring({ confirm: 'code=503' });
+      const result = await handle(orchestratorEvent({ body: validBody(), token }));
+      expect(result.statusCode).toBe(502);
+      const problem = expectContractResult(result);
+      expect(problem.code).toBe('ORDER_CONFIRMATION_FAILED');
+      expect(problem.detail).toMatch(/^Order 3 was created but could not be confirmed .*; it was canceled/);
+      expect(steps()).toEqual(['customer', 'create', 'confirm', 'confirm', 'confirm', 'cancel']);
+    });
+
+    it('when confirmation is refused for good (the order is canceled meanwhile), then the order is canceled without retries', async () => {
+      const { handle, steps } = handlerPreferring({ confirm: 'code=409, example=INVALID_ORDER_STATUS' });
+      const result = await handle(orchestratorEvent({ body: validBody(), token }));
+      expect(result.statusCode).toBe(502);
+      expect(expectContractResult(result)).toMatchObject({ code: 'ORDER_CONFIRMATION_FAILED' });
+      expect(steps()).toEqual(['customer', 'create', 'confirm', 'cancel']);
+    });
+
+    it('when canceling fails as well, then the detail says the order could not be canceled', async () => {
+      const { handle, steps } = handlerPreferring({ confirm: 'code=503', cancel: 'code=503' });
+      const result = await handle(orchestratorEvent({ body: validBody(), token }));
+      expect(result.statusCode).toBe(502);
+      const problem = expectContractResult(result);
+      expect(problem.code).toBe('ORDER_CONFIRMATION_FAILED');
+      expect(problem.detail).toContain('canceling it failed too');
+      expect(steps().filter((step) => step === 'cancel')).toHaveLength(3);
+    });
+  });
+});

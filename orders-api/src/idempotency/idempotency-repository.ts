@@ -1,0 +1,97 @@
+import { sql, toSafeInteger, type Queryable } from '@b2b/service-kit';
+
+export interface IdempotencyKeyId {
+  scope: string;
+  key: string;
+}
+
+export interface IdempotencyRecord {
+  fingerprint: string;
+  status: 'IN_PROGRESS' | 'COMPLETED';
+  targetId: number | null;
+  responseStatus: number | null;
+  responseBody: string | null;
+  isExpired: boolean;
+}
+
+interface IdempotencyRow {
+  request_fingerprint: string;
+  status: 'IN_PROGRESS' | 'COMPLETED';
+  target_id: string | null;
+  response_status: number | null;
+  response_body: string | null;
+  is_expired: number | string;
+}
+
+/**
+ * Claims a key by inserting its row; the unique (scope, key) index makes a second claim fail
+ * with errno 1062, or wait until the first claim's transaction ends. expires_at is computed on
+ * the database clock so every instance of the service agrees on it.
+ */
+export async function insertIdempotencyKey(
+  db: Queryable,
+  input: IdempotencyKeyId & { targetType: string; fingerprint: string; ttlHours: number },
+): Promise<void> {
+  await db.query(sql`
+    INSERT INTO idempotency_keys (scope, idempotency_key, target_type, request_fingerprint, status, expires_at)
+    VALUES (${input.scope}, ${input.key}, ${input.targetType}, ${input.fingerprint}, 'IN_PROGRESS',
+            NOW(3) + INTERVAL ${input.ttlHours} HOUR)
+  `);
+}
+
+export async function findIdempotencyKey(
+  db: Queryable,
+  id: IdempotencyKeyId,
+): Promise<IdempotencyRecord | undefined> {
+  const [row] = (await db.query(sql`
+    SELECT request_fingerprint, status, target_id, response_status, response_body,
+           expires_at < NOW(3) AS is_expired
+    FROM idempotency_keys
+    WHERE scope = ${id.scope} AND idempotency_key = ${id.key}
+  `)) as IdempotencyRow[];
+  if (!row) return undefined;
+  return {
+    fingerprint: row.request_fingerprint,
+    status: row.status,
+    targetId: row.target_id === null ? null : toSafeInteger(row.target_id),
+    responseStatus: row.response_status,
+    responseBody: row.response_body,
+    isExpired: Number(row.is_expired) === 1,
+  };
+}
+
+export async function completeIdempotencyKey(
+  db: Queryable,
+  id: IdempotencyKeyId,
+  response: { targetId: number; status: number; body: string },
+): Promise<void> {
+  await db.query(sql`
+    UPDATE idempotency_keys
+    SET status = 'COMPLETED', target_id = ${response.targetId},
+        response_status = ${response.status}, response_body = ${response.body}
+    WHERE scope = ${id.scope} AND idempotency_key = ${id.key} AND status = 'IN_PROGRESS'
+  `);
+}
+
+/** Releases a claim whose request failed, so the same key may be used again. */
+export async function deleteInProgressIdempotencyKey(db: Queryable, id: IdempotencyKeyId): Promise<void> {
+  await db.query(sql`
+    DELETE FROM idempotency_keys
+    WHERE scope = ${id.scope} AND idempotency_key = ${id.key} AND status = 'IN_PROGRESS'
+  `);
+}
+
+export async function deleteExpiredIdempotencyKey(db: Queryable, id: IdempotencyKeyId): Promise<void> {
+  await db.query(sql`
+    DELETE FROM idempotency_keys
+    WHERE scope = ${id.scope} AND idempotency_key = ${id.key} AND expires_at < NOW(3)
+  `);
+}
+
+/** Deletes at most `limit` expired keys; small batches keep each statement's locks short. */
+export async function deleteExpiredIdempotencyKeys(db: Queryable, limit: number): Promise<number> {
+  const result = (await db.query(sql`
+    DELETE FROM idempotency_keys WHERE expires_at < NOW(3) LIMIT ${limit}
+  `)) as unknown as { affectedRows?: number };
+  return result.affectedRows ?? 0;
+}

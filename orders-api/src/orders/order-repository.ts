@@ -1,0 +1,187 @@
+import { sql, toSafeInteger, type Queryable } from '@b2b/service-kit';
+import type { components } from '../../../generated/orders';
+
+export type Order = components['schemas']['Order'];
+export type OrderItem = components['schemas']['OrderItem'];
+export type OrderStatus = components['schemas']['OrderStatus'];
+export type OrderWithoutItems = Omit<Order, 'items'>;
+
+interface OrderRow {
+  id: string;
+  customer_id: string;
+  status: OrderStatus;
+  total_cents: string;
+  created_at: Date;
+  updated_at: Date;
+  confirmed_at: Date | null;
+  canceled_at: Date | null;
+}
+
+interface OrderItemRow {
+  order_id: string;
+  product_id: string;
+  sku: string;
+  name: string;
+  qty: number;
+  unit_price_cents: string;
+  subtotal_cents: string;
+}
+
+export interface LockedOrder {
+  status: OrderStatus;
+  confirmedAt: Date | null;
+  /** Measured on the database clock, so every instance of the service agrees. */
+  isWithinCancelWindow: boolean;
+}
+
+export interface OrderPageQuery {
+  status?: OrderStatus;
+  from?: Date;
+  to?: Date;
+  /** The (created_at, id) of the last order of the previous page. */
+  after?: { createdAt: Date; id: number };
+  limit: number;
+}
+
+function toOrderWithoutItems(row: OrderRow): OrderWithoutItems {
+  return {
+    id: toSafeInteger(row.id),
+    customer_id: toSafeInteger(row.customer_id),
+    status: row.status,
+    total_cents: toSafeInteger(row.total_cents),
+    created_at: row.created_at.toISOString(),
+    updated_at: row.updated_at.toISOString(),
+    confirmed_at: row.confirmed_at?.toISOString() ?? null,
+    canceled_at: row.canceled_at?.toISOString() ?? null,
+  };
+}
+
+function toOrderItem(row: OrderItemRow): OrderItem {
+  return {
+    product_id: toSafeInteger(row.product_id),
+    sku: row.sku,
+    name: row.name,
+    qty: row.qty,
+    unit_price_cents: toSafeInteger(row.unit_price_cents),
+    subtotal_cents: toSafeInteger(row.subtotal_cents),
+  };
+}
+
+export async function insertOrder(
+  tx: Queryable,
+  order: { customerId: number; totalCents: number },
+): Promise<void> {
+  await tx.query(sql`
+    INSERT INTO orders (customer_id, status, total_cents)
+    VALUES (${order.customerId}, 'CREATED', ${order.totalCents})
+  `);
+}
+
+/** The id of the row this connection inserted last: call it in the inserting transaction. */
+export async function findLastInsertId(tx: Queryable): Promise<number> {
+  const [row] = (await tx.query(sql`SELECT LAST_INSERT_ID() AS id`)) as Array<{ id: string }>;
+  return toSafeInteger(row!.id);
+}
+
+/** All the lines of an order in one multi-row insert. */
+export async function insertOrderItems(tx: Queryable, orderId: number, items: OrderItem[]): Promise<void> {
+  const rows = items.map(
+    (item) =>
+      sql`(${orderId}, ${item.product_id}, ${item.sku}, ${item.name}, ${item.qty}, ${item.unit_price_cents}, ${item.subtotal_cents})`,
+  );
+  await tx.query(sql`
+    INSERT INTO order_items (order_id, product_id, sku, name, qty, unit_price_cents, subtotal_cents)
+    VALUES ${sql.join(rows, sql`, `)}
+  `);
+}
+
+export async function findOrderWithItems(db: Queryable, id: number): Promise<Order | undefined> {
+  const rows = (await db.query(sql`
+    SELECT o.id, o.customer_id, o.status, o.total_cents, o.created_at, o.updated_at,
+           o.confirmed_at, o.canceled_at,
+           i.order_id, i.product_id, i.sku, i.name, i.qty, i.unit_price_cents, i.subtotal_cents
+    FROM orders o
+    JOIN order_items i ON i.order_id = o.id
+    WHERE o.id = ${id}
+    ORDER BY i.product_id
+  `)) as Array<OrderRow & OrderItemRow>;
+  const [first] = rows;
+  return first && { ...toOrderWithoutItems(first), items: rows.map(toOrderItem) };
+}
+
+/** Orders newest first, keyset-paginated on (created_at, id), which ix_orders_*_created_at_id serve. */
+export async function findOrderPage(db: Queryable, query: OrderPageQuery): Promise<OrderWithoutItems[]> {
+  const conditions = [sql`TRUE`];
+  if (query.status !== undefined) conditions.push(sql`status = ${query.status}`);
+  if (query.from !== undefined) conditions.push(sql`created_at >= ${query.from}`);
+  if (query.to !== undefined) conditions.push(sql`created_at < ${query.to}`);
+  if (query.after !== undefined) {
+    const { createdAt, id } = query.after;
+    conditions.push(sql`(created_at < ${createdAt} OR (created_at = ${createdAt} AND id < ${id}))`);
+  }
+  const rows = (await db.query(sql`
+    SELECT * FROM orders
+    WHERE ${sql.join(conditions, sql` AND `)}
+    ORDER BY created_at DESC, id DESC
+    LIMIT ${query.limit}
+  `)) as OrderRow[];
+  return rows.map(toOrderWithoutItems);
+}
+
+/** The items of many orders in one query, so a page of orders costs two queries whatever its size. */
+export async function findItemsOfOrders(
+  db: Queryable,
+  orderIds: number[],
+): Promise<Map<number, OrderItem[]>> {
+  const itemsByOrder = new Map<number, OrderItem[]>(orderIds.map((id) => [id, []]));
+  if (orderIds.length === 0) return itemsByOrder;
+  const rows = (await db.query(sql`
+    SELECT * FROM order_items
+    WHERE order_id IN (${sql.join(
+      orderIds.map((id) => sql`${id}`),
+      sql`, `,
+    )})
+    ORDER BY order_id, product_id
+  `)) as OrderItemRow[];
+  for (const row of rows) itemsByOrder.get(toSafeInteger(row.order_id))?.push(toOrderItem(row));
+  return itemsByOrder;
+}
+
+/**
+ * Locks the order row for the rest of the transaction, so concurrent transitions of one
+ * order run one after the other and each sees the status the previous one left.
+ */
+export async function lockOrder(
+  tx: Queryable,
+  id: number,
+  cancelWindowMinutes: number,
+): Promise<LockedOrder | undefined> {
+  const [row] = (await tx.query(sql`
+    SELECT status, confirmed_at,
+           confirmed_at > NOW(3) - INTERVAL ${cancelWindowMinutes} MINUTE AS is_within_cancel_window
+    FROM orders
+    WHERE id = ${id}
+    FOR UPDATE
+  `)) as Array<
+    Pick<OrderRow, 'status' | 'confirmed_at'> & { is_within_cancel_window: number | string | null }
+  >;
+  return (
+    row && {
+      status: row.status,
+      confirmedAt: row.confirmed_at,
+      isWithinCancelWindow: Number(row.is_within_cancel_window) === 1,
+    }
+  );
+}
+
+export async function markOrderConfirmed(tx: Queryable, id: number): Promise<void> {
+  await tx.query(sql`
+    UPDATE orders SET status = 'CONFIRMED', confirmed_at = NOW(3), updated_at = NOW(3) WHERE id = ${id}
+  `);
+}
+
+export async function markOrderCanceled(tx: Queryable, id: number): Promise<void> {
+  await tx.query(sql`
+    UPDATE orders SET status = 'CANCELED', canceled_at = NOW(3), updated_at = NOW(3) WHERE id = ${id}
+  `);
+}

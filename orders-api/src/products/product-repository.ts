@@ -1,0 +1,153 @@
+import { sql, toSafeInteger, type Queryable } from '@b2b/service-kit';
+import type { components } from '../../../generated/orders';
+
+export type Product = components['schemas']['Product'];
+export type ProductCreate = components['schemas']['ProductCreate'];
+export type ProductUpdate = components['schemas']['ProductUpdate'];
+
+interface ProductRow {
+  id: string;
+  sku: string;
+  name: string;
+  price_cents: string;
+  stock: number;
+  created_at: Date;
+  updated_at: Date;
+}
+
+/** A product as an order sees it while holding its row lock. */
+export interface LockedProduct {
+  id: number;
+  sku: string;
+  name: string;
+  priceCents: number;
+  stock: number;
+}
+
+export interface StockChange {
+  productId: number;
+  qty: number;
+}
+
+function toProduct(row: ProductRow): Product {
+  return {
+    id: toSafeInteger(row.id),
+    sku: row.sku,
+    name: row.name,
+    price_cents: toSafeInteger(row.price_cents),
+    stock: row.stock,
+    created_at: row.created_at.toISOString(),
+    updated_at: row.updated_at.toISOString(),
+  };
+}
+
+const idList = (ids: number[]) =>
+  sql.join(
+    ids.map((id) => sql`${id}`),
+    sql`, `,
+  );
+
+/** Fails with errno 1062 when the sku is taken (the collation compares it case-insensitively). */
+export async function insertProduct(db: Queryable, product: ProductCreate): Promise<void> {
+  await db.query(sql`
+    INSERT INTO products (sku, name, price_cents, stock)
+    VALUES (${product.sku}, ${product.name}, ${product.price_cents}, ${product.stock})
+  `);
+}
+
+export async function findProduct(db: Queryable, id: number): Promise<Product | undefined> {
+  const [row] = (await db.query(sql`SELECT * FROM products WHERE id = ${id}`)) as ProductRow[];
+  return row && toProduct(row);
+}
+
+export async function findProductBySku(db: Queryable, sku: string): Promise<Product | undefined> {
+  const [row] = (await db.query(sql`SELECT * FROM products WHERE sku = ${sku}`)) as ProductRow[];
+  return row && toProduct(row);
+}
+
+export async function updateProductFields(db: Queryable, id: number, changes: ProductUpdate): Promise<void> {
+  const assignments = [sql`updated_at = NOW(3)`];
+  if (changes.name !== undefined) assignments.push(sql`name = ${changes.name}`);
+  if (changes.price_cents !== undefined) assignments.push(sql`price_cents = ${changes.price_cents}`);
+  if (changes.stock !== undefined) assignments.push(sql`stock = ${changes.stock}`);
+  await db.query(sql`UPDATE products SET ${sql.join(assignments, sql`, `)} WHERE id = ${id}`);
+}
+
+/** LIKE treats %, _ and \ specially; escaped, the search is matched as plain text. */
+function containsPattern(search: string): string {
+  return `%${search.replace(/[\\%_]/g, (character) => `\\${character}`)}%`;
+}
+
+/** Products after `afterId` in id order, `limit` of them; the table collation makes the search case-insensitive. */
+export async function findProductPage(
+  db: Queryable,
+  query: { search?: string; afterId: number; limit: number },
+): Promise<Product[]> {
+  const conditions = [sql`id > ${query.afterId}`];
+  if (query.search !== undefined) {
+    const pattern = containsPattern(query.search);
+    conditions.push(sql`(sku LIKE ${pattern} OR name LIKE ${pattern})`);
+  }
+  const rows = (await db.query(sql`
+    SELECT * FROM products
+    WHERE ${sql.join(conditions, sql` AND `)}
+    ORDER BY id
+    LIMIT ${query.limit}
+  `)) as ProductRow[];
+  return rows.map(toProduct);
+}
+
+/**
+ * Locks the products of an order in ascending id order, in one statement. Every order
+ * locks in the same order, so two orders over the same products queue instead of
+ * deadlocking each other.
+ */
+export async function lockProducts(tx: Queryable, ids: number[]): Promise<LockedProduct[]> {
+  const rows = (await tx.query(sql`
+    SELECT id, sku, name, price_cents, stock FROM products
+    WHERE id IN (${idList(ids)})
+    ORDER BY id
+    FOR UPDATE
+  `)) as Array<Pick<ProductRow, 'id' | 'sku' | 'name' | 'price_cents' | 'stock'>>;
+  return rows.map((row) => ({
+    id: toSafeInteger(row.id),
+    sku: row.sku,
+    name: row.name,
+    priceCents: toSafeInteger(row.price_cents),
+    stock: row.stock,
+  }));
+}
+
+/**
+ * Takes the ordered quantities off the stock of every product in one statement. A
+ * CASE expression rather than a join with a VALUES table: it reads the same on MySQL 8
+ * and MariaDB. The rows are already locked by lockProducts.
+ */
+export async function decrementStock(tx: Queryable, changes: StockChange[]): Promise<void> {
+  const newStock = sql.join(
+    changes.map((change) => sql`WHEN ${change.productId} THEN stock - ${change.qty}`),
+    sql` `,
+  );
+  await tx.query(sql`
+    UPDATE products
+    SET stock = CASE id ${newStock} END, updated_at = NOW(3)
+    WHERE id IN (${idList(changes.map((change) => change.productId))})
+  `);
+}
+
+/**
+ * Gives the quantities of an order back to its products in one statement. ORDER BY id
+ * makes it lock the products in ascending id order, like order creation does.
+ */
+export async function restoreStockOfOrder(tx: Queryable, orderId: number): Promise<void> {
+  await tx.query(sql`
+    UPDATE products
+    SET stock = stock + (
+          SELECT item.qty FROM order_items item
+          WHERE item.order_id = ${orderId} AND item.product_id = products.id
+        ),
+        updated_at = NOW(3)
+    WHERE id IN (SELECT product_id FROM order_items WHERE order_id = ${orderId})
+    ORDER BY id
+  `);
+}

@@ -1,0 +1,122 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sql } from '@b2b/service-kit';
+import { TEST_AUTH } from '@b2b/service-kit/testing';
+import { startSystem, type System } from './helpers';
+
+let system: System;
+
+beforeAll(async () => {
+  system = await startSystem();
+});
+
+afterAll(async () => {
+  await system?.stop();
+});
+
+const cancel = (orderId: number) => system.api.post(`/orders/${orderId}/cancel`, { token: system.token });
+
+async function confirmedMinutesAgo(minutes: number) {
+  const placed = await system.createOrder({ qty: 3, stock: 10 });
+  await system.api.post(`/orders/${placed.order.id}/confirm`, {
+    token: system.token,
+    headers: { 'X-Idempotency-Key': randomUUID() },
+  });
+  await system.database.db.query(
+    sql`UPDATE orders SET confirmed_at = NOW(3) - INTERVAL ${minutes} MINUTE WHERE id = ${placed.order.id}`,
+  );
+  return placed;
+}
+
+describe('POST /orders/{id}/cancel', () => {
+  it('when a CREATED order is canceled, then it is CANCELED with canceled_at set and its stock is back', async () => {
+    const { order, product } = await system.createOrder({ qty: 4, stock: 10 });
+    expect(await system.stockOf(product.id)).toBe(6);
+
+    const response = await cancel(order.id);
+
+    expect(response.status).toBe(200);
+    expect(response.body).toMatchObject({ id: order.id, status: 'CANCELED', confirmed_at: null });
+    expect(response.body.canceled_at).toEqual(expect.any(String));
+    expect(await system.stockOf(product.id)).toBe(10);
+  });
+
+  it('when a multi-line order is canceled, then every product gets its own quantity back', async () => {
+    const customer = await system.createCustomer();
+    const first = await system.createProduct({ stock: 10 });
+    const second = await system.createProduct({ stock: 20 });
+    const placed = await system.placeOrder({
+      customer_id: customer.id,
+      items: [
+        { product_id: second.id, qty: 5 },
+        { product_id: first.id, qty: 2 },
+      ],
+    });
+
+    await cancel(placed.body.id);
+
+    expect(await system.stockOf(first.id)).toBe(10);
+    expect(await system.stockOf(second.id)).toBe(20);
+  });
+
+  it('when a CONFIRMED order is canceled within the cancel window, then it is CANCELED and its stock is back', async () => {
+    const { order, product } = await confirmedMinutesAgo(9);
+
+    const response = await cancel(order.id);
+
+    expect(response.status).toBe(200);
+    expect(response.body.status).toBe('CANCELED');
+    expect(await system.stockOf(product.id)).toBe(10);
+  });
+
+  it('when a CONFIRMED order is canceled after the cancel window, then 409 CANCEL_WINDOW_EXPIRED and nothing changes', async () => {
+    const { order, product } = await confirmedMinutesAgo(11);
+
+    const response = await cancel(order.id);
+
+    expect(response.status).toBe(409);
+    expect(response.body.code).toBe('CANCEL_WINDOW_EXPIRED');
+    expect(response.body.detail).toMatch(/can be canceled for 10 minutes only\.$/);
+    const fetched = await system.api.get(`/orders/${order.id}`, { token: system.token });
+    expect(fetched.body.status).toBe('CONFIRMED');
+    expect(await system.stockOf(product.id)).toBe(7);
+  });
+
+  it('when a CANCELED order is canceled again, then 200 with the order unchanged and no stock restored again', async () => {
+    const { order, product } = await system.createOrder({ qty: 2, stock: 10 });
+    const first = await cancel(order.id);
+
+    const second = await cancel(order.id);
+
+    expect(second.status).toBe(200);
+    expect(second.text).toBe(first.text);
+    expect(await system.stockOf(product.id)).toBe(10);
+  });
+
+  it('when the order does not exist, then 404 ORDER_NOT_FOUND', async () => {
+    const response = await cancel(999999999);
+
+    expect(response.status).toBe(404);
+    expect(response.body.code).toBe('ORDER_NOT_FOUND');
+  });
+
+  it('when called with the service token, then 200', async () => {
+    const { order } = await system.createOrder();
+
+    const response = await system.api.post(`/orders/${order.id}/cancel`, { token: TEST_AUTH.serviceToken });
+
+    expect(response.status).toBe(200);
+  });
+});
+
+describe('POST /orders/{id}/cancel with another cancel window', () => {
+  it('when ORDER_CANCEL_WINDOW_MINUTES is 30, then an order confirmed 20 minutes ago can still be canceled', async () => {
+    const api = await system.startOrdersApi({ cancelWindowMinutes: 30 });
+    const { order } = await confirmedMinutesAgo(20);
+
+    const response = await api.post(`/orders/${order.id}/cancel`, { token: system.token });
+
+    expect(response.status).toBe(200);
+    expect(response.body.status).toBe('CANCELED');
+  });
+});

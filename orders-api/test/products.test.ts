@@ -1,0 +1,215 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TEST_AUTH } from '@b2b/service-kit/testing';
+import { startSystem, statusCounts, unique, type System } from './helpers';
+
+let system: System;
+
+beforeAll(async () => {
+  system = await startSystem();
+});
+
+afterAll(async () => {
+  await system?.stop();
+});
+
+describe('POST /products', () => {
+  it('when an operator creates a product, then 201 with Location and the product as stored', async () => {
+    const sku = unique('PAL');
+    const created = await system.api.post('/products', {
+      token: system.token,
+      body: { sku, name: 'Euro pallet', price_cents: 1450, stock: 500 },
+    });
+
+    expect(created.status).toBe(201);
+    expect(created.body).toMatchObject({ sku, name: 'Euro pallet', price_cents: 1450, stock: 500 });
+    expect(created.headers.get('location')).toBe(`/products/${created.body.id}`);
+    const fetched = await system.api.get(created.headers.get('location')!, { token: system.token });
+    expect(fetched.body).toEqual(created.body);
+  });
+
+  it('when the sku is taken in another letter case, then 409 SKU_TAKEN', async () => {
+    const product = await system.createProduct({ sku: unique('Case') });
+
+    const duplicate = await system.api.post('/products', {
+      token: system.token,
+      body: { sku: product.sku.toUpperCase(), name: 'Other', price_cents: 1, stock: 1 },
+    });
+
+    expect(duplicate.status).toBe(409);
+    expect(duplicate.body).toMatchObject({ code: 'SKU_TAKEN', status: 409 });
+  });
+
+  it('when ten requests race for one sku, then exactly one wins and the others get 409', async () => {
+    const sku = unique('RACE');
+    const responses = await Promise.all(
+      Array.from({ length: 10 }, () =>
+        system.api.post('/products', {
+          token: system.token,
+          body: { sku, name: 'Racer', price_cents: 1, stock: 1 },
+        }),
+      ),
+    );
+
+    expect(statusCounts(responses)).toEqual({ 201: 1, 409: 9 });
+  });
+
+  it('when the body is invalid, then 400 naming each field', async () => {
+    const response = await system.api.post('/products', {
+      token: system.token,
+      body: { sku: '-bad', name: '', price_cents: -1, stock: 1.5, extra: true },
+    });
+
+    expect(response.status).toBe(400);
+    expect(response.body.code).toBe('VALIDATION_FAILED');
+    const fields = response.body.errors.map((error: { field: string }) => error.field);
+    expect(fields).toEqual(
+      expect.arrayContaining(['body.sku', 'body.name', 'body.price_cents', 'body.stock', 'body.extra']),
+    );
+  });
+
+  it('when called without a token, then 401; with the service token, then 403', async () => {
+    const body = { sku: unique('AUTH'), name: 'x', price_cents: 1, stock: 1 };
+    expect((await system.api.post('/products', { body })).status).toBe(401);
+    expect((await system.api.post('/products', { body, token: TEST_AUTH.serviceToken })).status).toBe(403);
+  });
+});
+
+describe('PATCH /products/{id}', () => {
+  it('when name, price and stock change, then the product has the new values and a new updated_at', async () => {
+    const product = await system.createProduct();
+    const before = await system.api.get(`/products/${product.id}`, { token: system.token });
+
+    const updated = await system.api.patch(`/products/${product.id}`, {
+      token: system.token,
+      body: { name: 'Renamed', price_cents: 990, stock: 7 },
+    });
+
+    expect(updated.status).toBe(200);
+    expect(updated.body).toMatchObject({
+      id: product.id,
+      sku: product.sku,
+      name: 'Renamed',
+      price_cents: 990,
+      stock: 7,
+    });
+    expect(updated.body.created_at).toBe(before.body.created_at);
+    expect(Date.parse(updated.body.updated_at)).toBeGreaterThanOrEqual(Date.parse(before.body.updated_at));
+  });
+
+  it('when only the stock is sent, then only the stock changes', async () => {
+    const product = await system.createProduct({ name: 'Keep me', price_cents: 321 });
+
+    const updated = await system.api.patch(`/products/${product.id}`, {
+      token: system.token,
+      body: { stock: 0 },
+    });
+
+    expect(updated.body).toMatchObject({ name: 'Keep me', price_cents: 321, stock: 0 });
+  });
+
+  it('when the product does not exist, then 404 PRODUCT_NOT_FOUND', async () => {
+    const response = await system.api.patch('/products/999999999', {
+      token: system.token,
+      body: { stock: 1 },
+    });
+
+    expect(response.status).toBe(404);
+    expect(response.body.code).toBe('PRODUCT_NOT_FOUND');
+  });
+
+  it('when the body is empty or tries to change the sku, then 400', async () => {
+    const product = await system.createProduct();
+
+    const empty = await system.api.patch(`/products/${product.id}`, { token: system.token, body: {} });
+    const sku = await system.api.patch(`/products/${product.id}`, {
+      token: system.token,
+      body: { sku: 'NEW' },
+    });
+
+    expect(empty.status).toBe(400);
+    expect(sku.status).toBe(400);
+  });
+});
+
+describe('GET /products/{id}', () => {
+  it('when the product does not exist, then 404 PRODUCT_NOT_FOUND', async () => {
+    const response = await system.api.get('/products/999999999', { token: system.token });
+
+    expect(response.status).toBe(404);
+    expect(response.body).toMatchObject({
+      code: 'PRODUCT_NOT_FOUND',
+      detail: 'Product 999999999 does not exist.',
+    });
+  });
+
+  it('when the id is not a positive integer, then 400', async () => {
+    expect((await system.api.get('/products/0', { token: system.token })).status).toBe(400);
+    expect((await system.api.get('/products/abc', { token: system.token })).status).toBe(400);
+  });
+});
+
+describe('GET /products', () => {
+  it('when searching, then sku and name match case-insensitively and %, _ and \\ match only themselves', async () => {
+    const marker = unique('mk').toLowerCase();
+    const percent = await system.createProduct({ name: `${marker}% off` });
+    const underscore = await system.createProduct({ name: `${marker}_ off` });
+    const backslash = await system.createProduct({ name: `${marker}\\ off` });
+    const plain = await system.createProduct({ name: `${marker}x off` });
+    const bySku = await system.createProduct({ sku: `${marker.toUpperCase()}-SKU`, name: 'Sku only' });
+    const search = async (text: string) => {
+      const response = await system.api.get(`/products?search=${encodeURIComponent(text)}`, {
+        token: system.token,
+      });
+      expect(response.status).toBe(200);
+      return response.body.data.map((product: { id: number }) => product.id);
+    };
+
+    expect(await search(`${marker}%`)).toEqual([percent.id]);
+    expect(await search(`${marker}_`)).toEqual([underscore.id]);
+    expect(await search(`${marker}\\`)).toEqual([backslash.id]);
+    expect(await search(marker.toUpperCase())).toEqual([
+      percent.id,
+      underscore.id,
+      backslash.id,
+      plain.id,
+      bySku.id,
+    ]);
+    expect(await search(`${marker}-sku`)).toEqual([bySku.id]);
+  });
+
+  it('when paging with a limit, then every product comes once, in ascending id order, and the last page has no cursor', async () => {
+    const marker = unique('page');
+    const ids: number[] = [];
+    for (let index = 0; index < 5; index++)
+      ids.push((await system.createProduct({ name: `${marker} ${index}` })).id);
+
+    const seen: number[] = [];
+    let cursor: string | null = null;
+    let pages = 0;
+    do {
+      const query: string = `/products?search=${marker}&limit=2${cursor ? `&cursor=${cursor}` : ''}`;
+      const page = await system.api.get(query, { token: system.token });
+      expect(page.status).toBe(200);
+      seen.push(...page.body.data.map((product: { id: number }) => product.id));
+      cursor = page.body.next_cursor;
+      pages++;
+    } while (cursor);
+
+    expect(seen).toEqual(ids);
+    expect(pages).toBe(3);
+  });
+
+  it('when the cursor was not issued by this API, then 400 INVALID_CURSOR', async () => {
+    const forged = Buffer.from(JSON.stringify(['x'])).toString('base64url');
+
+    const response = await system.api.get(`/products?cursor=${forged}`, { token: system.token });
+
+    expect(response.status).toBe(400);
+    expect(response.body.code).toBe('INVALID_CURSOR');
+  });
+
+  it('when the limit is out of range, then 400', async () => {
+    expect((await system.api.get('/products?limit=0', { token: system.token })).status).toBe(400);
+    expect((await system.api.get('/products?limit=101', { token: system.token })).status).toBe(400);
+  });
+});

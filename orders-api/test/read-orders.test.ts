@@ -1,0 +1,174 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sql } from '@b2b/service-kit';
+import { startSystem, type System } from './helpers';
+
+let system: System;
+
+beforeAll(async () => {
+  system = await startSystem();
+});
+
+afterAll(async () => {
+  await system?.stop();
+});
+
+async function setCreatedAt(orderId: number, createdAt: string): Promise<void> {
+  await system.database.db.query(
+    sql`UPDATE orders SET created_at = ${new Date(createdAt)} WHERE id = ${orderId}`,
+  );
+}
+
+/** Builds the query the way a careful client does, percent-encoded. */
+const ordersPath = (query: Record<string, string>) => `/orders?${new URLSearchParams(query)}`;
+
+async function listIds(query: Record<string, string>): Promise<number[]> {
+  const response = await system.api.get(ordersPath(query), { token: system.token });
+  expect(response.status).toBe(200);
+  return response.body.data.map((order: { id: number }) => order.id);
+}
+
+describe('GET /orders/{id}', () => {
+  it('when the order exists, then 200 with its items', async () => {
+    const { order, product } = await system.createOrder({ qty: 3 });
+
+    const response = await system.api.get(`/orders/${order.id}`, { token: system.token });
+
+    expect(response.status).toBe(200);
+    expect(response.body.items).toEqual([
+      {
+        product_id: product.id,
+        sku: product.sku,
+        name: product.name,
+        qty: 3,
+        unit_price_cents: product.price_cents,
+        subtotal_cents: 3 * product.price_cents,
+      },
+    ]);
+  });
+
+  it('when the order does not exist, then 404 ORDER_NOT_FOUND', async () => {
+    const response = await system.api.get('/orders/999999999', { token: system.token });
+
+    expect(response.status).toBe(404);
+    expect(response.body).toMatchObject({
+      code: 'ORDER_NOT_FOUND',
+      detail: 'Order 999999999 does not exist.',
+    });
+  });
+});
+
+describe('GET /orders', () => {
+  // Orders far in the future, so the range filters pick exactly these whatever else exists.
+  let first: number;
+  let second: number;
+  let third: number;
+  let tiedLow: number;
+  let tiedHigh: number;
+
+  beforeAll(async () => {
+    const ids: number[] = [];
+    for (let index = 0; index < 5; index++) ids.push((await system.createOrder()).order.id);
+    [first, second, third, tiedLow, tiedHigh] = ids as [number, number, number, number, number];
+    await setCreatedAt(first, '2090-01-01T00:00:00.000Z');
+    await setCreatedAt(second, '2090-01-02T00:00:00.000Z');
+    await setCreatedAt(third, '2090-01-03T00:00:00.000Z');
+    await setCreatedAt(tiedLow, '2090-01-04T00:00:00.000Z');
+    await setCreatedAt(tiedHigh, '2090-01-04T00:00:00.000Z');
+    await system.api.post(`/orders/${second}/confirm`, {
+      token: system.token,
+      headers: { 'X-Idempotency-Key': randomUUID() },
+    });
+  });
+
+  it('when listing, then orders come newest first by created_at then id, each with its items', async () => {
+    const response = await system.api.get(ordersPath({ from: '2090-01-01T00:00:00Z' }), {
+      token: system.token,
+    });
+
+    expect(response.body.data.map((order: { id: number }) => order.id)).toEqual([
+      tiedHigh,
+      tiedLow,
+      third,
+      second,
+      first,
+    ]);
+    for (const order of response.body.data) expect(order.items).toHaveLength(1);
+    expect(response.body.next_cursor).toBeNull();
+  });
+
+  it('when filtering by from and to, then from is inclusive and to exclusive', async () => {
+    expect(await listIds({ from: '2090-01-02T00:00:00Z', to: '2090-01-03T00:00:00Z' })).toEqual([second]);
+    expect(await listIds({ from: '2090-01-02T00:00:00.000Z', to: '2090-01-03T00:00:00.001Z' })).toEqual([
+      third,
+      second,
+    ]);
+    expect(await listIds({ from: '2090-01-02T01:00:00+01:00', to: '2090-01-02T00:00:00.001Z' })).toEqual([
+      second,
+    ]);
+  });
+
+  it('when from and to are typed with raw colons, then they are accepted as well', async () => {
+    const response = await system.api.get('/orders?from=2090-01-02T00:00:00Z&to=2090-01-03T00:00:00Z', {
+      token: system.token,
+    });
+
+    expect(response.status).toBe(200);
+    expect(response.body.data.map((order: { id: number }) => order.id)).toEqual([second]);
+  });
+
+  it('when from is not before to, then nothing matches', async () => {
+    expect(await listIds({ from: '2090-01-03T00:00:00Z', to: '2090-01-03T00:00:00Z' })).toEqual([]);
+    expect(await listIds({ from: '2090-01-04T00:00:00Z', to: '2090-01-01T00:00:00Z' })).toEqual([]);
+  });
+
+  it('when filtering by status, then only orders with that status come back', async () => {
+    expect(await listIds({ status: 'CONFIRMED', from: '2090-01-01T00:00:00Z' })).toEqual([second]);
+    expect(await listIds({ status: 'CREATED', from: '2090-01-01T00:00:00Z' })).toEqual([
+      tiedHigh,
+      tiedLow,
+      third,
+      first,
+    ]);
+  });
+
+  it('when paging one order at a time, then every order comes once, across equal created_at too', async () => {
+    const seen: number[] = [];
+    let cursor: string | null = null;
+    do {
+      const query: Record<string, string> = { from: '2090-01-01T00:00:00Z', limit: '1' };
+      if (cursor) query.cursor = cursor;
+      const page = await system.api.get(ordersPath(query), { token: system.token });
+      expect(page.status).toBe(200);
+      expect(page.body.data).toHaveLength(1);
+      seen.push(page.body.data[0].id);
+      cursor = page.body.next_cursor;
+    } while (cursor);
+
+    expect(seen).toEqual([tiedHigh, tiedLow, third, second, first]);
+  });
+
+  it('when the cursor was not issued by this endpoint, then 400 INVALID_CURSOR', async () => {
+    const productCursor = Buffer.from(JSON.stringify([5])).toString('base64url');
+    const badDate = Buffer.from(JSON.stringify(['not a date', 5])).toString('base64url');
+
+    for (const cursor of [productCursor, badDate, 'garbage']) {
+      const response = await system.api.get(`/orders?cursor=${cursor}`, { token: system.token });
+      expect(response.status).toBe(400);
+      expect(response.body.code).toBe('INVALID_CURSOR');
+    }
+  });
+
+  it('when a filter is malformed, then 400 VALIDATION_FAILED', async () => {
+    const malformed: Array<Record<string, string>> = [
+      { status: 'SHIPPED' },
+      { from: 'yesterday' },
+      { limit: '101' },
+    ];
+    for (const query of malformed) {
+      const response = await system.api.get(ordersPath(query), { token: system.token });
+      expect(response.status).toBe(400);
+      expect(response.body.code).toBe('VALIDATION_FAILED');
+    }
+  });
+});

@@ -1,0 +1,116 @@
+// `npm run mock` (`npm run mock -- --dynamic`): Prism mocks of the three contracts, so a
+// front end or the orchestrator can be built without the real APIs. Static examples by
+// default; `--dynamic` makes Prism generate data from the schemas instead (`prism -d`).
+// Output is prefixed by mock; Ctrl-C stops all of them.
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const isDynamic = process.argv.includes('--dynamic');
+const host = process.env.MOCK_HOST ?? '127.0.0.1';
+
+const mocks = [
+  {
+    name: 'customers',
+    contract: 'contracts/customers.yaml',
+    port: process.env.MOCK_CUSTOMERS_PORT ?? '4010',
+  },
+  { name: 'orders', contract: 'contracts/orders.yaml', port: process.env.MOCK_ORDERS_PORT ?? '4011' },
+  {
+    name: 'orchestrator',
+    contract: 'contracts/orchestrator.yaml',
+    port: process.env.MOCK_ORCHESTRATOR_PORT ?? '4012',
+  },
+];
+const COLORS = { customers: 36, orders: 35, orchestrator: 33 };
+const children = [];
+let isStopping = false;
+
+function prefixLines(stream, prefix) {
+  let buffered = '';
+  stream.on('data', (chunk) => {
+    buffered += chunk;
+    const lines = buffered.split('\n');
+    buffered = lines.pop();
+    for (const line of lines) process.stdout.write(prefix + line + '\n');
+  });
+}
+
+// node_modules/.bin/prism directly, never npx: killing npx would orphan the Prism server.
+for (const mock of mocks) {
+  const args = ['mock', '-h', host, '-p', mock.port, ...(isDynamic ? ['-d'] : []), mock.contract];
+  const child = spawn(path.join(root, 'node_modules/.bin/prism'), args, {
+    cwd: root,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
+  const prefix = `\x1b[${COLORS[mock.name]}m${mock.name.padEnd(12)}|\x1b[0m `;
+  prefixLines(child.stdout, prefix);
+  prefixLines(child.stderr, prefix);
+  child.on('exit', (code, signal) => {
+    if (!isStopping) {
+      console.error(`${prefix}exited (${signal ?? code}); stopping every mock`);
+      stop(1);
+    }
+  });
+  children.push(child);
+}
+
+async function stop(exitCode) {
+  if (isStopping) return;
+  isStopping = true;
+  const running = children.filter((child) => child.exitCode === null && child.signalCode === null);
+  const exited = running.map((child) => new Promise((resolve) => child.once('exit', resolve)));
+  const signalAll = (signal) => {
+    for (const child of running) {
+      try {
+        process.kill(-child.pid, signal);
+      } catch {
+        // already gone
+      }
+    }
+  };
+  signalAll('SIGTERM');
+  const killTimer = setTimeout(() => signalAll('SIGKILL'), 5_000);
+  await Promise.all(exited);
+  clearTimeout(killTimer);
+  process.exit(exitCode);
+}
+process.on('SIGINT', () => stop(0));
+process.on('SIGTERM', () => stop(0));
+
+async function isServing(port) {
+  try {
+    // Any answer (Prism says 404 for an unknown path) means the mock is listening.
+    await fetch(`http://${host}:${port}/__mock_ready_probe`, { signal: AbortSignal.timeout(1_000) });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const deadline = Date.now() + 30_000;
+while (!isStopping && Date.now() < deadline) {
+  const ready = await Promise.all(mocks.map((mock) => isServing(mock.port)));
+  if (ready.every(Boolean)) break;
+  await new Promise((resolve) => setTimeout(resolve, 250));
+}
+if (!isStopping) {
+  console.log(`
+\x1b[32mPrism mocks are ready\x1b[0m (${isDynamic ? 'dynamic: data generated from the schemas' : 'static: the contracts\u2019 examples'})
+
+  Customers API   http://${host}:${mocks[0].port}      e.g. curl http://${host}:${mocks[0].port}/customers/1 -H 'Authorization: Bearer x'
+  Orders API      http://${host}:${mocks[1].port}      e.g. curl http://${host}:${mocks[1].port}/products -H 'Authorization: Bearer x'
+  Orchestrator    http://${host}:${mocks[2].port}/orchestrator/create-and-confirm-order
+
+  For front-end teams: the mocks answer from the contracts alone and hold no state \u2014 a
+  customer you POST is not there on the next GET, and ids in answers are the examples'.
+  Requests are still validated against the contract (a bad body is a 400, a missing
+  Authorization header a 401), but any bearer token is accepted. To see another documented
+  answer, send \`Prefer: code=404\` (any status the operation documents) or
+  \`Prefer: example=NAME\` (a named example, e.g. \`Prefer: code=409, example=INSUFFICIENT_STOCK\`
+  on the orchestrator); \`Prefer: dynamic=true\` generates data for a single request.
+  Ports: MOCK_CUSTOMERS_PORT, MOCK_ORDERS_PORT, MOCK_ORCHESTRATOR_PORT. Ctrl-C stops every mock.
+`);
+}

@@ -1,0 +1,85 @@
+// Makes DATABASE_URL usable for `npm start`: finds the server (or starts the Compose MySQL
+// when a Docker engine is available), creates the database, applies the schema, and seeds
+// it when it holds no data yet.
+import { execFileSync } from 'node:child_process';
+import {
+  applySchema,
+  applySeed,
+  connectDatabase,
+  DEFAULT_DATABASE_URL,
+  ensureDatabaseExists,
+  splitDatabaseUrl,
+  sql,
+} from '@b2b/service-kit';
+import connect from '@databases/mysql';
+
+const url = process.env.DATABASE_URL ?? DEFAULT_DATABASE_URL;
+const { serverUrl, name } = splitDatabaseUrl(url);
+const where = new URL(serverUrl).host;
+
+async function isServerReachable(): Promise<boolean> {
+  const server = connect({ connectionString: serverUrl, poolSize: 1, onError: () => undefined });
+  try {
+    await server.query(sql`SELECT 1`);
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await server.dispose().catch(() => undefined);
+  }
+}
+
+function hasDockerEngine(): boolean {
+  try {
+    execFileSync('docker', ['info'], { stdio: 'ignore', timeout: 10_000 });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function waitForServer(timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await isServerReachable()) return true;
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+  }
+  return false;
+}
+
+if (!(await isServerReachable())) {
+  if (hasDockerEngine()) {
+    console.log(
+      `[setup] nothing answers at ${where}; starting the Compose MySQL (docker compose up -d mysql)`,
+    );
+    execFileSync('docker', ['compose', 'up', '-d', 'mysql'], { stdio: 'inherit' });
+    if (!(await waitForServer(120_000))) {
+      console.error('[setup] the Compose MySQL did not become reachable within 2 minutes');
+      process.exit(1);
+    }
+  } else {
+    console.error(`[setup] No MySQL/MariaDB answers at ${where} and no Docker engine is available.
+Provide a database server in one of these ways, then run npm start again:
+  - point DATABASE_URL at a MySQL 8 or MariaDB 10.11+ server you can reach, e.g.
+      DATABASE_URL=mysql://user:password@host:3306/b2b_orders npm start
+  - on Debian/Ubuntu: sudo apt-get install mariadb-server && sudo service mariadb start
+    (the default DATABASE_URL is ${DEFAULT_DATABASE_URL}, user root with an empty password)
+  - with Docker: docker compose up -d mysql`);
+    process.exit(1);
+  }
+}
+
+await ensureDatabaseExists(url);
+const db = connectDatabase(url, { poolSize: 1 });
+try {
+  await applySchema(db);
+  const [{ products }] = await db.query(sql`SELECT COUNT(*) AS products FROM products`);
+  if (Number(products) === 0) {
+    await applySeed(db);
+    console.log(`[setup] database ${name} migrated and seeded`);
+  } else {
+    console.log(`[setup] database ${name} migrated (it already holds data; seed skipped)`);
+  }
+} finally {
+  await db.dispose();
+}

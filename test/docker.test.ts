@@ -1,0 +1,185 @@
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+
+/**
+ * No Docker engine runs on our machines, so the Compose file and the Dockerfiles are
+ * checked statically: they parse, they are wired with health checks, every variable a
+ * service needs at start-up is provided, ports agree, and every COPY source exists.
+ */
+const ROOT = path.resolve(import.meta.dirname, '..');
+
+interface ComposeService {
+  image?: string;
+  build?: { context: string; dockerfile: string; args?: Record<string, string> };
+  env_file?: string | string[];
+  environment?: Record<string, string>;
+  ports?: string[];
+  depends_on?: Record<string, { condition: string }>;
+  healthcheck?: { test: unknown };
+  volumes?: string[];
+}
+
+const compose = parse(readFileSync(path.join(ROOT, 'docker-compose.yml'), 'utf8')) as {
+  services: Record<string, ComposeService>;
+};
+
+/** .env is never committed; .env.example documents the same variables. */
+function envFileVariables(service: ComposeService): Record<string, string> {
+  const files = [service.env_file ?? []].flat().map((file) => (file === '.env' ? '.env.example' : file));
+  const variables: Record<string, string> = {};
+  for (const file of files) {
+    for (const line of readFileSync(path.join(ROOT, file), 'utf8').split('\n')) {
+      const match = /^([A-Z0-9_]+)=(.*)$/.exec(line.trim());
+      if (match) variables[match[1]!] = match[2]!;
+    }
+  }
+  return variables;
+}
+
+/** What each part refuses to start without when NODE_ENV=production, and its port. */
+const PARTS: Record<string, { port: number; required: string[] }> = {
+  'customers-api': { port: 3001, required: ['DATABASE_URL', 'JWT_SECRET', 'SERVICE_TOKEN', 'PORT'] },
+  'orders-api': {
+    port: 3002,
+    required: ['DATABASE_URL', 'JWT_SECRET', 'SERVICE_TOKEN', 'PORT', 'CUSTOMERS_API_BASE'],
+  },
+  'lambda-orchestrator': {
+    port: 3000,
+    required: ['JWT_SECRET', 'SERVICE_TOKEN', 'CUSTOMERS_API_BASE', 'ORDERS_API_BASE'],
+  },
+};
+
+interface Instruction {
+  keyword: string;
+  args: string;
+}
+
+function dockerfileInstructions(file: string): Instruction[] {
+  const text = readFileSync(path.join(ROOT, file), 'utf8').replace(/\\\n/g, ' ');
+  return text
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line && !line.startsWith('#'))
+    .map((line) => {
+      const [keyword = '', ...rest] = line.split(/\s+/);
+      return { keyword: keyword.toUpperCase(), args: rest.join(' ') };
+    });
+}
+
+describe('docker-compose.yml', () => {
+  it('when parsed, then it has MySQL 8.0 and the three parts', () => {
+    expect(Object.keys(compose.services).sort()).toEqual([
+      'customers-api',
+      'lambda-orchestrator',
+      'mysql',
+      'orders-api',
+    ]);
+    expect(compose.services.mysql!.image).toBe('mysql:8.0');
+    expect(compose.services.mysql!.healthcheck?.test).toBeDefined();
+  });
+
+  it('when MySQL initialises, then it loads the schema before the seed from files that exist', () => {
+    const mounts = (compose.services.mysql!.volumes ?? []).filter((volume) => volume.startsWith('./'));
+    expect(mounts.map((mount) => mount.split(':')[1])).toEqual([
+      '/docker-entrypoint-initdb.d/01-schema.sql',
+      '/docker-entrypoint-initdb.d/02-seed.sql',
+    ]);
+    for (const mount of mounts) expect(existsSync(path.join(ROOT, mount.split(':')[0]!))).toBe(true);
+  });
+
+  it.each(Object.entries(PARTS))('when %s starts, then it waits for healthy dependencies', (name) => {
+    const dependencies = Object.values(compose.services[name]!.depends_on ?? {});
+    expect(dependencies.length).toBeGreaterThan(0);
+    for (const dependency of dependencies) expect(dependency.condition).toBe('service_healthy');
+  });
+
+  it.each(Object.entries(PARTS))(
+    'when %s starts in production, then every required variable is provided',
+    (name, part) => {
+      const service = compose.services[name]!;
+      const provided = { ...envFileVariables(service), ...service.environment };
+      expect(provided.NODE_ENV ?? 'production').toBe('production');
+      for (const variable of part.required) {
+        if (name === 'lambda-orchestrator' && variable === 'PORT') continue;
+        expect(provided[variable], `${name} needs ${variable}`).toBeTruthy();
+      }
+    },
+  );
+
+  it.each(Object.entries(PARTS))(
+    'when %s is published, then host and container ports agree with the service',
+    (name, part) => {
+      const service = compose.services[name]!;
+      expect(service.ports).toEqual([`${part.port}:${part.port}`]);
+      if (service.environment?.PORT) expect(Number(service.environment.PORT)).toBe(part.port);
+    },
+  );
+
+  it('when a service reaches another, then it uses that service name and port', () => {
+    const urls = Object.values(compose.services).flatMap((service) =>
+      Object.values(service.environment ?? {}).filter((value) => value.startsWith('http://')),
+    );
+    for (const url of urls) {
+      const { hostname, port } = new URL(url);
+      expect(PARTS[hostname]?.port, url).toBe(Number(port));
+    }
+  });
+});
+
+describe.each(Object.keys(PARTS))('the Dockerfile of %s', (name) => {
+  const build = compose.services[name]!.build!;
+  const instructions = dockerfileInstructions(path.join(build.context, build.dockerfile));
+  const substitute = (value: string) =>
+    value.replace(
+      /\$\{?([A-Z_]+)\}?/g,
+      (_match, variable: string) => build.args?.[variable] ?? `$${variable}`,
+    );
+
+  it('when built, then it has a build stage and a runtime stage', () => {
+    expect(
+      instructions.filter((instruction) => instruction.keyword === 'FROM').length,
+    ).toBeGreaterThanOrEqual(2);
+  });
+
+  it('when it runs, then it runs as a non-root user with a health check', () => {
+    const lastStage = instructions.slice(
+      instructions.map((instruction) => instruction.keyword).lastIndexOf('FROM'),
+    );
+    const user = lastStage.find((instruction) => instruction.keyword === 'USER');
+    expect(user?.args).toBeDefined();
+    expect(user!.args).not.toMatch(/^(root|0)$/);
+    expect(lastStage.some((instruction) => instruction.keyword === 'HEALTHCHECK')).toBe(true);
+  });
+
+  it('when the runtime stage installs, then it installs production dependencies only', () => {
+    const lastStage = instructions.slice(
+      instructions.map((instruction) => instruction.keyword).lastIndexOf('FROM'),
+    );
+    const installs = lastStage.filter(
+      (instruction) => instruction.keyword === 'RUN' && /npm (ci|install)/.test(instruction.args),
+    );
+    expect(installs.length).toBeGreaterThan(0);
+    for (const install of installs) expect(install.args).toContain('--omit=dev');
+  });
+
+  it('when copying from the build context, then every source exists', () => {
+    const copies = instructions.filter(
+      (instruction) => instruction.keyword === 'COPY' && !instruction.args.includes('--from'),
+    );
+    expect(copies.length).toBeGreaterThan(0);
+    for (const copy of copies) {
+      const parts = copy.args.split(/\s+/).filter((part) => !part.startsWith('--'));
+      for (const source of parts.slice(0, -1)) {
+        expect(existsSync(path.join(ROOT, build.context, substitute(source))), `COPY ${source}`).toBe(true);
+      }
+    }
+  });
+
+  it('when .dockerignore applies, then node_modules and dist never enter the context', () => {
+    const ignored = readFileSync(path.join(ROOT, '.dockerignore'), 'utf8');
+    expect(ignored).toContain('**/node_modules');
+    expect(ignored).toContain('**/dist');
+  });
+});

@@ -1,0 +1,34 @@
+import { execFile } from 'node:child_process';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TEST_AUTH } from '@b2b/service-kit/testing';
+import { startSystem, type RunningSystem } from './support/system';
+
+/** The README's curl examples, run as `npm run smoke` runs them, against the real system. */
+describe('the README examples', () => {
+  let system: RunningSystem;
+
+  beforeAll(async () => {
+    system = await startSystem();
+  }, 120_000);
+
+  afterAll(async () => {
+    await system?.stop();
+  });
+
+  it('when npm run smoke runs every README block against the system, then each one works as printed', async () => {
+    const { stdout } = await promisify(execFile)('node', ['scripts/smoke.mjs'], {
+      cwd: path.resolve(import.meta.dirname, '..'),
+      env: {
+        ...process.env,
+        CUSTOMERS: system.urls.customers,
+        ORDERS: system.urls.orders,
+        ORCHESTRATOR: system.urls.orchestrator,
+        SERVICE_TOKEN: TEST_AUTH.serviceToken,
+      },
+    });
+    expect(stdout).toMatch(/smoke: \d+ README blocks ran without error/);
+    expect(stdout).toContain('"status":"CONFIRMED"');
+  }, 60_000);
+});
