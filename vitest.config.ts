@@ -9,6 +9,8 @@ export default defineConfig({
     maxWorkers: 2,
     testTimeout: 30_000,
     hookTimeout: 60_000,
-    reporters: ['default'],
+    reporters: ['default', 'json'],
+    // Read by .ci/run to print the closing count of tests.
+    outputFile: { json: 'test-results/vitest.json' },
   },
 });

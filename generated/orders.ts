@@ -1485,7 +1485,6 @@ export interface operations {
             201: components["responses"]["OrderCreated"];
             400: components["responses"]["CreateOrderBadRequest"];
             401: components["responses"]["Unauthorized"];
-            403: components["responses"]["Forbidden"];
             409: components["responses"]["CreateOrderConflict"];
             413: components["responses"]["PayloadTooLarge"];
             422: components["responses"]["CreateOrderUnprocessable"];
@@ -1517,7 +1516,6 @@ export interface operations {
             200: components["responses"]["Order"];
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
-            403: components["responses"]["Forbidden"];
             404: components["responses"]["OrderNotFound"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -1551,7 +1549,6 @@ export interface operations {
             200: components["responses"]["OrderConfirmed"];
             400: components["responses"]["ConfirmBadRequest"];
             401: components["responses"]["Unauthorized"];
-            403: components["responses"]["Forbidden"];
             404: components["responses"]["OrderNotFound"];
             409: components["responses"]["ConfirmConflict"];
             503: components["responses"]["ServiceUnavailable"];
@@ -1581,7 +1578,6 @@ export interface operations {
             200: components["responses"]["OrderCanceled"];
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
-            403: components["responses"]["Forbidden"];
             404: components["responses"]["OrderNotFound"];
             409: components["responses"]["CancelWindowExpired"];
             503: components["responses"]["ServiceUnavailable"];

@@ -1,11 +1,11 @@
 // Writes generated/ from contracts/: for each contract, the bundled OpenAPI document
 // (<name>.openapi.json, external $refs inlined) and its TypeScript types (<name>.ts).
 // `--check` writes nothing and exits 1 when generated/ differs from what it would write.
-import { readFile, writeFile, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { bundle, createConfig } from '@redocly/openapi-core';
 import openapiTS, { astToString } from 'openapi-typescript';
+import { writeOrCheckOutputs } from './lib/write-outputs.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const CONTRACTS = ['customers', 'orders', 'orchestrator'];
@@ -29,22 +29,4 @@ async function render(name) {
 }
 
 const outputs = Object.assign({}, ...(await Promise.all(CONTRACTS.map(render))));
-const stale = [];
-await mkdir(path.join(root, 'generated'), { recursive: true });
-for (const [file, content] of Object.entries(outputs)) {
-  const target = path.join(root, file);
-  const current = await readFile(target, 'utf8').catch(() => null);
-  if (current === content) continue;
-  stale.push(file);
-  if (!isCheck) await writeFile(target, content);
-}
-
-if (isCheck && stale.length > 0) {
-  console.error(`generated/ is stale (run \`npm run generate\`): ${stale.join(', ')}`);
-  process.exit(1);
-}
-console.log(
-  isCheck
-    ? `generated/ is up to date (${Object.keys(outputs).length} files)`
-    : `generated/: ${stale.length} of ${Object.keys(outputs).length} files written`,
-);
+await writeOrCheckOutputs({ root, label: 'generated/', command: 'npm run generate', outputs, isCheck });

@@ -3,10 +3,11 @@
 // against a freshly seeded system, plus an environment for the local ports.
 // `--check` writes nothing and exits 1 when postman/ differs from what it would write.
 import { createHash } from 'node:crypto';
-import { readFile, writeFile, mkdir } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import converter from 'openapi-to-postmanv2';
+import { writeOrCheckOutputs } from './lib/write-outputs.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const isCheck = process.argv.includes('--check');
@@ -353,22 +354,4 @@ async function render() {
 }
 
 const outputs = await render();
-const stale = [];
-await mkdir(path.join(root, 'postman'), { recursive: true });
-for (const [file, content] of Object.entries(outputs)) {
-  const target = path.join(root, file);
-  const current = await readFile(target, 'utf8').catch(() => null);
-  if (current === content) continue;
-  stale.push(file);
-  if (!isCheck) await writeFile(target, content);
-}
-
-if (isCheck && stale.length > 0) {
-  console.error(`postman/ is stale (run \`npm run postman\`): ${stale.join(', ')}`);
-  process.exit(1);
-}
-console.log(
-  isCheck
-    ? `postman/ is up to date (${Object.keys(outputs).length} files)`
-    : `postman/: ${stale.length} of ${Object.keys(outputs).length} files written`,
-);
+await writeOrCheckOutputs({ root, label: 'postman/', command: 'npm run postman', outputs, isCheck });

@@ -1,30 +1,22 @@
 import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { TEST_AUTH } from '@b2b/service-kit/testing';
-import { startSystem, type RunningSystem } from './support/system';
+import { useSystem } from './support/system';
 
 /** The README's curl examples, run as `npm run smoke` runs them, against the real system. */
 describe('the README examples', () => {
-  let system: RunningSystem;
-
-  beforeAll(async () => {
-    system = await startSystem();
-  }, 120_000);
-
-  afterAll(async () => {
-    await system?.stop();
-  });
+  const system = useSystem();
 
   it('when npm run smoke runs every README block against the system, then each one works as printed', async () => {
     const { stdout } = await promisify(execFile)('node', ['scripts/smoke.mjs'], {
       cwd: path.resolve(import.meta.dirname, '..'),
       env: {
         ...process.env,
-        CUSTOMERS: system.urls.customers,
-        ORDERS: system.urls.orders,
-        ORCHESTRATOR: system.urls.orchestrator,
+        CUSTOMERS: system.current.urls.customers,
+        ORDERS: system.current.urls.orders,
+        ORCHESTRATOR: system.current.urls.orchestrator,
         SERVICE_TOKEN: TEST_AUTH.serviceToken,
       },
     });

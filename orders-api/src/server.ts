@@ -1,16 +1,9 @@
-import { ConfigError, connectDatabase, createLogger, runHttpServer } from '@b2b/service-kit';
+import { connectDatabase, createLogger, readConfigOrExit, runHttpServer } from '@b2b/service-kit';
 import { createOrdersApp } from './app';
-import { readOrdersApiConfig, type OrdersApiConfig } from './config';
+import { readOrdersApiConfig } from './config';
 import { scheduleIdempotencyKeyCleanup } from './idempotency/idempotency';
 
-let config: OrdersApiConfig;
-try {
-  config = readOrdersApiConfig();
-} catch (error) {
-  if (!(error instanceof ConfigError)) throw error;
-  console.error(error.message);
-  process.exit(1);
-}
+const config = readConfigOrExit('orders-api', () => readOrdersApiConfig());
 
 const logger = createLogger({ service: 'orders-api', level: config.logLevel });
 const db = connectDatabase(config.databaseUrl, { poolSize: config.databasePoolSize });
@@ -26,7 +19,7 @@ const app = createOrdersApp({
 const stopIdempotencyKeyCleanup = scheduleIdempotencyKeyCleanup(db, logger);
 
 await runHttpServer(app, {
-  name: 'orders-api',
+  name: 'Orders API',
   host: config.host,
   port: config.port,
   logger,

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from '@b2b/service-kit';
 import { purgeExpiredIdempotencyKeys } from '../src/idempotency/idempotency';
+import { ABANDONED_CLAIM_SECONDS } from '../src/idempotency/idempotency-repository';
 import { fakeCustomer, startFakeCustomersApi, startSystem, type System } from './helpers';
 
 let system: System;
@@ -147,6 +148,24 @@ describe('POST /orders with X-Idempotency-Key', () => {
     expect(again.headers.get('idempotent-replayed')).toBeNull();
     expect(again.body.id).not.toBe(first.body.id);
     expect(await system.stockOf(product.id)).toBe(98);
+  });
+
+  it('when a claim was abandoned by a process that died mid-request, then the key can be used after a while', async () => {
+    const customer = await system.createCustomer();
+    const product = await system.createProduct({ stock: 10 });
+    const key = randomUUID();
+    await system.database.db.query(sql`
+      INSERT INTO idempotency_keys (scope, idempotency_key, target_type, request_fingerprint, status, created_at, expires_at)
+      VALUES ('create_order', ${key}, 'order', ${'0'.repeat(64)}, 'IN_PROGRESS',
+              NOW(3) - INTERVAL ${ABANDONED_CLAIM_SECONDS + 1} SECOND, NOW(3) + INTERVAL 1 HOUR)`);
+
+    const response = await system.placeOrder(
+      { customer_id: customer.id, items: [{ product_id: product.id, qty: 1 }] },
+      { 'X-Idempotency-Key': key },
+    );
+
+    expect(response.status).toBe(201);
+    expect(await system.stockOf(product.id)).toBe(9);
   });
 
   it('when one key is used for creating and then confirming, then the two uses do not collide', async () => {

@@ -3,9 +3,9 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import newman, { type NewmanRunSummary } from 'newman';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { TEST_AUTH } from '@b2b/service-kit/testing';
-import { startSystem, type RunningSystem } from '../../test/support/system';
+import { useSystem } from '../../test/support/system';
 
 /**
  * The committed Postman collection, run by newman against the real system: both APIs
@@ -39,15 +39,7 @@ function runCollection(envVar: { key: string; value: string }[]): Promise<Newman
 }
 
 describe('the Postman collection run by newman', () => {
-  let system: RunningSystem;
-
-  beforeAll(async () => {
-    system = await startSystem();
-  }, 120_000);
-
-  afterAll(async () => {
-    await system?.stop();
-  });
+  const system = useSystem();
 
   it('when the collection is regenerated from the contracts, then it is byte-identical to the committed one', async () => {
     const { stdout } = await run('node', ['scripts/postman.mjs', '--check'], { cwd: ROOT });
@@ -59,9 +51,9 @@ describe('the Postman collection run by newman', () => {
     const expectedRequests = requestNamesOf(collection.item);
 
     const summary = await runCollection([
-      { key: 'customersBaseUrl', value: system.urls.customers },
-      { key: 'ordersBaseUrl', value: system.urls.orders },
-      { key: 'orchestratorBaseUrl', value: system.urls.orchestrator },
+      { key: 'customersBaseUrl', value: system.current.urls.customers },
+      { key: 'ordersBaseUrl', value: system.current.urls.orders },
+      { key: 'orchestratorBaseUrl', value: system.current.urls.orchestrator },
       { key: 'serviceToken', value: TEST_AUTH.serviceToken },
     ]);
 
@@ -73,7 +65,7 @@ describe('the Postman collection run by newman', () => {
     const failedResponses = executions
       .filter((execution) => execution.assertions?.some((assertion) => assertion.error))
       .map(({ item, response }) => `${item.name}: ${response?.code} ${response?.stream?.toString()}`);
-    expect(failures, [...failedResponses, system.orchestratorOutput()].join('\n')).toEqual([]);
+    expect(failures, [...failedResponses, system.current.orchestratorOutput()].join('\n')).toEqual([]);
     expect(executions.map((execution) => execution.item.name)).toEqual(expectedRequests);
     // A request that got no answer is also listed among the failures above.
     expect(executions.every((execution) => execution.response)).toBe(true);

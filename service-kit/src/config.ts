@@ -11,6 +11,20 @@ export class ConfigError extends Error {
 
 type Env = Record<string, string | undefined>;
 
+/**
+ * For a service's entry point: reads the configuration, or prints every problem for the
+ * person at the terminal (no logger exists yet) and exits 1.
+ */
+export function readConfigOrExit<Config>(service: string, read: () => Config): Config {
+  try {
+    return read();
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    console.error(`${service}: ${error.message}`);
+    process.exit(1);
+  }
+}
+
 export class EnvReader {
   private readonly problems: string[] = [];
 

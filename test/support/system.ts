@@ -1,3 +1,4 @@
+import { afterAll, beforeAll } from 'vitest';
 import { createLogger, listen, sql, type RunningServer } from '@b2b/service-kit';
 import {
   TEST_AUTH,
@@ -142,4 +143,24 @@ async function createFixtures(customersUrl: string, ordersUrl: string, token: st
     );
   }
   return { customerIds, deletableCustomerIds, productIds, orderIds };
+}
+
+/**
+ * Starts the system before the suite's tests and stops it after them. Read `.current`
+ * inside tests (it is set once beforeAll has run).
+ */
+export function useSystem(): { readonly current: RunningSystem } {
+  let system: RunningSystem | undefined;
+  beforeAll(async () => {
+    system = await startSystem();
+  }, 120_000);
+  afterAll(async () => {
+    await system?.stop();
+  });
+  return {
+    get current() {
+      if (!system) throw new Error('the system is not started yet');
+      return system;
+    },
+  };
 }

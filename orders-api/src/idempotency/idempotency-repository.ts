@@ -11,7 +11,8 @@ export interface IdempotencyRecord {
   targetId: number | null;
   responseStatus: number | null;
   responseBody: string | null;
-  isExpired: boolean;
+  /** Expired, or an IN_PROGRESS claim older than any request can run: the key is free again. */
+  isStale: boolean;
 }
 
 interface IdempotencyRow {
@@ -20,8 +21,17 @@ interface IdempotencyRow {
   target_id: string | null;
   response_status: number | null;
   response_body: string | null;
-  is_expired: number | string;
+  is_stale: number | string;
 }
+
+/**
+ * A claim still IN_PROGRESS after this long belongs to a process that died mid-request (a
+ * request holds it for at most the Customers API timeout plus one transaction).
+ */
+export const ABANDONED_CLAIM_SECONDS = 120;
+
+const isStale = sql`(expires_at < NOW(3)
+  OR (status = 'IN_PROGRESS' AND created_at < NOW(3) - INTERVAL ${ABANDONED_CLAIM_SECONDS} SECOND))`;
 
 /**
  * Claims a key by inserting its row; the unique (scope, key) index makes a second claim fail
@@ -45,7 +55,7 @@ export async function findIdempotencyKey(
 ): Promise<IdempotencyRecord | undefined> {
   const [row] = (await db.query(sql`
     SELECT request_fingerprint, status, target_id, response_status, response_body,
-           expires_at < NOW(3) AS is_expired
+           ${isStale} AS is_stale
     FROM idempotency_keys
     WHERE scope = ${id.scope} AND idempotency_key = ${id.key}
   `)) as IdempotencyRow[];
@@ -56,7 +66,7 @@ export async function findIdempotencyKey(
     targetId: row.target_id === null ? null : toSafeInteger(row.target_id),
     responseStatus: row.response_status,
     responseBody: row.response_body,
-    isExpired: Number(row.is_expired) === 1,
+    isStale: Number(row.is_stale) === 1,
   };
 }
 
@@ -81,10 +91,11 @@ export async function deleteInProgressIdempotencyKey(db: Queryable, id: Idempote
   `);
 }
 
-export async function deleteExpiredIdempotencyKey(db: Queryable, id: IdempotencyKeyId): Promise<void> {
+/** Frees an expired key, or a claim abandoned by a process that died mid-request. */
+export async function deleteStaleIdempotencyKey(db: Queryable, id: IdempotencyKeyId): Promise<void> {
   await db.query(sql`
     DELETE FROM idempotency_keys
-    WHERE scope = ${id.scope} AND idempotency_key = ${id.key} AND expires_at < NOW(3)
+    WHERE scope = ${id.scope} AND idempotency_key = ${id.key} AND ${isStale}
   `);
 }
 

@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import { Conflict, isDuplicateKey, type Database, type Logger } from '@b2b/service-kit';
 import {
-  deleteExpiredIdempotencyKey,
   deleteExpiredIdempotencyKeys,
   deleteInProgressIdempotencyKey,
+  deleteStaleIdempotencyKey,
   findIdempotencyKey,
   type IdempotencyKeyId,
 } from './idempotency-repository';
@@ -50,8 +50,8 @@ export function idempotentRequest(scope: IdempotencyScope, key: string, request:
 
 /**
  * Reads the record that made a claim fail. Returns the stored response to replay, or
- * undefined when the key is free again (released by a failed request, or expired and now
- * deleted) and the claim should be retried.
+ * undefined when the key is free again (released by a failed request, or expired or
+ * abandoned and now deleted) and the claim should be retried.
  */
 async function storedResponseOf(
   db: Database,
@@ -59,8 +59,8 @@ async function storedResponseOf(
 ): Promise<JsonTextResponse | undefined> {
   const record = await findIdempotencyKey(db, request);
   if (!record) return undefined;
-  if (record.isExpired) {
-    await deleteExpiredIdempotencyKey(db, request);
+  if (record.isStale) {
+    await deleteStaleIdempotencyKey(db, request);
     return undefined;
   }
   if (record.fingerprint !== request.fingerprint) {
