@@ -3,7 +3,7 @@
 // Customers API (3001), the Orders API (3002) and the orchestrator under
 // serverless-offline (3000), waits for them, and prints how to use them. Logs are
 // prefixed by part; Ctrl-C stops everything.
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,7 +12,13 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const isDev = process.argv.includes('--dev');
 const bin = (name) => path.join(root, 'node_modules/.bin', name);
 
-execFileSync('node', ['scripts/ensure-dependencies.mjs'], { cwd: root, stdio: 'inherit' });
+/** Runs one set-up step; when it fails, its own output has said why, so just stop. */
+function runStep(command, args, options = {}) {
+  const result = spawnSync(command, args, { cwd: root, stdio: 'inherit', ...options });
+  if (result.status !== 0) process.exit(result.status ?? 1);
+}
+
+runStep('node', ['scripts/ensure-dependencies.mjs']);
 
 const env = {
   NODE_ENV: process.env.NODE_ENV ?? 'development',
@@ -52,9 +58,8 @@ if (taken.length > 0) {
   process.exit(1);
 }
 
-if (!isDev) execFileSync('npm', ['run', 'build'], { cwd: root, stdio: 'inherit' });
-else execFileSync('npm', ['run', 'build', '-w', 'lambda-orchestrator'], { cwd: root, stdio: 'inherit' });
-execFileSync(bin('tsx'), ['scripts/prepare-database.ts'], { cwd: root, stdio: 'inherit', env });
+runStep('npm', isDev ? ['run', 'build', '-w', 'lambda-orchestrator'] : ['run', 'build']);
+runStep(bin('tsx'), ['scripts/prepare-database.ts'], { env });
 
 const COLORS = { customers: 36, orders: 35, orchestrator: 33, 'orchestrator-build': 33 };
 const children = [];

@@ -129,7 +129,6 @@ describe.each([
   it('when 256 orders arrive at once, then all complete with 201 and nothing stalls', async () => {
     const customer = await system.createCustomer();
     const product = await system.createProduct({ stock: 1000 });
-    const startedAt = Date.now();
 
     const responses = await Promise.all(
       Array.from({ length: 256 }, (_, index) =>
@@ -142,7 +141,8 @@ describe.each([
     );
 
     expect(statusCounts(responses)).toEqual({ 201: 256 });
+    // A stall (a request holding one pooled connection while waiting for another) would
+    // exhaust the pool and end in the pool's queue timeout: 503s instead of these 201s.
     expect(await system.stockOf(product.id)).toBe(1000 - 256);
-    expect(Date.now() - startedAt).toBeLessThan(20_000);
   });
 });
