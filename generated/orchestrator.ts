@@ -13,13 +13,20 @@ export interface paths {
         /**
          * Validate the customer, create the order and confirm it
          * @description Steps: get the customer (Customers API, internal lookup), create the order (Orders
-         *     API, idempotency key `<idempotency_key>:create`), confirm it (idempotency key
-         *     `<idempotency_key>:confirm`). Every call has a timeout; network errors and 5xx
-         *     answers are retried with backoff, which is safe because every call is idempotent.
+         *     API, idempotency key `orchestrator:<idempotency_key>:create`), confirm it (idempotency
+         *     key `orchestrator:<idempotency_key>:confirm`). The `orchestrator:` prefix keeps these
+         *     keys apart from keys that clients send to the Orders API directly. Every call has a
+         *     timeout; network errors and 5xx answers are retried with backoff, which is safe
+         *     because every call is idempotent.
          *
          *     The same `idempotency_key` with the same request returns the same order (201 again);
-         *     with a different request it is 409 `IDEMPOTENCY_KEY_REUSED`. Repeated product ids in
-         *     `items` are rejected with 400 `DUPLICATE_ORDER_ITEM`.
+         *     with a different request it is 409 `IDEMPOTENCY_KEY_REUSED`. When the Orders API
+         *     replays a stored confirmation for the key, the order is read again (`GET
+         *     /orders/{id}`); if it has been canceled since (by an operator, or by compensation
+         *     after a confirmation whose answer was lost), the answer is 409 `ORDER_CANCELED` and
+         *     nothing is created, confirmed or canceled. The same 409 answers a retry whose order
+         *     was canceled before it was ever confirmed (e.g. by an earlier compensation).
+         *     Repeated product ids in `items` are rejected with 400 `DUPLICATE_ORDER_ITEM`.
          */
         post: operations["createAndConfirmOrder"];
         delete?: never;
@@ -194,7 +201,7 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description Not enough stock, or the idempotency key was used for another request or is still in flight. */
+        /** @description Not enough stock, the idempotency key was used for another request or is still in flight, or the order created for the key has since been canceled. */
         Conflict: {
             headers: {
                 "X-Correlation-Id": components["headers"]["CorrelationId"];

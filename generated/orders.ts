@@ -288,16 +288,22 @@ export interface components {
          */
         PriceCents: number;
         /**
-         * @description Units available to order.
+         * @description Units available to order, as an operator sets it.
          * @example 500
          */
         Stock: number;
+        /**
+         * @description Units available to order. Canceling orders gives their units back, so stock can end
+         *     above the 1,000,000 an operator may set (never above the database column's range).
+         * @example 500
+         */
+        StockOnHand: number;
         Product: {
             id: components["schemas"]["Id"];
             sku: components["schemas"]["Sku"];
             name: components["schemas"]["ProductName"];
             price_cents: components["schemas"]["PriceCents"];
-            stock: components["schemas"]["Stock"];
+            stock: components["schemas"]["StockOnHand"];
             created_at: components["schemas"]["Timestamp"];
             updated_at: components["schemas"]["Timestamp"];
         };

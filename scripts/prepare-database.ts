@@ -64,7 +64,7 @@ Provide a database server in one of these ways, then run npm start again:
       DATABASE_URL=mysql://user:password@host:3306/b2b_orders npm start
   - on Debian/Ubuntu: sudo apt-get install mariadb-server && sudo service mariadb start
     (the default DATABASE_URL is ${DEFAULT_DATABASE_URL}, user root with an empty password)
-  - with Docker: docker compose up -d mysql`);
+  - with Docker: MYSQL_ALLOW_EMPTY_PASSWORD=yes docker compose up -d mysql`);
     process.exit(1);
   }
 }

@@ -13,7 +13,6 @@ const ROOT = path.resolve(import.meta.dirname, '..');
 interface ComposeService {
   image?: string;
   build?: { context: string; dockerfile: string; args?: Record<string, string> };
-  env_file?: string | string[];
   environment?: Record<string, string>;
   ports?: string[];
   depends_on?: Record<string, { condition: string }>;
@@ -25,18 +24,18 @@ const compose = parse(readFileSync(path.join(ROOT, 'docker-compose.yml'), 'utf8'
   services: Record<string, ComposeService>;
 };
 
-/** .env is never committed; .env.example documents the same variables. */
-function envFileVariables(service: ComposeService): Record<string, string> {
-  const files = [service.env_file ?? []].flat().map((file) => (file === '.env' ? '.env.example' : file));
-  const variables: Record<string, string> = {};
-  for (const file of files) {
-    for (const line of readFileSync(path.join(ROOT, file), 'utf8').split('\n')) {
-      const match = /^([A-Z0-9_]+)=(.*)$/.exec(line.trim());
-      if (match) variables[match[1]!] = match[2]!;
-    }
-  }
-  return variables;
-}
+const composeText = readFileSync(path.join(ROOT, 'docker-compose.yml'), 'utf8');
+
+/** Variables .env.example documents (`NAME=value`, or `# NAME=value` for optional ones). */
+const documented = new Set(
+  readFileSync(path.join(ROOT, '.env.example'), 'utf8')
+    .split('\n')
+    .map((line) => /^(?:#\s*)?([A-Z][A-Z0-9_]*)=/.exec(line.trim())?.[1])
+    .filter((name): name is string => name !== undefined),
+);
+
+/** `${NAME:-default}` → its default, as Compose resolves it when NAME is unset. */
+const withDefaults = (value: string) => value.replace(/\$\{[A-Z0-9_]+:-([^}]*)\}/g, '$1');
 
 /** What each part refuses to start without when NODE_ENV=production, and its port. */
 const PARTS: Record<string, { port: number; required: string[] }> = {
@@ -98,12 +97,10 @@ describe('docker-compose.yml', () => {
   it.each(Object.entries(PARTS))(
     'when %s starts in production, then every required variable is provided',
     (name, part) => {
-      const service = compose.services[name]!;
-      const provided = { ...envFileVariables(service), ...service.environment };
-      expect(provided.NODE_ENV ?? 'production').toBe('production');
+      const environment = compose.services[name]!.environment ?? {};
+      expect(withDefaults(environment.NODE_ENV ?? '')).toBe('production');
       for (const variable of part.required) {
-        if (name === 'lambda-orchestrator' && variable === 'PORT') continue;
-        expect(provided[variable], `${name} needs ${variable}`).toBeTruthy();
+        expect(environment[variable], `${name} needs ${variable}`).toBeDefined();
       }
     },
   );
@@ -116,6 +113,13 @@ describe('docker-compose.yml', () => {
       if (service.environment?.PORT) expect(Number(service.environment.PORT)).toBe(part.port);
     },
   );
+
+  it('when Compose interpolates a variable, then .env.example documents it', () => {
+    const interpolated = [...composeText.matchAll(/\$\{([A-Z][A-Z0-9_]*)/g)].map((match) => match[1]!);
+    expect(interpolated.length).toBeGreaterThan(0);
+    for (const variable of interpolated)
+      expect(documented, `${variable} is undocumented`).toContain(variable);
+  });
 
   it('when a service reaches another, then it uses that service name and port', () => {
     const urls = Object.values(compose.services).flatMap((service) =>

@@ -60,6 +60,19 @@ describe('readCustomersApiConfig', () => {
     ]);
   });
 
+  it('when NODE_ENV=production and a secret is a change-me placeholder, then it refuses to start', () => {
+    const placeholder = {
+      JWT_SECRET: 'change-me-to-a-long-random-secret-of-32-chars',
+      SERVICE_TOKEN: 'change-me-token',
+    };
+    const problems = problemsOf({ NODE_ENV: 'production', ...PRODUCTION_SECRETS, ...placeholder });
+
+    expect(problems).toEqual([
+      expect.stringContaining('JWT_SECRET must not be the development default or a placeholder'),
+      expect.stringContaining('SERVICE_TOKEN must not be the development default or a placeholder'),
+    ]);
+  });
+
   it('when the JWT secret is too short, then it refuses to start', () => {
     expect(problemsOf({ NODE_ENV: 'production', ...PRODUCTION_SECRETS, JWT_SECRET: 'short' })).toEqual([
       expect.stringContaining('JWT_SECRET must be at least 32 characters'),

@@ -36,14 +36,36 @@ export interface OrchestratorDependencies {
   upstreamTimeoutMs: number;
 }
 
-/** Idempotency keys of the Orders API calls, derived from the caller's key (see README). */
-export const idempotencyKeys = (key: string) => ({ create: `${key}:create`, confirm: `${key}:confirm` });
+/**
+ * Idempotency keys of the Orders API calls, derived from the caller's key (see README). The
+ * prefix keeps them apart from keys that clients send to the Orders API directly; at most
+ * 100 + 20 characters, within the Orders API's 128.
+ */
+export const idempotencyKeys = (key: string) => ({
+  create: `orchestrator:${key}:create`,
+  confirm: `orchestrator:${key}:confirm`,
+});
+
+/** An order the Orders API returned, and whether it was the stored answer to an earlier call. */
+interface OrderAnswer {
+  order: Order;
+  isReplay: boolean;
+}
+
+const isReplayed = (response: Response) => response.headers.get('Idempotent-Replayed') === 'true';
+
+const orderCanceledError = (orderId: number) =>
+  new Conflict(
+    'ORDER_CANCELED',
+    `Order ${orderId} created for this idempotency key has since been canceled.`,
+  );
 
 /**
  * Validate the customer, create the order, confirm it. The whole call is idempotent: the
  * Orders API replays creation and confirmation for the keys derived from `idempotency_key`,
  * so repeating the call, even after a crash between two steps, returns the same order and
- * moves stock once. An order that cannot be confirmed is canceled so no stock stays reserved.
+ * moves stock once (or 409 ORDER_CANCELED once that order has been canceled). An order that
+ * cannot be confirmed is canceled so no stock stays reserved.
  */
 export async function createAndConfirmOrder(
   request: CreateAndConfirmOrderRequest,
@@ -86,7 +108,7 @@ async function findCustomer(customerId: number, dependencies: OrchestratorDepend
 async function createOrder(
   request: CreateAndConfirmOrderRequest,
   dependencies: OrchestratorDependencies,
-): Promise<Order> {
+): Promise<OrderAnswer> {
   const outcome = await callWithRetries(
     () =>
       dependencies.orders.POST('/orders', {
@@ -100,7 +122,7 @@ async function createOrder(
   );
   if (!outcome.ok) throw unavailableError(outcome.failure);
   const { data, error, response } = outcome.result;
-  if (data) return data;
+  if (data) return { order: data, isReplay: isReplayed(response) };
   throw orderRejectedError(response.status, error);
 }
 
@@ -110,10 +132,11 @@ async function createOrder(
  * the same key still running: canceling under it would race the confirmation.
  */
 async function confirmOrCompensate(
-  order: Order,
+  created: OrderAnswer,
   idempotencyKey: string,
   dependencies: OrchestratorDependencies,
 ): Promise<Order> {
+  const { order } = created;
   const outcome = await callWithRetries(
     () =>
       dependencies.orders.POST('/orders/{id}/confirm', {
@@ -124,12 +147,39 @@ async function confirmOrCompensate(
       }),
     upstreamCall('Orders API', 'confirm order', dependencies),
   );
-  if (outcome.ok && outcome.result.data?.status === 'CONFIRMED') return outcome.result.data;
+  if (outcome.ok && outcome.result.data?.status === 'CONFIRMED') {
+    const { data, response } = outcome.result;
+    if (isReplayed(response)) await assertStillConfirmed(data.id, dependencies);
+    return data;
+  }
   if (outcome.ok && outcome.result.error?.code === 'IDEMPOTENCY_KEY_IN_PROGRESS') {
     throw new Conflict('IDEMPOTENCY_KEY_IN_PROGRESS', outcome.result.error.detail);
   }
+  // The replayed creation is the answer stored when the order was new; an order of an
+  // earlier call that can no longer be confirmed was canceled since: nothing to compensate.
+  if (created.isReplay && outcome.ok && outcome.result.error?.code === 'INVALID_ORDER_STATUS') {
+    throw orderCanceledError(order.id);
+  }
   const reason = outcome.ok ? describeAnswer(outcome.result) : describeFailure(outcome.failure);
   throw await cancelUnconfirmedOrder(order.id, reason, dependencies);
+}
+
+/**
+ * A replayed confirmation is the answer stored when the key was first used, so it says
+ * CONFIRMED even if the order was canceled since (by an operator, or by our compensation
+ * after a confirmation whose answer was lost). Only a fresh read tells; the normal path,
+ * without a replay, does not pay for it.
+ */
+async function assertStillConfirmed(orderId: number, dependencies: OrchestratorDependencies): Promise<void> {
+  const outcome = await callWithRetries(
+    () => dependencies.orders.GET('/orders/{id}', { params: { path: { id: orderId } } }),
+    upstreamCall('Orders API', 'order lookup', dependencies),
+  );
+  if (!outcome.ok) throw unavailableError(outcome.failure);
+  const { data, response } = outcome.result;
+  if (data?.status === 'CONFIRMED') return;
+  if (data) throw orderCanceledError(orderId);
+  throw unexpectedAnswerError('Orders API', 'the order lookup', response.status);
 }
 
 async function cancelUnconfirmedOrder(

@@ -123,6 +123,7 @@ describe('the orchestrator under serverless-offline, end to end', () => {
     const customer = await buildCustomer();
     const pallet = await buildProduct({ price_cents: 1450, stock: 10 });
     const tape = await buildProduct({ price_cents: 310, stock: 10 });
+    ordersEdge.requests.length = 0;
 
     const { status, correlationId, document } = await createAndConfirm(
       {
@@ -154,6 +155,8 @@ describe('the orchestrator under serverless-offline, end to end', () => {
         },
       },
     });
+    // A first call is no replay: no extra read of the order.
+    expect(ordersEdge.requests).toEqual(['POST /orders', `POST /orders/${document.data.order.id}/confirm`]);
     const order = await orders.get(`/orders/${document.data.order.id}`, { token });
     expect(order.body.status).toBe('CONFIRMED');
     expect([await stockOf(pallet.id), await stockOf(tape.id)]).toEqual([8, 5]);
@@ -169,11 +172,52 @@ describe('the orchestrator under serverless-offline, end to end', () => {
     };
 
     const first = await createAndConfirm(body);
+    ordersEdge.requests.length = 0;
     const second = await createAndConfirm(body);
 
     expect([first.status, second.status]).toEqual([201, 201]);
+    const orderId = first.document.data.order.id;
+    expect(ordersEdge.requests).toEqual([
+      'POST /orders',
+      `POST /orders/${orderId}/confirm`,
+      `GET /orders/${orderId}`,
+    ]);
     expect(second.document.data).toEqual(first.document.data);
     expect(await stockOf(product.id)).toBe(7);
+  });
+
+  it('when the order of a completed key was canceled since, then the same key answers 409 ORDER_CANCELED and creates nothing', async () => {
+    const customer = await buildCustomer();
+    const product = await buildProduct({ stock: 10 });
+    const body = {
+      customer_id: customer.id,
+      items: [{ product_id: product.id, qty: 3 }],
+      idempotency_key: uniqueKey(),
+    };
+    const first = await createAndConfirm(body);
+    expect(first.status).toBe(201);
+    const orderId: number = first.document.data.order.id;
+    const canceled = await orders.post(`/orders/${orderId}/cancel`, { token });
+    expect(canceled.body.status, canceled.text).toBe('CANCELED');
+    ordersEdge.requests.length = 0;
+
+    const { status, document } = await createAndConfirm(body);
+
+    expect(status).toBe(409);
+    expect(document).toMatchObject({
+      code: 'ORDER_CANCELED',
+      detail: `Order ${orderId} created for this idempotency key has since been canceled.`,
+    });
+    // Both steps were replays; the order was read again, and neither confirmed nor canceled.
+    expect(ordersEdge.requests).toEqual([
+      'POST /orders',
+      `POST /orders/${orderId}/confirm`,
+      `GET /orders/${orderId}`,
+    ]);
+    const newest = await orders.get('/orders?limit=1', { token });
+    expect(newest.body.data.map((order: { id: number }) => order.id)).toEqual([orderId]);
+    expect((await orders.get(`/orders/${orderId}`, { token })).body.status).toBe('CANCELED');
+    expect(await stockOf(product.id)).toBe(10);
   });
 
   it('when a previous call crashed after creating the order, then the retry confirms that same order', async () => {
@@ -187,7 +231,7 @@ describe('the orchestrator under serverless-offline, end to end', () => {
     // What the first attempt did before it died: create, with the key the orchestrator derives.
     const created = await orders.post('/orders', {
       token,
-      headers: { 'X-Idempotency-Key': `${body.idempotency_key}:create` },
+      headers: { 'X-Idempotency-Key': `orchestrator:${body.idempotency_key}:create` },
       body: { customer_id: body.customer_id, items: body.items },
     });
     expect(created.status, created.text).toBe(201);
@@ -255,6 +299,28 @@ describe('the orchestrator under serverless-offline, end to end', () => {
     } finally {
       ordersEdge.failConfirmations = false;
     }
+  });
+
+  it('when a compensated call is retried with its key, then 409 ORDER_CANCELED and stock stays restored', async () => {
+    const customer = await buildCustomer();
+    const product = await buildProduct({ stock: 10 });
+    const request = {
+      customer_id: customer.id,
+      items: [{ product_id: product.id, qty: 4 }],
+      idempotency_key: uniqueKey(),
+    };
+    ordersEdge.failConfirmations = true;
+    try {
+      expect((await createAndConfirm(request)).status).toBe(502);
+    } finally {
+      ordersEdge.failConfirmations = false;
+    }
+
+    const { status, document } = await createAndConfirm(request);
+
+    expect(status).toBe(409);
+    expect(document.code).toBe('ORDER_CANCELED');
+    expect(await stockOf(product.id)).toBe(10);
   });
 
   // Last: it takes the Orders API away for good.

@@ -12,7 +12,18 @@ import { startPrismMock, type PrismMock } from './support/prism';
  * and Orders contracts. Prism answers each operation's documented example; a `Prefer`
  * header (added by the test's clients, per step) makes it answer another documented status.
  */
-type Step = 'customer' | 'create' | 'confirm' | 'cancel';
+type Step = 'customer' | 'create' | 'confirm' | 'order' | 'cancel';
+
+/** What the test's clients change in Prism's answers, which are the contract's fixed examples. */
+interface AnswerChanges {
+  /**
+   * Steps answered as replays. Prism sends every documented header, so it always says
+   * `Idempotent-Replayed: true`; the clients drop that header for every other step.
+   */
+  replayed?: Step[];
+  /** The order's status in the answer of a step (the examples show one status each). */
+  orderStatus?: Partial<Record<Step, 'CREATED' | 'CONFIRMED' | 'CANCELED'>>;
+}
 
 interface DownstreamCall {
   step: Step;
@@ -26,6 +37,7 @@ function stepOf(request: Request): Step {
   if (pathname.startsWith('/internal/customers/')) return 'customer';
   if (pathname.endsWith('/confirm')) return 'confirm';
   if (pathname.endsWith('/cancel')) return 'cancel';
+  if (request.method === 'GET') return 'order';
   return 'create';
 }
 
@@ -43,8 +55,15 @@ describe('POST /orchestrator/create-and-confirm-order against contract mocks', (
     await Promise.all([customersMock?.stop(), ordersMock?.stop()]);
   });
 
-  /** A handler whose clients ask the mocks for the given `Prefer` per step and record every call. */
-  function handlerPreferring(prefer: Partial<Record<Step, string>> = {}, config = testConfig()) {
+  /**
+   * A handler whose clients ask the mocks for the given `Prefer` per step, change the
+   * answers as told, and record every call.
+   */
+  function handlerPreferring(
+    prefer: Partial<Record<Step, string>> = {},
+    changes: AnswerChanges = {},
+    config = testConfig(),
+  ) {
     const calls: DownstreamCall[] = [];
     const recordAndPrefer: Middleware = {
       onRequest({ request }) {
@@ -57,6 +76,16 @@ describe('POST /orchestrator/create-and-confirm-order against contract mocks', (
         });
         if (prefer[step]) request.headers.set('Prefer', prefer[step]);
         return request;
+      },
+      async onResponse({ request, response }) {
+        const step = stepOf(request);
+        const headers = new Headers(response.headers);
+        if (!changes.replayed?.includes(step)) headers.delete('Idempotent-Replayed');
+        const status = changes.orderStatus?.[step];
+        if (!status) return new Response(response.body, { status: response.status, headers });
+        headers.delete('Content-Length');
+        const order = { ...((await response.json()) as object), status };
+        return new Response(JSON.stringify(order), { status: response.status, headers });
       },
     };
     const options = (baseUrl: string) => ({
@@ -109,8 +138,8 @@ describe('POST /orchestrator/create-and-confirm-order against contract mocks', (
       ]);
       expect(calls.map(({ step, idempotencyKey }) => [step, idempotencyKey])).toEqual([
         ['customer', null],
-        ['create', `${body.idempotency_key}:create`],
-        ['confirm', `${body.idempotency_key}:confirm`],
+        ['create', `orchestrator:${body.idempotency_key}:create`],
+        ['confirm', `orchestrator:${body.idempotency_key}:confirm`],
       ]);
       expect(calls.every((call) => call.authorization === `Bearer ${TEST_AUTH.serviceToken}`)).toBe(true);
     });
@@ -276,7 +305,7 @@ describe('POST /orchestrator/create-and-confirm-order against contract mocks', (
       ],
       ['400 DUPLICATE_ORDER_ITEM', 'code=400, example=DUPLICATE_ORDER_ITEM', 400, 'DUPLICATE_ORDER_ITEM'],
     ])(
-      'when the Orders API refuses the order with %s, then %i with the same code and nothing is confirmed',
+      'when the Orders API refuses the order with %s, then the same status and code and nothing is confirmed',
       async (_case, prefer, status, code) => {
         const { handle, steps } = handlerPreferring({ create: prefer });
         const result = await handle(orchestratorEvent({ body: validBody(), token }));
@@ -294,6 +323,50 @@ describe('POST /orchestrator/create-and-confirm-order against contract mocks', (
       expect(result.statusCode).toBe(409);
       expect(expectContractResult(result)).toMatchObject({ code: 'IDEMPOTENCY_KEY_IN_PROGRESS' });
       expect(steps()).toEqual(['customer', 'create', 'confirm']);
+    });
+  });
+
+  describe('replays of an idempotency key', () => {
+    it('when the confirmation is a replay and the order is still confirmed, then 201 after reading the order again', async () => {
+      const { handle, calls } = handlerPreferring({}, { replayed: ['create', 'confirm'] });
+      const result = await handle(orchestratorEvent({ body: validBody(), token }));
+      expect(result.statusCode).toBe(201);
+      expect(expectContractResult(result).data.order).toMatchObject({ id: 3, status: 'CONFIRMED' });
+      expect(calls.map(({ step }) => step)).toEqual(['customer', 'create', 'confirm', 'order']);
+      expect(calls.every((call) => call.authorization === `Bearer ${TEST_AUTH.serviceToken}`)).toBe(true);
+    });
+
+    it('when the confirmation is a replay but the order has been canceled since, then 409 ORDER_CANCELED and nothing is canceled', async () => {
+      const { handle, steps } = handlerPreferring(
+        {},
+        { replayed: ['create', 'confirm'], orderStatus: { order: 'CANCELED' } },
+      );
+      const result = await handle(orchestratorEvent({ body: validBody(), token }));
+      expect(result.statusCode).toBe(409);
+      expect(expectContractResult(result)).toMatchObject({
+        code: 'ORDER_CANCELED',
+        detail: 'Order 3 created for this idempotency key has since been canceled.',
+      });
+      expect(steps()).toEqual(['customer', 'create', 'confirm', 'order']);
+    });
+
+    it('when a replayed creation can no longer be confirmed (409 INVALID_ORDER_STATUS), then 409 ORDER_CANCELED without compensating', async () => {
+      const { handle, steps } = handlerPreferring(
+        { confirm: 'code=409, example=INVALID_ORDER_STATUS' },
+        { replayed: ['create'] },
+      );
+      const result = await handle(orchestratorEvent({ body: validBody(), token }));
+      expect(result.statusCode).toBe(409);
+      expect(expectContractResult(result)).toMatchObject({ code: 'ORDER_CANCELED' });
+      expect(steps()).toEqual(['customer', 'create', 'confirm']);
+    });
+
+    it('when the order cannot be read again, then 502 UPSTREAM_UNAVAILABLE after the retries, not a stale 201', async () => {
+      const { handle, steps } = handlerPreferring({ order: 'code=503' }, { replayed: ['create', 'confirm'] });
+      const result = await handle(orchestratorEvent({ body: validBody(), token }));
+      expect(result.statusCode).toBe(502);
+      expect(expectContractResult(result)).toMatchObject({ code: 'UPSTREAM_UNAVAILABLE' });
+      expect(steps()).toEqual(['customer', 'create', 'confirm', 'order', 'order', 'order']);
     });
   });
 

@@ -163,6 +163,8 @@ describe('GET /orders', () => {
     const malformed: Array<Record<string, string>> = [
       { status: 'SHIPPED' },
       { from: 'yesterday' },
+      { from: '2024-13-01T00:00:00Z' },
+      { to: '2016-12-31T23:59:60Z' },
       { limit: '101' },
     ];
     for (const query of malformed) {

@@ -95,8 +95,10 @@ export function readAuthConfig(reader: EnvReader, environment: Environment): Aut
   const secret = (name: keyof typeof DEVELOPMENT_SECRETS, minLength: number): string => {
     const value = reader.string(name, isLocal ? { default: DEVELOPMENT_SECRETS[name] } : {});
     if (!value) return value;
-    if (!isLocal && value === DEVELOPMENT_SECRETS[name]) {
-      reader.reject(`${name} must not be the development default when NODE_ENV=${environment}`);
+    if (!isLocal && (value === DEVELOPMENT_SECRETS[name] || /change-?me/i.test(value))) {
+      reader.reject(
+        `${name} must not be the development default or a placeholder when NODE_ENV=${environment}`,
+      );
     } else if (value.length < minLength) {
       reader.reject(`${name} must be at least ${minLength} characters long`);
     }

@@ -30,6 +30,15 @@ export function toSafeInteger(value: string | number | bigint): number {
   return number;
 }
 
+/**
+ * A LIKE pattern matching `text` literally anywhere in a value; use it with `ESCAPE '!'`.
+ * `!` rather than the default backslash, so the pattern means the same whatever the
+ * server's sql_mode (NO_BACKSLASH_ESCAPES changes how a backslash is read).
+ */
+export function containsPattern(text: string): string {
+  return `%${text.replace(/[!%_]/g, (character) => `!${character}`)}%`;
+}
+
 interface MysqlError {
   code?: string;
   errno?: number;

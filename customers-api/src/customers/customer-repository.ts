@@ -1,4 +1,4 @@
-import { sql, toSafeInteger, type Queryable, type SQLQuery } from '@b2b/service-kit';
+import { containsPattern, sql, toSafeInteger, type Queryable, type SQLQuery } from '@b2b/service-kit';
 import type { components } from '../../../generated/customers';
 
 export type Customer = components['schemas']['Customer'];
@@ -25,15 +25,6 @@ function toCustomer(row: CustomerRow): Customer {
     created_at: row.created_at.toISOString(),
     updated_at: row.updated_at.toISOString(),
   };
-}
-
-/**
- * A LIKE pattern matching `text` literally. The escape character is `!` rather than the
- * default backslash, so the pattern means the same whatever the server's sql_mode
- * (NO_BACKSLASH_ESCAPES changes how a backslash is read).
- */
-function containsPattern(text: string): string {
-  return `%${text.replace(/[!%_]/g, (character) => `!${character}`)}%`;
 }
 
 /** Fails with errno 1062 when an active customer already has this email (case-insensitively). */

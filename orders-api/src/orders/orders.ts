@@ -203,6 +203,21 @@ function decodeOrderCursor(cursor: string): { createdAt: Date; id: number } {
   return { createdAt: date, id };
 }
 
+/**
+ * The contract's date-time format admits strings no calendar has (month 13, second 60):
+ * they are a 400 here rather than a filter that silently matches nothing.
+ */
+function instantOf(parameter: 'from' | 'to', value: string | undefined): Date | undefined {
+  if (value === undefined) return undefined;
+  const instant = new Date(value);
+  if (Number.isNaN(instant.getTime())) {
+    throw new BadRequest('VALIDATION_FAILED', 'The request is invalid.', [
+      { field: `query.${parameter}`, message: 'must be a real ISO 8601 date-time' },
+    ]);
+  }
+  return instant;
+}
+
 /** A page of orders with their items: two queries whatever the page size. */
 export async function listOrders(
   db: Database,
@@ -211,8 +226,8 @@ export async function listOrders(
   const limit = query.limit ?? DEFAULT_PAGE_SIZE;
   const orders = await findOrderPage(db, {
     status: query.status,
-    from: query.from === undefined ? undefined : new Date(query.from),
-    to: query.to === undefined ? undefined : new Date(query.to),
+    from: instantOf('from', query.from),
+    to: instantOf('to', query.to),
     after: query.cursor === undefined ? undefined : decodeOrderCursor(query.cursor),
     limit: limit + 1,
   });

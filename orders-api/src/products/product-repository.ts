@@ -1,4 +1,4 @@
-import { sql, toSafeInteger, type Queryable } from '@b2b/service-kit';
+import { containsPattern, sql, toSafeInteger, type Queryable } from '@b2b/service-kit';
 import type { components } from '../../../generated/orders';
 
 export type Product = components['schemas']['Product'];
@@ -73,11 +73,6 @@ export async function updateProductFields(db: Queryable, id: number, changes: Pr
   await db.query(sql`UPDATE products SET ${sql.join(assignments, sql`, `)} WHERE id = ${id}`);
 }
 
-/** LIKE treats %, _ and \ specially; escaped, the search is matched as plain text. */
-function containsPattern(search: string): string {
-  return `%${search.replace(/[\\%_]/g, (character) => `\\${character}`)}%`;
-}
-
 /** Products after `afterId` in id order, `limit` of them; the table collation makes the search case-insensitive. */
 export async function findProductPage(
   db: Queryable,
@@ -86,7 +81,7 @@ export async function findProductPage(
   const conditions = [sql`id > ${query.afterId}`];
   if (query.search !== undefined) {
     const pattern = containsPattern(query.search);
-    conditions.push(sql`(sku LIKE ${pattern} OR name LIKE ${pattern})`);
+    conditions.push(sql`(sku LIKE ${pattern} ESCAPE '!' OR name LIKE ${pattern} ESCAPE '!')`);
   }
   const rows = (await db.query(sql`
     SELECT * FROM products
