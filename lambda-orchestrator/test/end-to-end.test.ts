@@ -57,6 +57,18 @@ describe('the orchestrator under serverless-offline, end to end', () => {
     return response.body as { id: number; price_cents: number; stock: number };
   }
 
+  /** A new customer and a product with 10 in stock, and a request ordering `qty` of it under a new key. */
+  async function orderOfOneProduct(qty: number) {
+    const customer = await buildCustomer();
+    const product = await buildProduct({ stock: 10 });
+    const body = {
+      customer_id: customer.id,
+      items: [{ product_id: product.id, qty }],
+      idempotency_key: uniqueKey(),
+    };
+    return { product, body };
+  }
+
   const stockOf = async (productId: number) =>
     (await orders.get(`/products/${productId}`, { token })).body.stock;
 
@@ -163,13 +175,7 @@ describe('the orchestrator under serverless-offline, end to end', () => {
   });
 
   it('when the same idempotency key is sent twice, then the same order comes back and stock moves once', async () => {
-    const customer = await buildCustomer();
-    const product = await buildProduct({ stock: 10 });
-    const body = {
-      customer_id: customer.id,
-      items: [{ product_id: product.id, qty: 3 }],
-      idempotency_key: uniqueKey(),
-    };
+    const { product, body } = await orderOfOneProduct(3);
 
     const first = await createAndConfirm(body);
     ordersEdge.requests.length = 0;
@@ -187,13 +193,7 @@ describe('the orchestrator under serverless-offline, end to end', () => {
   });
 
   it('when the order of a completed key was canceled since, then the same key answers 409 ORDER_CANCELED and creates nothing', async () => {
-    const customer = await buildCustomer();
-    const product = await buildProduct({ stock: 10 });
-    const body = {
-      customer_id: customer.id,
-      items: [{ product_id: product.id, qty: 3 }],
-      idempotency_key: uniqueKey(),
-    };
+    const { product, body } = await orderOfOneProduct(3);
     const first = await createAndConfirm(body);
     expect(first.status).toBe(201);
     const orderId: number = first.document.data.order.id;
@@ -221,13 +221,7 @@ describe('the orchestrator under serverless-offline, end to end', () => {
   });
 
   it('when a previous call crashed after creating the order, then the retry confirms that same order', async () => {
-    const customer = await buildCustomer();
-    const product = await buildProduct({ stock: 10 });
-    const body = {
-      customer_id: customer.id,
-      items: [{ product_id: product.id, qty: 2 }],
-      idempotency_key: uniqueKey(),
-    };
+    const { product, body } = await orderOfOneProduct(2);
     // What the first attempt did before it died: create, with the key the orchestrator derives.
     const created = await orders.post('/orders', {
       token,
@@ -273,16 +267,11 @@ describe('the orchestrator under serverless-offline, end to end', () => {
   });
 
   it('when confirmation keeps failing, then the order is canceled, its stock restored, and 502 ORDER_CONFIRMATION_FAILED names it', async () => {
-    const customer = await buildCustomer();
-    const product = await buildProduct({ stock: 10 });
+    const { product, body } = await orderOfOneProduct(4);
     ordersEdge.failConfirmations = true;
     ordersEdge.requests.length = 0;
     try {
-      const { status, document } = await createAndConfirm({
-        customer_id: customer.id,
-        items: [{ product_id: product.id, qty: 4 }],
-        idempotency_key: uniqueKey(),
-      });
+      const { status, document } = await createAndConfirm(body);
       expect(status).toBe(502);
       expect(document.code).toBe('ORDER_CONFIRMATION_FAILED');
       const orderId = Number(/^Order (\d+) /.exec(document.detail)?.[1]);
@@ -302,13 +291,7 @@ describe('the orchestrator under serverless-offline, end to end', () => {
   });
 
   it('when a compensated call is retried with its key, then 409 ORDER_CANCELED and stock stays restored', async () => {
-    const customer = await buildCustomer();
-    const product = await buildProduct({ stock: 10 });
-    const request = {
-      customer_id: customer.id,
-      items: [{ product_id: product.id, qty: 4 }],
-      idempotency_key: uniqueKey(),
-    };
+    const { product, body: request } = await orderOfOneProduct(4);
     ordersEdge.failConfirmations = true;
     try {
       expect((await createAndConfirm(request)).status).toBe(502);
