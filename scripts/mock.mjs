@@ -2,7 +2,7 @@
 // front end or the orchestrator can be built without the real APIs. Static examples by
 // default; `--dynamic` makes Prism generate data from the schemas instead (`prism -d`).
 // Output is prefixed by mock; Ctrl-C stops all of them.
-import { spawn } from 'node:child_process';
+import { createProcessGroup } from './lib/process-group.mjs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -23,62 +23,13 @@ const mocks = [
     port: process.env.MOCK_ORCHESTRATOR_PORT ?? '4012',
   },
 ];
-const COLORS = { customers: 36, orders: 35, orchestrator: 33 };
-const children = [];
-let isStopping = false;
-
-function prefixLines(stream, prefix) {
-  let buffered = '';
-  stream.on('data', (chunk) => {
-    buffered += chunk;
-    const lines = buffered.split('\n');
-    buffered = lines.pop();
-    for (const line of lines) process.stdout.write(prefix + line + '\n');
-  });
-}
+const group = createProcessGroup({ label: 'every mock', gracePeriodMs: 5_000 });
 
 // node_modules/.bin/prism directly, never npx: killing npx would orphan the Prism server.
 for (const mock of mocks) {
   const args = ['mock', '-h', host, '-p', mock.port, ...(isDynamic ? ['-d'] : []), mock.contract];
-  const child = spawn(path.join(root, 'node_modules/.bin/prism'), args, {
-    cwd: root,
-    stdio: ['ignore', 'pipe', 'pipe'],
-    detached: true,
-  });
-  const prefix = `\x1b[${COLORS[mock.name]}m${mock.name.padEnd(12)}|\x1b[0m `;
-  prefixLines(child.stdout, prefix);
-  prefixLines(child.stderr, prefix);
-  child.on('exit', (code, signal) => {
-    if (!isStopping) {
-      console.error(`${prefix}exited (${signal ?? code}); stopping every mock`);
-      stop(1);
-    }
-  });
-  children.push(child);
+  group.run(mock.name, path.join(root, 'node_modules/.bin/prism'), args, { cwd: root });
 }
-
-async function stop(exitCode) {
-  if (isStopping) return;
-  isStopping = true;
-  const running = children.filter((child) => child.exitCode === null && child.signalCode === null);
-  const exited = running.map((child) => new Promise((resolve) => child.once('exit', resolve)));
-  const signalAll = (signal) => {
-    for (const child of running) {
-      try {
-        process.kill(-child.pid, signal);
-      } catch {
-        // already gone
-      }
-    }
-  };
-  signalAll('SIGTERM');
-  const killTimer = setTimeout(() => signalAll('SIGKILL'), 5_000);
-  await Promise.all(exited);
-  clearTimeout(killTimer);
-  process.exit(exitCode);
-}
-process.on('SIGINT', () => stop(0));
-process.on('SIGTERM', () => stop(0));
 
 async function isServing(port) {
   try {
@@ -91,12 +42,12 @@ async function isServing(port) {
 }
 
 const deadline = Date.now() + 30_000;
-while (!isStopping && Date.now() < deadline) {
+while (!group.isStopping() && Date.now() < deadline) {
   const ready = await Promise.all(mocks.map((mock) => isServing(mock.port)));
   if (ready.every(Boolean)) break;
   await new Promise((resolve) => setTimeout(resolve, 250));
 }
-if (!isStopping) {
+if (!group.isStopping()) {
   console.log(`
 \x1b[32mPrism mocks are ready\x1b[0m (${isDynamic ? 'dynamic: data generated from the schemas' : 'static: the contracts\u2019 examples'})
 

@@ -3,10 +3,11 @@
 // Customers API (3001), the Orders API (3002) and the orchestrator under
 // serverless-offline (3000), waits for them, and prints how to use them. Logs are
 // prefixed by part; Ctrl-C stops everything.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createProcessGroup } from './lib/process-group.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const isDev = process.argv.includes('--dev');
@@ -61,66 +62,9 @@ if (taken.length > 0) {
 runStep('npm', isDev ? ['run', 'build', '-w', 'lambda-orchestrator'] : ['run', 'build']);
 runStep(bin('tsx'), ['scripts/prepare-database.ts'], { env });
 
-const COLORS = { customers: 36, orders: 35, orchestrator: 33, 'orchestrator-build': 33 };
-const children = [];
-
-function run(name, command, args, options = {}) {
-  const child = spawn(command, args, {
-    cwd: options.cwd ?? root,
-    env: { ...env, ...options.env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-    detached: true,
-  });
-  const prefix = `\x1b[${COLORS[name] ?? 37}m${name.padEnd(12)}|\x1b[0m `;
-  for (const stream of [child.stdout, child.stderr]) {
-    let buffered = '';
-    stream.on('data', (chunk) => {
-      buffered += chunk;
-      const lines = buffered.split('\n');
-      buffered = lines.pop();
-      for (const line of lines) process.stdout.write(prefix + line + '\n');
-    });
-  }
-  child.on('exit', (code, signal) => {
-    if (!isStopping) {
-      console.error(`${prefix}exited (${signal ?? code}); stopping everything`);
-      stop(1);
-    }
-  });
-  children.push(child);
-  return child;
-}
-
-let isStopping = false;
-async function stop(exitCode = 0) {
-  if (isStopping) return;
-  isStopping = true;
-  console.log('\nStopping…');
-  const running = children.filter((child) => child.exitCode === null && child.signalCode === null);
-  const exited = running.map((child) => new Promise((resolve) => child.once('exit', resolve)));
-  for (const child of running) {
-    try {
-      process.kill(-child.pid, 'SIGTERM');
-    } catch {
-      // already gone
-    }
-  }
-  const timer = setTimeout(() => {
-    for (const child of running) {
-      try {
-        process.kill(-child.pid, 'SIGKILL');
-      } catch {
-        // already gone
-      }
-    }
-  }, 8_000);
-  await Promise.all(exited);
-  clearTimeout(timer);
-  console.log('Stopped: nothing left running.');
-  process.exit(exitCode);
-}
-process.on('SIGINT', () => stop(0));
-process.on('SIGTERM', () => stop(0));
+const group = createProcessGroup({ label: 'everything' });
+const run = (name, command, args, options = {}) =>
+  group.run(name, command, args, { cwd: options.cwd ?? root, env: { ...env, ...options.env } });
 
 const api = (workspace) =>
   isDev ? [bin('tsx'), ['watch', `${workspace}/src/server.ts`]] : ['node', [`${workspace}/dist/server.js`]];
@@ -148,7 +92,7 @@ run('orchestrator', bin('serverless'), ['offline', 'start', ...(isDev ? ['--relo
 async function waitFor(name, check) {
   const deadline = Date.now() + 60_000;
   while (Date.now() < deadline) {
-    if (isStopping) return;
+    if (group.isStopping()) return;
     try {
       if (await check()) return;
     } catch {
@@ -157,7 +101,7 @@ async function waitFor(name, check) {
     await new Promise((resolve) => setTimeout(resolve, 300));
   }
   console.error(`${name} did not become ready within 60 s`);
-  await stop(1);
+  await group.stop(1);
 }
 
 const startedAt = Date.now();
@@ -172,7 +116,7 @@ await Promise.all([
         .status === 401,
   ),
 ]);
-if (isStopping) await new Promise(() => {});
+if (group.isStopping()) await new Promise(() => {});
 
 console.log(`
 \x1b[32mB2B Orders Backoffice is ready\x1b[0m (${((Date.now() - startedAt) / 1000).toFixed(1)} s after start)
