@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll } from 'vitest';
-import { createLogger, listen, type Database } from '@b2b/service-kit';
+import { createLogger, listen, type Database, type Logger } from '@b2b/service-kit';
 import {
   createTestDatabase,
   httpClient,
@@ -24,14 +24,14 @@ export interface RunningCustomersApi {
  * with response validation on so every response is checked against the contract.
  */
 export async function startCustomersApi(
-  options: { db?: Database; tokenTtlSeconds?: number } = {},
+  options: { db?: Database; tokenTtlSeconds?: number; logger?: Logger } = {},
 ): Promise<RunningCustomersApi> {
   const testDatabase = options.db ? undefined : await createTestDatabase();
   const db = options.db ?? testDatabase!.db;
   const app = createCustomersApp({
     db,
     auth: TEST_AUTH,
-    logger: createLogger({ service: 'customers-api-test', level: 'silent' }),
+    logger: options.logger ?? createLogger({ service: 'customers-api-test', level: 'silent' }),
     validateResponses: true,
     tokenTtlSeconds: options.tokenTtlSeconds,
   });

@@ -1,4 +1,4 @@
-import { pino, type Logger } from 'pino';
+import { pino, type DestinationStream, type Logger } from 'pino';
 import { currentCorrelationId } from './request-context';
 
 export type { Logger };
@@ -7,31 +7,39 @@ export type { Logger };
  * Structured JSON logs. Every line carries the correlation id of the request it belongs to;
  * credentials and passwords are redacted wherever they appear.
  */
-export function createLogger(options: { service: string; level?: string }): Logger {
-  return pino({
-    name: options.service,
-    level: options.level ?? 'info',
-    base: { service: options.service },
-    timestamp: pino.stdTimeFunctions.isoTime,
-    messageKey: 'message',
-    formatters: { level: (label) => ({ level: label }) },
-    mixin() {
-      const correlationId = currentCorrelationId();
-      return correlationId ? { correlationId } : {};
+export function createLogger(options: {
+  service: string;
+  level?: string;
+  /** Where lines go; standard output unless given (tests capture them). */
+  destination?: DestinationStream;
+}): Logger {
+  return pino(
+    {
+      name: options.service,
+      level: options.level ?? 'info',
+      base: { service: options.service },
+      timestamp: pino.stdTimeFunctions.isoTime,
+      messageKey: 'message',
+      formatters: { level: (label) => ({ level: label }) },
+      mixin() {
+        const correlationId = currentCorrelationId();
+        return correlationId ? { correlationId } : {};
+      },
+      redact: {
+        paths: [
+          'password',
+          '*.password',
+          'authorization',
+          '*.authorization',
+          '*.headers.authorization',
+          'token',
+          '*.token',
+          'access_token',
+          '*.access_token',
+        ],
+        censor: '[redacted]',
+      },
     },
-    redact: {
-      paths: [
-        'password',
-        '*.password',
-        'authorization',
-        '*.authorization',
-        '*.headers.authorization',
-        'token',
-        '*.token',
-        'access_token',
-        '*.access_token',
-      ],
-      censor: '[redacted]',
-    },
-  });
+    options.destination,
+  );
 }
