@@ -4,8 +4,8 @@ import connect, { sql } from '@databases/mysql';
 import type { Database } from './database';
 
 const DB_DIRECTORY = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../db');
-export const SCHEMA_FILE = path.join(DB_DIRECTORY, 'schema.sql');
-export const SEED_FILE = path.join(DB_DIRECTORY, 'seed.sql');
+const SCHEMA_FILE = path.join(DB_DIRECTORY, 'schema.sql');
+const SEED_FILE = path.join(DB_DIRECTORY, 'seed.sql');
 
 /** Splits mysql://user@host:port/name into the server URL and the database name. */
 export function splitDatabaseUrl(url: string): { serverUrl: string; name: string } {

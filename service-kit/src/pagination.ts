@@ -6,7 +6,7 @@ export type KeysetPosition = Array<string | number>;
 export const DEFAULT_PAGE_SIZE = 20;
 
 /** Cursors are opaque to clients: base64url of the keyset values of the last row. */
-export function encodeCursor(position: KeysetPosition): string {
+function encodeCursor(position: KeysetPosition): string {
   return Buffer.from(JSON.stringify(position)).toString('base64url');
 }
 

@@ -105,7 +105,7 @@ function describe(error: unknown, logger: Logger): ProblemParts {
   return { status: 500, code: 'INTERNAL_ERROR', detail: 'An unexpected error occurred.' };
 }
 
-export function sendProblem(response: Response, parts: ProblemParts, instance?: string): void {
+function sendProblem(response: Response, parts: ProblemParts, instance?: string): void {
   const body = buildProblem({ ...parts, instance, correlationId: currentCorrelationId() });
   response.status(parts.status).type(PROBLEM_CONTENT_TYPE);
   // json() goes through response validation (in tests); a 500 is sent around it, since
