@@ -99,7 +99,8 @@ export interface paths {
          *     same body returns the stored response (status 201, the same body, so the same order)
          *     with header `Idempotent-Replayed: true`, and creates nothing. The same key with a
          *     different body is 409 `IDEMPOTENCY_KEY_REUSED`; the same key while the first request
-         *     is still running is 409 `IDEMPOTENCY_KEY_IN_PROGRESS`.
+         *     is still running is 409 `IDEMPOTENCY_KEY_IN_PROGRESS`. A claim still in progress after
+         *     120 seconds was left by a process that stopped mid-request: the key is free again.
          */
         post: operations["createOrder"];
         delete?: never;
