@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import type { Contract } from '@b2b/service-kit';
+import type { OpenApiDocument } from '@b2b/contracts/document';
 import { resolveRef, type Schema } from './schema-arbitrary';
 
 export const ROOT = path.resolve(import.meta.dirname, '..');
@@ -31,15 +31,15 @@ export interface Operation {
  * The bundled contract as `npm run generate` writes it. CONTRACT_BUNDLE_DIR points the
  * suites at other bundles (how a deliberately broken contract is shown to fail).
  */
-export function loadContract(name: ContractName): Contract {
+export function loadContract(name: ContractName): OpenApiDocument {
   const directory = process.env.CONTRACT_BUNDLE_DIR ?? path.join(ROOT, 'generated');
-  return JSON.parse(readFileSync(path.join(directory, `${name}.openapi.json`), 'utf8')) as Contract;
+  return JSON.parse(readFileSync(path.join(directory, `${name}.openapi.json`), 'utf8')) as OpenApiDocument;
 }
 
 const METHODS = ['get', 'put', 'post', 'delete', 'patch', 'head', 'options'];
 
 /** Every operation a contract declares, with its path-level parameters merged in. */
-export function operationsOf(contractName: ContractName, contract: Contract): Operation[] {
+export function operationsOf(contractName: ContractName, contract: OpenApiDocument): Operation[] {
   const topLevelSecurity = (contract as { security?: Record<string, unknown>[] }).security ?? [];
   return Object.entries(contract.paths).flatMap(([pathTemplate, item]) => {
     const pathItem = item as Record<string, unknown> & { parameters?: unknown[] };

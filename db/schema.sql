@@ -1,9 +1,25 @@
--- B2B Orders Backoffice schema. Valid on MySQL 8.0 and MariaDB 10.11+.
--- Every statement is idempotent: `npm run migrate` may run it any number of times.
--- Timestamps are DATETIME(3) in UTC (connections set time_zone = '+00:00').
+-- B2B Orders Backoffice: the whole schema in one readable file. Valid on MySQL 8.0 and
+-- MariaDB 10.11+. Timestamps are DATETIME(3) in UTC (connections set time_zone = '+00:00').
 -- Money is integer cents in BIGINT so totals never overflow.
+--
+-- db/migrations/ is the source of truth that evolves a running database; this file is kept
+-- by hand to equal the result of applying every migration there, and it records them in
+-- schema_migrations, so `npm run migrate` on a database created from it applies nothing.
+-- A new migration must be reflected here (its change folded into the CREATE TABLEs below
+-- and its name added to the INSERT at the end): test/migrations.test.ts compares the two.
+--
+-- For an EMPTY database only (the Compose MySQL loads it from /docker-entrypoint-initdb.d):
+-- plain CREATE TABLE makes it fail on an existing database rather than mark migrations as
+-- applied that were not.
 
-CREATE TABLE IF NOT EXISTS operators (
+-- The same definition as MIGRATIONS_TABLE in service-kit/src/migrations.ts.
+CREATE TABLE schema_migrations (
+  name       VARCHAR(255) NOT NULL,
+  applied_at DATETIME(3)  NOT NULL DEFAULT CURRENT_TIMESTAMP(3),
+  PRIMARY KEY (name)
+) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_unicode_ci;
+
+CREATE TABLE operators (
   id            BIGINT UNSIGNED NOT NULL AUTO_INCREMENT,
   username      VARCHAR(100)    NOT NULL,
   password_hash VARCHAR(255)    NOT NULL,
@@ -12,7 +28,7 @@ CREATE TABLE IF NOT EXISTS operators (
   UNIQUE KEY uq_operators_username (username)
 ) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_unicode_ci;
 
-CREATE TABLE IF NOT EXISTS customers (
+CREATE TABLE customers (
   id           BIGINT UNSIGNED NOT NULL AUTO_INCREMENT,
   name         VARCHAR(200)    NOT NULL,
   email        VARCHAR(254)    NOT NULL,
@@ -30,7 +46,7 @@ CREATE TABLE IF NOT EXISTS customers (
   KEY ix_customers_deleted_at_id (deleted_at, id)
 ) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_unicode_ci;
 
-CREATE TABLE IF NOT EXISTS products (
+CREATE TABLE products (
   id          BIGINT UNSIGNED NOT NULL AUTO_INCREMENT,
   sku         VARCHAR(64)     NOT NULL,
   name        VARCHAR(200)    NOT NULL,
@@ -47,7 +63,7 @@ CREATE TABLE IF NOT EXISTS products (
 
 -- customer_id has no foreign key: customers belong to the Customers API, which the Orders
 -- API consults over HTTP; the two services share a server, not each other's tables.
-CREATE TABLE IF NOT EXISTS orders (
+CREATE TABLE orders (
   id           BIGINT UNSIGNED NOT NULL AUTO_INCREMENT,
   customer_id  BIGINT UNSIGNED NOT NULL,
   status       ENUM('CREATED', 'CONFIRMED', 'CANCELED') NOT NULL DEFAULT 'CREATED',
@@ -65,7 +81,7 @@ CREATE TABLE IF NOT EXISTS orders (
 
 -- sku and name are copied from the product when the order is placed, so an order keeps
 -- describing what was sold after the product is renamed.
-CREATE TABLE IF NOT EXISTS order_items (
+CREATE TABLE order_items (
   order_id         BIGINT UNSIGNED NOT NULL,
   product_id       BIGINT UNSIGNED NOT NULL,
   sku              VARCHAR(64)     NOT NULL,
@@ -84,7 +100,7 @@ CREATE TABLE IF NOT EXISTS order_items (
 -- One row per (scope, key): inserting it claims the key. The fingerprint tells a retry of
 -- the same request from a reuse of the key for another one; the stored response is
 -- replayed byte for byte.
-CREATE TABLE IF NOT EXISTS idempotency_keys (
+CREATE TABLE idempotency_keys (
   id                  BIGINT UNSIGNED NOT NULL AUTO_INCREMENT,
   scope               VARCHAR(32)     NOT NULL,
   idempotency_key     VARCHAR(128) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
@@ -100,3 +116,7 @@ CREATE TABLE IF NOT EXISTS idempotency_keys (
   UNIQUE KEY uq_idempotency_keys_scope_key (scope, idempotency_key),
   KEY ix_idempotency_keys_expires_at (expires_at)
 ) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_unicode_ci;
+
+-- Every file in db/migrations/, by name without .sql.
+INSERT INTO schema_migrations (name) VALUES
+  ('0001-initial-schema');

@@ -77,7 +77,7 @@ export interface paths {
          *     1. The customer is checked through the Customers API's internal endpoint
          *        (`GET /internal/customers/{id}`, service token, this request's correlation id).
          *        An unknown or deleted customer is 422 `CUSTOMER_NOT_FOUND`; the Customers API
-         *        unreachable or failing is 503 `CUSTOMERS_API_UNAVAILABLE`; no answer in time is
+         *        unreachable or failing is 502 `CUSTOMERS_API_UNAVAILABLE`; no answer in time is
          *        504 `CUSTOMERS_API_TIMEOUT`.
          *     2. In ONE database transaction the products are locked in ascending `id` order (so
          *        concurrent orders never deadlock each other; a transaction the database aborts as
@@ -99,8 +99,9 @@ export interface paths {
          *     same body returns the stored response (status 201, the same body, so the same order)
          *     with header `Idempotent-Replayed: true`, and creates nothing. The same key with a
          *     different body is 409 `IDEMPOTENCY_KEY_REUSED`; the same key while the first request
-         *     is still running is 409 `IDEMPOTENCY_KEY_IN_PROGRESS`. A claim still in progress after
-         *     120 seconds was left by a process that stopped mid-request: the key is free again.
+         *     is still running is 409 `IDEMPOTENCY_KEY_IN_PROGRESS`, answered at once. A claim still
+         *     in progress after `IDEMPOTENCY_ABANDONED_CLAIM_SECONDS` (default 120) was left by a
+         *     process that stopped mid-request: the key is free again.
          */
         post: operations["createOrder"];
         delete?: never;
@@ -148,7 +149,8 @@ export interface paths {
          *     - **The same key for another order (or another request):** 409
          *       `IDEMPOTENCY_KEY_REUSED`.
          *     - **The same key while the first request is still running:** 409
-         *       `IDEMPOTENCY_KEY_IN_PROGRESS`, never a second transition.
+         *       `IDEMPOTENCY_KEY_IN_PROGRESS` at once (it never waits for the first request), never
+         *       a second transition.
          *     - **A new key on an order that is already `CONFIRMED`:** 200 with the order as it is,
          *       no new transition (`confirmed_at` unchanged). Two concurrent confirmations with
          *       different keys therefore both answer 200 and confirm the order once.
@@ -952,13 +954,28 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description The database or the Customers API is unreachable; nothing was written. */
-        CreateOrderUnavailable: {
+        /**
+         * @description The Customers API, which this API depends on, is unreachable or failing; nothing was
+         *     written. 502 Bad Gateway (RFC 9110 §15.6.3) rather than 503: this API is up and its
+         *     database answers, a service behind it is not. The orchestrator answers the same way.
+         */
+        CustomersApiUnavailable: {
             headers: {
                 "X-Correlation-Id": components["headers"]["CorrelationId"];
                 [name: string]: unknown;
             };
             content: {
+                /**
+                 * @example {
+                 *       "type": "https://b2b-orders.example/problems/customers-api-unavailable",
+                 *       "title": "Bad Gateway",
+                 *       "status": 502,
+                 *       "detail": "The Customers API could not be reached while checking customer 1.",
+                 *       "code": "CUSTOMERS_API_UNAVAILABLE",
+                 *       "instance": "/orders",
+                 *       "correlationId": "7d4c1a8e-2f8b-4d55-9a3e-0c6f1b2a9e10"
+                 *     }
+                 */
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
@@ -1495,7 +1512,8 @@ export interface operations {
             409: components["responses"]["CreateOrderConflict"];
             413: components["responses"]["PayloadTooLarge"];
             422: components["responses"]["CreateOrderUnprocessable"];
-            503: components["responses"]["CreateOrderUnavailable"];
+            502: components["responses"]["CustomersApiUnavailable"];
+            503: components["responses"]["ServiceUnavailable"];
             504: components["responses"]["CustomersApiTimeout"];
         };
     };

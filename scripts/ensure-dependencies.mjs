@@ -12,7 +12,7 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const lockFile = path.join(root, 'package-lock.json');
 const npmInstalledLock = path.join(root, 'node_modules/.package-lock.json');
 const stampFile = path.join(root, 'node_modules/.b2b-dependencies-stamp');
-const manifests = ['.', 'service-kit', 'customers-api', 'orders-api', 'lambda-orchestrator'];
+const manifests = ['.', 'contracts', 'service-kit', 'customers-api', 'orders-api', 'lambda-orchestrator'];
 
 function dependencyFingerprint() {
   const hash = createHash('sha256').update(readFileSync(lockFile));

@@ -1,13 +1,13 @@
 // Makes DATABASE_URL usable for `npm start`: finds the server (or starts the Compose MySQL
-// when a Docker engine is available), creates the database, applies the schema, and seeds
-// it when it holds no data yet.
+// when a Docker engine is available), creates the database, applies the pending migrations,
+// and seeds it when it holds no data yet.
 import { execFileSync } from 'node:child_process';
 import {
-  applySchema,
   applySeed,
   connectDatabase,
   DEFAULT_DATABASE_URL,
   ensureDatabaseExists,
+  migrateDatabase,
   splitDatabaseUrl,
   sql,
 } from '@b2b/service-kit';
@@ -72,13 +72,14 @@ Provide a database server in one of these ways, then run npm start again:
 await ensureDatabaseExists(url);
 const db = connectDatabase(url, { poolSize: 1 });
 try {
-  await applySchema(db);
+  const applied = await migrateDatabase(db);
+  const migrated = applied.length === 0 ? 'up to date' : `migrated (${applied.join(', ')})`;
   const [{ products }] = await db.query(sql`SELECT COUNT(*) AS products FROM products`);
   if (Number(products) === 0) {
     await applySeed(db);
-    console.log(`[setup] database ${name} migrated and seeded`);
+    console.log(`[setup] database ${name} ${migrated} and seeded`);
   } else {
-    console.log(`[setup] database ${name} migrated (it already holds data; seed skipped)`);
+    console.log(`[setup] database ${name} ${migrated}; it already holds data, seed skipped`);
   }
 } finally {
   await db.dispose();

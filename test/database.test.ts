@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { applySchema, applySeed, isCheckViolation, isDuplicateKey, sql } from '@b2b/service-kit';
+import { applySeed, isCheckViolation, isDuplicateKey, migrateDatabase, sql } from '@b2b/service-kit';
 import { createTestDatabase, type TestDatabase } from '@b2b/service-kit/testing';
 
-describe('database schema and seed', () => {
+describe('database migrations and seed', () => {
   let database: TestDatabase;
 
   beforeAll(async () => {
@@ -13,7 +13,7 @@ describe('database schema and seed', () => {
     await database.drop();
   });
 
-  it('when the schema and the seed are applied twice, then the second run changes nothing', async () => {
+  it('when the migrations and the seed are applied again, then the second run changes nothing', async () => {
     const { db } = database;
     await applySeed(db);
     const countRows = async () =>
@@ -24,7 +24,7 @@ describe('database schema and seed', () => {
                (SELECT COUNT(*) FROM orders) AS orders,
                (SELECT COUNT(*) FROM order_items) AS order_items`);
     const first = await countRows();
-    await applySchema(db);
+    expect(await migrateDatabase(db)).toEqual([]);
     await applySeed(db);
     expect(await countRows()).toEqual(first);
     expect(first[0]).toEqual({

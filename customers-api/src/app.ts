@@ -1,15 +1,16 @@
-import { Router, type Express } from 'express';
+import type { Express } from 'express';
+import { document, type paths } from '@b2b/contracts/customers';
 import {
+  contractRouter,
   createServiceApp,
+  type ApiHandlers,
   type AuthConfig,
-  type Contract,
   type Database,
   type Logger,
 } from '@b2b/service-kit';
-import contract from '../../generated/customers.openapi.json';
-import { authRoutes } from './auth/routes';
 import { DEFAULT_TOKEN_TTL_SECONDS } from './auth/operators';
-import { customerRoutes } from './customers/routes';
+import { authHandlers } from './auth/routes';
+import { customerHandlers } from './customers/routes';
 
 export interface CustomersAppOptions {
   db: Database;
@@ -22,21 +23,20 @@ export interface CustomersAppOptions {
 
 /** The Customers API as an Express app, without `listen`: server.ts and tests mount it. */
 export function createCustomersApp(options: CustomersAppOptions): Express {
-  const routes = Router();
-  routes.use(
-    authRoutes({
+  const handlers: ApiHandlers<paths> = {
+    ...authHandlers({
       db: options.db,
       auth: options.auth,
       tokenTtlSeconds: options.tokenTtlSeconds ?? DEFAULT_TOKEN_TTL_SECONDS,
     }),
-  );
-  routes.use(customerRoutes(options.db));
+    ...customerHandlers(options.db),
+  };
   return createServiceApp({
-    contract: contract as Contract,
+    contract: document,
     db: options.db,
     auth: options.auth,
     logger: options.logger,
-    routes,
+    routes: contractRouter<paths>(document, handlers),
     validateResponses: options.validateResponses,
   });
 }

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { sql } from '@b2b/service-kit';
 import { buildCustomer, createCustomerViaApi, UNKNOWN_CUSTOMER_ID, useCustomersApi } from './helpers';
 
 const api = useCustomersApi();
@@ -36,7 +37,14 @@ describe('GET /customers/{id}', () => {
 
 describe('PUT /customers/{id}', () => {
   it('when every field is replaced, then 200 with the new values and a later updated_at', async () => {
-    const customer = await createCustomerViaApi(api);
+    const created = await createCustomerViaApi(api);
+    // Timestamps have millisecond precision, so an update right after creation could land in
+    // the same millisecond: the customer is made a minute old first.
+    await api.db.query(sql`
+      UPDATE customers
+      SET created_at = created_at - INTERVAL 1 MINUTE, updated_at = updated_at - INTERVAL 1 MINUTE
+      WHERE id = ${created.id}`);
+    const customer = (await api.client.get(`/customers/${created.id}`, { token: api.token })).body;
     const replacement = buildCustomer({ phone: '+44 20 7946 0958' });
 
     const response = await api.client.put(`/customers/${customer.id}`, {
@@ -46,7 +54,7 @@ describe('PUT /customers/{id}', () => {
 
     expect(response.status).toBe(200);
     expect(response.body).toMatchObject({ id: customer.id, ...replacement, created_at: customer.created_at });
-    expect(Date.parse(response.body.updated_at)).toBeGreaterThanOrEqual(Date.parse(customer.updated_at));
+    expect(Date.parse(response.body.updated_at)).toBeGreaterThan(Date.parse(customer.updated_at));
     const fetched = await api.client.get(`/customers/${customer.id}`, { token: api.token });
     expect(fetched.body).toEqual(response.body);
   });

@@ -17,15 +17,17 @@ function capturedLines() {
   return { lines, destination };
 }
 
+const REDACTED = '[redacted]';
+
 describe('structured logs', () => {
   const captured = capturedLines();
+  // Built as server.ts builds it; only the destination differs, so the test reads what it writes.
+  const logger = createLogger({ service: 'customers-api', level: 'info', destination: captured.destination });
   const password = `pw-${randomUUID()}`;
   let api: RunningCustomersApi;
 
   beforeAll(async () => {
-    api = await startCustomersApi({
-      logger: createLogger({ service: 'customers-api', level: 'info', destination: captured.destination }),
-    });
+    api = await startCustomersApi({ logger });
     await api.db.query(
       sql`INSERT INTO operators (username, password_hash) VALUES ('logger', ${await hashPassword(password)})`,
     );
@@ -35,27 +37,85 @@ describe('structured logs', () => {
     await api?.stop();
   });
 
-  it('when requests carry a correlation id, then every line they log is JSON carrying it, and no secret is logged', async () => {
-    const login = await api.client.post('/auth/token', {
-      body: { username: 'logger', password },
-      headers: { 'X-Correlation-Id': 'log-test-login' },
-    });
-    const failing = await api.client.get('/customers/9000000000', {
-      token: login.body.access_token,
-      headers: { 'X-Correlation-Id': 'log-test-missing' },
-    });
-    expect([login.status, failing.status]).toEqual([200, 404]);
+  /** The lines logged while `act` ran, parsed. */
+  async function linesLoggedBy(act: () => Promise<void>) {
+    const from = captured.lines.length;
+    await act();
+    const lines = captured.lines.slice(from);
+    return { text: lines.join('\n'), entries: lines.map((line) => JSON.parse(line) as Record<string, any>) };
+  }
 
-    const entries = captured.lines.map((line) => JSON.parse(line) as Record<string, unknown>);
-    expect(entries.length).toBeGreaterThanOrEqual(2);
-    expect(new Set(entries.map((entry) => entry.correlationId))).toEqual(
+  it('when requests carry a correlation id, then every line they log is JSON carrying it, and no secret is logged', async () => {
+    let accessToken = '';
+    const logged = await linesLoggedBy(async () => {
+      const login = await api.client.post('/auth/token', {
+        body: { username: 'logger', password },
+        headers: { 'X-Correlation-Id': 'log-test-login' },
+      });
+      accessToken = login.body.access_token;
+      const failing = await api.client.get('/customers/9000000000', {
+        token: accessToken,
+        headers: { 'X-Correlation-Id': 'log-test-missing' },
+      });
+      expect([login.status, failing.status]).toEqual([200, 404]);
+    });
+
+    expect(logged.entries.length).toBeGreaterThanOrEqual(2);
+    expect(new Set(logged.entries.map((entry) => entry.correlationId))).toEqual(
       new Set(['log-test-login', 'log-test-missing']),
     );
-    expect(entries.every((entry) => entry.service === 'customers-api' && entry.level && entry.time)).toBe(
-      true,
-    );
-    const everything = captured.lines.join('\n');
-    expect(everything).not.toContain(password);
-    expect(everything).not.toContain(login.body.access_token);
+    expect(
+      logged.entries.every((entry) => entry.service === 'customers-api' && entry.level && entry.time),
+    ).toBe(true);
+    expect(logged.text).not.toContain(password);
+    expect(logged.text).not.toContain(accessToken);
+  });
+
+  it('when a line carries a password, a bearer token or an access token, then the line is logged with each replaced by [redacted]', async () => {
+    const login = await api.client.post('/auth/token', { body: { username: 'logger', password } });
+    expect(login.status).toBe(200);
+    const accessToken: string = login.body.access_token;
+
+    // What a request or error log would hold: the login body as sent, the request headers
+    // as Node names them (lower case), the token response, and the bare values.
+    const logged = await linesLoggedBy(async () => {
+      logger.warn(
+        {
+          req: {
+            method: 'POST',
+            url: '/auth/token',
+            headers: { authorization: `Bearer ${accessToken}`, 'content-type': 'application/json' },
+          },
+          body: { username: 'logger', password },
+          response: login.body,
+          session: { token: accessToken },
+          password,
+          token: accessToken,
+          authorization: `Bearer ${accessToken}`,
+          access_token: accessToken,
+        },
+        'login with credentials',
+      );
+    });
+
+    expect(logged.entries).toHaveLength(1);
+    expect(logged.entries[0]).toMatchObject({
+      service: 'customers-api',
+      message: 'login with credentials',
+      req: {
+        method: 'POST',
+        url: '/auth/token',
+        headers: { authorization: REDACTED, 'content-type': 'application/json' },
+      },
+      body: { username: 'logger', password: REDACTED },
+      response: { access_token: REDACTED, token_type: 'Bearer' },
+      session: { token: REDACTED },
+      password: REDACTED,
+      token: REDACTED,
+      authorization: REDACTED,
+      access_token: REDACTED,
+    });
+    expect(logged.text).not.toContain(password);
+    expect(logged.text).not.toContain(accessToken);
   });
 });

@@ -1,15 +1,9 @@
-import type { components as CustomersComponents } from '../../generated/customers';
-import type { operations } from '../../generated/orchestrator';
-import type { components as OrdersComponents } from '../../generated/orders';
+import type { CustomersClient, components as CustomersComponents } from '@b2b/contracts/customers';
+import type { operations } from '@b2b/contracts/orchestrator';
+import type { OrdersClient, components as OrdersComponents } from '@b2b/contracts/orders';
+import { Conflict, type Logger } from '@b2b/service-kit';
 import type { RetryPolicy } from './config';
-import {
-  Conflict,
-  BadGateway,
-  NotFound,
-  type CustomersClient,
-  type Logger,
-  type OrdersClient,
-} from '@b2b/service-kit';
+import { CustomerNotFound, OrderCanceled, OrderConfirmationFailed } from './errors';
 import {
   callWithRetries,
   describeFailure,
@@ -54,12 +48,6 @@ interface OrderAnswer {
 
 const isReplayed = (response: Response) => response.headers.get('Idempotent-Replayed') === 'true';
 
-const orderCanceledError = (orderId: number) =>
-  new Conflict(
-    'ORDER_CANCELED',
-    `Order ${orderId} created for this idempotency key has since been canceled.`,
-  );
-
 /**
  * Validate the customer, create the order, confirm it. The whole call is idempotent: the
  * Orders API replays creation and confirmation for the keys derived from `idempotency_key`,
@@ -100,8 +88,7 @@ async function findCustomer(customerId: number, dependencies: OrchestratorDepend
   if (!outcome.ok) throw unavailableError(outcome.failure);
   const { data, response } = outcome.result;
   if (data) return data;
-  if (response.status === 404)
-    throw new NotFound('CUSTOMER_NOT_FOUND', `Customer ${customerId} does not exist.`);
+  if (response.status === 404) throw new CustomerNotFound(customerId);
   throw unexpectedAnswerError('Customers API', 'the customer lookup', response.status);
 }
 
@@ -158,7 +145,7 @@ async function confirmOrCompensate(
   // The replayed creation is the answer stored when the order was new; an order of an
   // earlier call that can no longer be confirmed was canceled since: nothing to compensate.
   if (created.isReplay && outcome.ok && outcome.result.error?.code === 'INVALID_ORDER_STATUS') {
-    throw orderCanceledError(order.id);
+    throw new OrderCanceled(order.id);
   }
   const reason = outcome.ok ? describeAnswer(outcome.result) : describeFailure(outcome.failure);
   throw await cancelUnconfirmedOrder(order.id, reason, dependencies);
@@ -178,7 +165,7 @@ async function assertStillConfirmed(orderId: number, dependencies: OrchestratorD
   if (!outcome.ok) throw unavailableError(outcome.failure);
   const { data, response } = outcome.result;
   if (data?.status === 'CONFIRMED') return;
-  if (data) throw orderCanceledError(orderId);
+  if (data) throw new OrderCanceled(orderId);
   throw unexpectedAnswerError('Orders API', 'the order lookup', response.status);
 }
 
@@ -186,7 +173,7 @@ async function cancelUnconfirmedOrder(
   orderId: number,
   confirmationFailure: string,
   dependencies: OrchestratorDependencies,
-): Promise<BadGateway> {
+): Promise<OrderConfirmationFailed> {
   const { logger } = dependencies;
   logger.warn({ orderId, reason: confirmationFailure }, 'confirmation failed for good; canceling the order');
   const outcome = await callWithRetries(
@@ -196,12 +183,11 @@ async function cancelUnconfirmedOrder(
   const failed = `Order ${orderId} was created but could not be confirmed (${confirmationFailure})`;
   if (outcome.ok && outcome.result.data?.status === 'CANCELED') {
     logger.info({ orderId }, 'unconfirmed order canceled');
-    return new BadGateway('ORDER_CONFIRMATION_FAILED', `${failed}; it was canceled and its stock restored.`);
+    return new OrderConfirmationFailed(`${failed}; it was canceled and its stock restored.`);
   }
   const cancelFailure = outcome.ok ? describeAnswer(outcome.result) : describeFailure(outcome.failure);
   logger.error({ orderId, reason: cancelFailure }, 'the unconfirmed order could not be canceled');
-  return new BadGateway(
-    'ORDER_CONFIRMATION_FAILED',
+  return new OrderConfirmationFailed(
     `${failed}, and canceling it failed too (${cancelFailure}): it may still hold its stock.`,
   );
 }

@@ -1,4 +1,6 @@
-import contract from '../../generated/orchestrator.openapi.json' with { type: 'json' };
+import { createCustomersClient, type CustomersClient } from '@b2b/contracts/customers';
+import { document } from '@b2b/contracts/orchestrator';
+import { createOrdersClient, type OrdersClient } from '@b2b/contracts/orders';
 import { readOrchestratorConfig, type OrchestratorConfig } from './config';
 import {
   createAndConfirmOrder,
@@ -16,23 +18,21 @@ import {
   type ParsedBody,
 } from './http-event';
 import {
-  AppError,
-  BadRequest,
   CORRELATION_HEADER,
   ContractValidator,
   Forbidden,
+  InputError,
+  PayloadTooLarge,
+  ValidationFailed,
   authenticate,
   correlationIdFrom,
-  createCustomersClient,
   createLogger,
-  createOrdersClient,
+  currentCorrelationId,
   runWithContext,
+  toProblem,
   type AuthConfig,
-  type Contract,
   type FieldError,
-  type CustomersClient,
   type Logger,
-  type OrdersClient,
 } from '@b2b/service-kit';
 
 const OPERATION = { method: 'post', path: '/orchestrator/create-and-confirm-order' } as const;
@@ -50,6 +50,7 @@ function dependenciesFor(config: OrchestratorConfig, logger: Logger, clients: Cl
     baseUrl,
     bearerToken: config.auth.serviceToken,
     timeoutMs: config.upstreamTimeoutMs,
+    correlationId: currentCorrelationId,
   });
   return {
     customers: clients.customers ?? createCustomersClient(client(config.customersApiBase)),
@@ -93,20 +94,17 @@ function validRequest(
 ): CreateAndConfirmOrderRequest {
   switch (body.kind) {
     case 'too-large':
-      throw new AppError(413, 'PAYLOAD_TOO_LARGE', 'The request body is larger than 100 kB.');
+      throw new PayloadTooLarge();
     case 'invalid-json':
-      throw new BadRequest('INVALID_JSON', 'The request body is not valid JSON.');
+      throw new InputError('INVALID_JSON', 'The request body is not valid JSON.');
     case 'missing':
-      throw new BadRequest('VALIDATION_FAILED', 'The request is invalid.', [
-        { field: 'body', message: 'is required' },
-      ]);
+      throw new ValidationFailed([{ field: 'body', message: 'is required' }]);
     case 'json': {
       const violations = [
         ...headerViolations(event),
         ...validator.requestBody(OPERATION.method, OPERATION.path, body.value),
       ];
-      if (violations.length > 0)
-        throw new BadRequest('VALIDATION_FAILED', 'The request is invalid.', violations);
+      if (violations.length > 0) throw new ValidationFailed(violations);
       return body.value as CreateAndConfirmOrderRequest;
     }
   }
@@ -118,7 +116,7 @@ function validRequest(
  */
 export function createHandler(config: OrchestratorConfig, clients: ClientOverrides = {}): Handler {
   const logger = createLogger({ service: 'lambda-orchestrator', level: config.logLevel });
-  const validator = new ContractValidator(contract as Contract);
+  const validator = new ContractValidator(document);
   const dependencies = dependenciesFor(config, logger, clients);
 
   async function answer(event: ApiGatewayProxyEvent, body: ParsedBody, correlationId: string) {
@@ -130,14 +128,9 @@ export function createHandler(config: OrchestratorConfig, clients: ClientOverrid
   }
 
   function failure(error: unknown, event: ApiGatewayProxyEvent, correlationId: string) {
-    if (error instanceof AppError) {
-      const { status, code, message, fieldErrors } = error;
-      return problemResult({ status, code, detail: message, errors: fieldErrors }, event, correlationId);
-    }
-    // Our own bug: log it whole, tell the caller nothing about internals.
-    logger.error({ err: error }, 'unhandled error');
-    const detail = 'An unexpected error occurred.';
-    return problemResult({ status: 500, code: 'INTERNAL_ERROR', detail }, event, correlationId);
+    const problem = toProblem(error);
+    if (problem.status >= 500) logger.error({ err: error }, problem.detail);
+    return problemResult(problem, event, correlationId);
   }
 
   return async function handler(event) {

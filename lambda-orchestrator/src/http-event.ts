@@ -1,4 +1,10 @@
-import { CORRELATION_HEADER, PROBLEM_CONTENT_TYPE, buildProblem, type FieldError } from '@b2b/service-kit';
+import {
+  BODY_LIMIT_BYTES,
+  CORRELATION_HEADER,
+  PROBLEM_CONTENT_TYPE,
+  buildProblem,
+  type ProblemParts,
+} from '@b2b/service-kit';
 
 /**
  * The part of API Gateway's REST proxy event (`http:` events) the orchestrator reads. The
@@ -18,9 +24,6 @@ export interface ApiGatewayProxyResult {
   body: string;
 }
 
-/** The same limit as the APIs' JSON parser (service-kit BODY_LIMIT). */
-export const MAX_BODY_BYTES = 100 * 1024;
-
 /** API Gateway keeps header names as the client sent them; HTTP says they are case-insensitive. */
 export function headerValue(event: ApiGatewayProxyEvent, name: string): string | undefined {
   const wanted = name.toLowerCase();
@@ -34,7 +37,7 @@ export type ParsedBody =
 export function parseJsonBody(event: ApiGatewayProxyEvent): ParsedBody {
   if (event.body === null || event.body === '') return { kind: 'missing' };
   const text = event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
-  if (Buffer.byteLength(text) > MAX_BODY_BYTES) return { kind: 'too-large' };
+  if (Buffer.byteLength(text) > BODY_LIMIT_BYTES) return { kind: 'too-large' };
   try {
     return { kind: 'json', value: JSON.parse(text) };
   } catch {
@@ -51,7 +54,7 @@ export function jsonResult(statusCode: number, body: unknown, correlationId: str
 }
 
 export function problemResult(
-  parts: { status: number; code: string; detail: string; errors?: FieldError[] },
+  parts: ProblemParts,
   event: ApiGatewayProxyEvent,
   correlationId: string,
 ): ApiGatewayProxyResult {

@@ -1,17 +1,17 @@
 import { STATUS_CODES } from 'node:http';
-import type { components } from '../../generated/orders';
-import type { RetryPolicy } from './config';
+import { isTimeoutError } from '@b2b/contracts/client';
+import type { components } from '@b2b/contracts/orders';
 import {
-  BadGateway,
-  BadRequest,
   Conflict,
-  GatewayTimeout,
+  InputError,
   NotFound,
-  UnprocessableEntity,
-  isTimeoutError,
+  UnknownReference,
+  UpstreamFailed,
+  UpstreamTimeout,
   type AppError,
   type Logger,
 } from '@b2b/service-kit';
+import type { RetryPolicy } from './config';
 
 export type UpstreamName = 'Customers API' | 'Orders API';
 
@@ -117,13 +117,13 @@ const capitalized = (text: string) => text.charAt(0).toUpperCase() + text.slice(
 export function unavailableError(failure: UpstreamFailure): AppError {
   const detail = `${capitalized(describeFailure(failure))}.`;
   return failure.kind === 'timeout'
-    ? new GatewayTimeout('UPSTREAM_TIMEOUT', detail)
-    : new BadGateway('UPSTREAM_UNAVAILABLE', detail);
+    ? new UpstreamTimeout('UPSTREAM_TIMEOUT', detail)
+    : new UpstreamFailed('UPSTREAM_UNAVAILABLE', detail);
 }
 
 /** An answer the contract of the call does not lead us to expect (e.g. 401: our service token is wrong). */
 export function unexpectedAnswerError(upstream: UpstreamName, operation: string, status: number): AppError {
-  return new BadGateway(
+  return new UpstreamFailed(
     'UPSTREAM_UNAVAILABLE',
     `The ${upstream} answered ${operation} with an unexpected ${status} ${STATUS_CODES[status] ?? ''}`.trim() +
       '.',
@@ -138,9 +138,9 @@ export function unexpectedAnswerError(upstream: UpstreamName, operation: string,
 export function orderRejectedError(status: number, problem: UpstreamProblem | undefined): AppError {
   const code = problem?.code ?? 'UPSTREAM_REJECTED';
   const detail = problem?.detail ?? `The Orders API refused the order (${status}).`;
-  if (status === 400) return new BadRequest(code, detail, problem?.errors);
+  if (status === 400) return new InputError(code, detail, problem?.errors);
   if (status === 409) return new Conflict(code, detail);
   if (status === 422 && code === 'CUSTOMER_NOT_FOUND') return new NotFound(code, detail);
-  if (status === 422) return new UnprocessableEntity(code, detail);
+  if (status === 422) return new UnknownReference(code, detail);
   return unexpectedAnswerError('Orders API', 'order creation', status);
 }

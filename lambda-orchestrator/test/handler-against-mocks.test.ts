@@ -3,7 +3,9 @@ import type { Middleware } from 'openapi-fetch';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TEST_AUTH, freePort, invalidOperatorTokens, operatorToken } from '@b2b/service-kit/testing';
 import { createHandler, type ClientOverrides } from '../src/handler';
-import { createCustomersClient, createOrdersClient } from '@b2b/service-kit';
+import { createCustomersClient } from '@b2b/contracts/customers';
+import { createOrdersClient } from '@b2b/contracts/orders';
+import { currentCorrelationId } from '@b2b/service-kit';
 import { expectContractResult, orchestratorEvent, testConfig, uniqueKey } from './support/orchestrator';
 import { startPrismMock, type PrismMock } from './support/prism';
 
@@ -92,6 +94,7 @@ describe('POST /orchestrator/create-and-confirm-order against contract mocks', (
       baseUrl,
       bearerToken: TEST_AUTH.serviceToken,
       timeoutMs: config.upstreamTimeoutMs,
+      correlationId: currentCorrelationId,
     });
     const clients: ClientOverrides = {
       customers: createCustomersClient(options(customersMock.url)),

@@ -1,15 +1,17 @@
-import { Router, type Express } from 'express';
+import type { Express } from 'express';
+import { createCustomersClient } from '@b2b/contracts/customers';
+import { document, type paths } from '@b2b/contracts/orders';
 import {
-  createCustomersClient,
+  contractRouter,
   createServiceApp,
+  currentCorrelationId,
+  type ApiHandlers,
   type AuthConfig,
-  type Contract,
   type Database,
   type Logger,
 } from '@b2b/service-kit';
-import contract from '../../generated/orders.openapi.json';
-import { orderRoutes } from './orders/routes';
-import { productRoutes } from './products/routes';
+import { orderHandlers } from './orders/routes';
+import { productHandlers } from './products/routes';
 
 export interface OrdersAppOptions {
   db: Database;
@@ -18,34 +20,36 @@ export interface OrdersAppOptions {
   customersApiBase: string;
   customersApiTimeoutMs?: number;
   idempotencyKeyTtlHours?: number;
+  abandonedClaimSeconds?: number;
   cancelWindowMinutes?: number;
   /** Turns a response that violates the contract into a 500: on in tests. */
   validateResponses?: boolean;
 }
 
-/** Builds the Orders API (no listen): the contract, its validation and auth, and the routes. */
+/** Builds the Orders API (no listen): the contract, its validation and auth, and the handlers. */
 export function createOrdersApp(options: OrdersAppOptions): Express {
   const customers = createCustomersClient({
     baseUrl: options.customersApiBase,
     bearerToken: options.auth.serviceToken,
     timeoutMs: options.customersApiTimeoutMs ?? 3000,
+    correlationId: currentCorrelationId,
   });
-  const routes = Router();
-  routes.use(productRoutes(options.db));
-  routes.use(
-    orderRoutes({
+  const handlers: ApiHandlers<paths> = {
+    ...productHandlers(options.db),
+    ...orderHandlers({
       db: options.db,
       customers,
       idempotencyKeyTtlHours: options.idempotencyKeyTtlHours ?? 24,
+      abandonedClaimSeconds: options.abandonedClaimSeconds ?? 120,
       cancelWindowMinutes: options.cancelWindowMinutes ?? 10,
     }),
-  );
+  };
   return createServiceApp({
-    contract: contract as Contract,
+    contract: document,
     db: options.db,
     auth: options.auth,
     logger: options.logger,
-    routes,
+    routes: contractRouter<paths>(document, handlers),
     validateResponses: options.validateResponses,
   });
 }

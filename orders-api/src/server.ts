@@ -13,6 +13,7 @@ const app = createOrdersApp({
   logger,
   customersApiBase: config.customersApiBase,
   customersApiTimeoutMs: config.customersApiTimeoutMs,
+  abandonedClaimSeconds: config.abandonedClaimSeconds,
   idempotencyKeyTtlHours: config.idempotencyKeyTtlHours,
   cancelWindowMinutes: config.cancelWindowMinutes,
 });

@@ -1,14 +1,18 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from '@b2b/service-kit';
 import { purgeExpiredIdempotencyKeys } from '../src/idempotency/idempotency';
-import { ABANDONED_CLAIM_SECONDS } from '../src/idempotency/idempotency-repository';
-import { fakeCustomer, startFakeCustomersApi, startSystem, type System } from './helpers';
+import { startHeldCustomersApi, startSystem, type System } from './helpers';
 
 let system: System;
+const cleanups: Array<() => Promise<void>> = [];
 
 beforeAll(async () => {
   system = await startSystem();
+});
+
+afterEach(async () => {
+  await Promise.all(cleanups.splice(0).map((cleanup) => cleanup()));
 });
 
 afterAll(async () => {
@@ -81,8 +85,15 @@ describe('POST /orders with X-Idempotency-Key', () => {
   });
 
   it('when the first request with a key is still running, then 409 IDEMPOTENCY_KEY_IN_PROGRESS', async () => {
-    const slow = await startFakeCustomersApi(() => ({ status: 200, body: fakeCustomer(1), delayMs: 400 }));
-    const api = await system.startOrdersApi({ customersApiBase: slow.url });
+    // The first request claims its key, then waits on the customer check, held at the gate.
+    const customersApi = await startHeldCustomersApi();
+    cleanups.push(customersApi.close);
+    const customerCheck = customersApi.gate;
+    // Only the gate decides when the first request goes on: the client's timeout is as long as the test's.
+    const api = await system.startOrdersApi({
+      customersApiBase: customersApi.url,
+      customersApiTimeoutMs: 30_000,
+    });
     const product = await system.createProduct();
     const request = {
       token: system.token,
@@ -91,13 +102,16 @@ describe('POST /orders with X-Idempotency-Key', () => {
     };
 
     const first = api.post('/orders', request);
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await customerCheck.arrived;
     const second = await api.post('/orders', request);
+    customerCheck.release();
 
     expect(second.status).toBe(409);
     expect(second.body.code).toBe('IDEMPOTENCY_KEY_IN_PROGRESS');
     expect((await first).status).toBe(201);
-    await slow.close();
+    // The duplicate was turned away before it reached the customer check.
+    expect(customerCheck.arrivals).toBe(1);
+    expect(await system.stockOf(product.id)).toBe(99);
   });
 
   it('when the request with a key fails, then the key is released and may be used again', async () => {
@@ -150,22 +164,35 @@ describe('POST /orders with X-Idempotency-Key', () => {
     expect(await system.stockOf(product.id)).toBe(98);
   });
 
-  it('when a claim was abandoned by a process that died mid-request, then the key can be used after a while', async () => {
+  it('when a claim is older than IDEMPOTENCY_ABANDONED_CLAIM_SECONDS, then it counts as abandoned and the key can be used; a younger one is still in progress', async () => {
+    const api = await system.startOrdersApi({ abandonedClaimSeconds: 30 });
     const customer = await system.createCustomer();
     const product = await system.createProduct({ stock: 10 });
-    const key = randomUUID();
-    await system.database.db.query(sql`
-      INSERT INTO idempotency_keys (scope, idempotency_key, target_type, request_fingerprint, status, created_at, expires_at)
-      VALUES ('create_order', ${key}, 'order', ${'0'.repeat(64)}, 'IN_PROGRESS',
-              NOW(3) - INTERVAL ${ABANDONED_CLAIM_SECONDS + 1} SECOND, NOW(3) + INTERVAL 1 HOUR)`);
+    const order = (key: string) =>
+      api.post('/orders', {
+        token: system.token,
+        headers: { 'X-Idempotency-Key': key },
+        body: { customer_id: customer.id, items: [{ product_id: product.id, qty: 1 }] },
+      });
+    // Claims of this very request (the fingerprint of a finished one), left as a dead process would.
+    const finished = randomUUID();
+    await order(finished);
+    const claimAged = async (key: string, seconds: number) =>
+      system.database.db.query(sql`
+        INSERT INTO idempotency_keys (scope, idempotency_key, target_type, request_fingerprint, status, created_at, expires_at)
+        SELECT scope, ${key}, target_type, request_fingerprint, 'IN_PROGRESS',
+               NOW(3) - INTERVAL ${seconds} SECOND, NOW(3) + INTERVAL 1 HOUR
+        FROM idempotency_keys WHERE idempotency_key = ${finished}`);
+    const [abandoned, running] = [randomUUID(), randomUUID()];
+    await claimAged(abandoned, 31);
+    await claimAged(running, 29);
 
-    const response = await system.placeOrder(
-      { customer_id: customer.id, items: [{ product_id: product.id, qty: 1 }] },
-      { 'X-Idempotency-Key': key },
-    );
+    const [afterAbandoned, whileRunning] = [await order(abandoned), await order(running)];
 
-    expect(response.status).toBe(201);
-    expect(await system.stockOf(product.id)).toBe(9);
+    expect(afterAbandoned.status).toBe(201);
+    expect(whileRunning.status).toBe(409);
+    expect(whileRunning.body.code).toBe('IDEMPOTENCY_KEY_IN_PROGRESS');
+    expect(await system.stockOf(product.id)).toBe(8);
   });
 
   it('when one key is used for creating and then confirming, then the two uses do not collide', async () => {

@@ -9,16 +9,18 @@ import {
   type RunningServer,
 } from '@b2b/service-kit';
 import {
+  createGate,
   createTestDatabase,
   freePort,
   httpClient,
   operatorToken,
   TEST_AUTH,
+  type Gate,
   type HttpClient,
   type TestDatabase,
   type TestResponse,
 } from '@b2b/service-kit/testing';
-import { createCustomersApp } from '../../customers-api/src/app';
+import { createCustomersApp } from '@b2b/customers-api/app';
 import { createOrdersApp, type OrdersAppOptions } from '../src/app';
 
 export const silentLogger = createLogger({ service: 'orders-api-test', level: 'silent' });
@@ -142,19 +144,25 @@ export async function closedPortUrl(): Promise<string> {
   return `http://127.0.0.1:${await freePort()}`;
 }
 
-/** A stand-in for the Customers API at the network edge, answering each request with `answer`. */
+/**
+ * A stand-in for the Customers API at the network edge, answering each request with `answer`.
+ * An answer `heldBy` a gate is sent only once the test releases that gate (never, if it
+ * does not): the test awaits `gate.arrived` to know the request is in flight.
+ */
 export async function startFakeCustomersApi(
-  answer: (request: {
-    headers: Record<string, string | string[] | undefined>;
-  }) => { status: number; body?: unknown; delayMs?: number } | 'never',
+  answer: (request: { headers: Record<string, string | string[] | undefined> }) => {
+    status: number;
+    body?: unknown;
+    heldBy?: Gate;
+  },
 ): Promise<RunningServer & { server: Server }> {
-  const server = createServer((request, response) => {
+  const server = createServer(async (request, response) => {
     const reply = answer({ headers: request.headers });
-    if (reply === 'never') return;
-    setTimeout(() => {
-      response.writeHead(reply.status, { 'Content-Type': 'application/json' });
-      response.end(reply.body === undefined ? '' : JSON.stringify(reply.body));
-    }, reply.delayMs ?? 0);
+    await reply.heldBy?.pass();
+    // Released at cleanup, after the Orders API gave up on this request: nobody to answer.
+    if (response.destroyed) return;
+    response.writeHead(reply.status, { 'Content-Type': 'application/json' });
+    response.end(reply.body === undefined ? '' : JSON.stringify(reply.body));
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const address = server.address();
@@ -167,6 +175,23 @@ export async function startFakeCustomersApi(
         server.closeAllConnections();
         server.close(() => resolve());
       }),
+  };
+}
+
+/**
+ * A fake Customers API that knows customer 1 and holds every answer at `gate` until the
+ * test releases it; `close()` releases the gate first.
+ */
+export async function startHeldCustomersApi(): Promise<{ url: string; gate: Gate; close(): Promise<void> }> {
+  const gate = createGate();
+  const server = await startFakeCustomersApi(() => ({ status: 200, body: fakeCustomer(1), heldBy: gate }));
+  return {
+    gate,
+    url: server.url,
+    close: async () => {
+      gate.release();
+      await server.close();
+    },
   };
 }
 

@@ -1,6 +1,6 @@
 import { Ajv, type ValidateFunction, type ErrorObject } from 'ajv';
 import addFormats from 'ajv-formats';
-import type { Contract } from './http/create-app';
+import type { OpenApiDocument } from '@b2b/contracts/document';
 
 export interface SchemaViolation {
   field: string;
@@ -33,7 +33,7 @@ export class ContractValidator {
   private readonly ajv: Ajv;
   private readonly cache = new Map<string, ValidateFunction>();
 
-  constructor(readonly contract: Contract) {
+  constructor(readonly contract: OpenApiDocument) {
     this.ajv = new Ajv({ strict: false, allErrors: true });
     addFormats.default(this.ajv);
     this.ajv.addFormat('int64', { type: 'number', validate: Number.isSafeInteger });

@@ -1,4 +1,5 @@
 import connect, { sql, type ConnectionPool, type Queryable, type SQLQuery } from '@databases/mysql';
+import { isRetryableTransactionError } from './database-errors';
 
 export { sql };
 export type { ConnectionPool, Queryable, SQLQuery };
@@ -21,6 +22,14 @@ export function connectDatabase(url: string, options: { poolSize?: number } = {}
   });
 }
 
+/**
+ * The AUTO_INCREMENT id an INSERT created, from the statement's own result (no extra
+ * `SELECT LAST_INSERT_ID()` round trip). Throws a RangeError past 2^53.
+ */
+export function insertedId(result: unknown): number {
+  return toSafeInteger((result as { insertId: number | string }).insertId);
+}
+
 /** Converts a BIGINT (or DECIMAL) value read as a string, refusing anything JSON cannot carry exactly. */
 export function toSafeInteger(value: string | number | bigint): number {
   const number = typeof value === 'number' ? value : Number(value);
@@ -37,54 +46,6 @@ export function toSafeInteger(value: string | number | bigint): number {
  */
 export function containsPattern(text: string): string {
   return `%${text.replace(/[!%_]/g, (character) => `!${character}`)}%`;
-}
-
-interface MysqlError {
-  code?: string;
-  errno?: number;
-}
-
-function errorInfo(error: unknown): MysqlError {
-  return typeof error === 'object' && error !== null ? (error as MysqlError) : {};
-}
-
-const UNAVAILABLE_CODES = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ENOTFOUND',
-  'EHOSTUNREACH',
-  'ETIMEDOUT',
-  'EPIPE',
-  'PROTOCOL_CONNECTION_LOST',
-  'PROTOCOL_SEQUENCE_TIMEOUT',
-  'ER_CON_COUNT_ERROR',
-  'ER_SERVER_SHUTDOWN',
-  'ER_ACCESS_DENIED_ERROR',
-  'ER_BAD_DB_ERROR',
-  'CONNECTION_POOL:QUEUE_TIMEOUT',
-  'CONNECTION_POOL:OPEN_TIMEOUT',
-]);
-
-/** True when the error means the database cannot be reached (→ 503), not that a query was wrong. */
-export function isDatabaseUnavailable(error: unknown): boolean {
-  const { code } = errorInfo(error);
-  return code !== undefined && UNAVAILABLE_CODES.has(code);
-}
-
-export function isDuplicateKey(error: unknown): boolean {
-  return errorInfo(error).errno === 1062;
-}
-
-/** CHECK constraint violation. MariaDB reports errno 4025, MySQL 8 errno 3819. */
-export function isCheckViolation(error: unknown): boolean {
-  const { errno } = errorInfo(error);
-  return errno === 4025 || errno === 3819;
-}
-
-/** Deadlock (1213) or lock wait timeout (1205): the transaction was rolled back and may be retried. */
-export function isRetryableTransactionError(error: unknown): boolean {
-  const { errno } = errorInfo(error);
-  return errno === 1213 || errno === 1205;
 }
 
 /**

@@ -1,15 +1,17 @@
 /**
- * Domain errors. Use cases throw these; ONE middleware (http/problem-handler.ts) turns them
- * into RFC 9457 problem details with the status, title and stable code they carry.
+ * Errors. Use cases throw domain errors named for what went wrong (`OrderNotFound`,
+ * `InsufficientStock`), each a subclass of one of the kinds below; `toProblem` (problem.ts)
+ * turns any of them into RFC 9457 problem details, its status taken from ONE table
+ * (`STATUS_OF_KIND`). Kinds follow RFC 9110 §15 status semantics.
  */
 export interface FieldError {
   field: string;
   message: string;
 }
 
-export class AppError extends Error {
+/** Base of every error a client is meant to see: a stable machine-readable `code` and a detail. */
+export abstract class AppError extends Error {
   constructor(
-    readonly status: number,
     readonly code: string,
     detail: string,
     readonly fieldErrors?: FieldError[],
@@ -17,58 +19,80 @@ export class AppError extends Error {
     super(detail);
     this.name = new.target.name;
   }
-}
 
-export class BadRequest extends AppError {
-  constructor(code: string, detail: string, fieldErrors?: FieldError[]) {
-    super(400, code, detail, fieldErrors);
+  /** From STATUS_OF_KIND. (express-openapi-validator reads `status` from security handlers' errors.) */
+  get status(): number {
+    return statusOf(this);
   }
 }
 
+/** The request is malformed or breaks a rule of its operation (400). */
+export class InputError extends AppError {}
+/** Missing or invalid credentials (401). */
 export class Unauthorized extends AppError {
-  constructor(detail = 'A valid bearer token is required.') {
-    super(401, 'UNAUTHORIZED', detail);
+  constructor(detail = 'A valid bearer token is required.', code = 'UNAUTHORIZED') {
+    super(code, detail);
   }
 }
-
+/** Valid credentials of a kind the operation does not accept (403). */
 export class Forbidden extends AppError {
   constructor(detail = 'This operation does not accept this kind of credential.') {
-    super(403, 'FORBIDDEN', detail);
+    super('FORBIDDEN', detail);
+  }
+}
+/** The resource named by the path does not exist (404). */
+export class NotFound extends AppError {}
+/** The request conflicts with the current state of the resource (409). */
+export class Conflict extends AppError {}
+/** The request body is larger than BODY_LIMIT_BYTES (413). */
+export class PayloadTooLarge extends AppError {
+  constructor() {
+    super('PAYLOAD_TOO_LARGE', `The request body is larger than ${BODY_LIMIT_BYTES / 1024} kB.`);
+  }
+}
+/** The body refers to something that does not exist (422). */
+export class UnknownReference extends AppError {}
+/** A service we depend on failed or gave an answer we cannot use (502). */
+export class UpstreamFailed extends AppError {}
+/** We cannot serve the request now, e.g. the database is unreachable (503). */
+export class Unavailable extends AppError {}
+/** A service we depend on did not answer in time (504). */
+export class UpstreamTimeout extends AppError {}
+
+/** The largest request body any part accepts, in bytes (the APIs' JSON parser and the Lambda). */
+export const BODY_LIMIT_BYTES = 100 * 1024;
+
+/** The one table from the kind of an error to its HTTP status; the first matching kind wins. */
+export const STATUS_OF_KIND: ReadonlyArray<readonly [abstract new (...args: never[]) => AppError, number]> = [
+  [InputError, 400],
+  [Unauthorized, 401],
+  [Forbidden, 403],
+  [NotFound, 404],
+  [Conflict, 409],
+  [PayloadTooLarge, 413],
+  [UnknownReference, 422],
+  [UpstreamFailed, 502],
+  [Unavailable, 503],
+  [UpstreamTimeout, 504],
+];
+
+/** The HTTP status of an AppError, from STATUS_OF_KIND (500 for a kind missing there). */
+export function statusOf(error: AppError): number {
+  return STATUS_OF_KIND.find(([Kind]) => error instanceof Kind)?.[1] ?? 500;
+}
+
+/** The 400 of a request that breaks the contract's schemas, listing each offending field. */
+export class ValidationFailed extends InputError {
+  constructor(fieldErrors: FieldError[]) {
+    super('VALIDATION_FAILED', 'The request is invalid.', fieldErrors);
   }
 }
 
-export class NotFound extends AppError {
-  constructor(code: string, detail: string) {
-    super(404, code, detail);
-  }
-}
-
-export class Conflict extends AppError {
-  constructor(code: string, detail: string) {
-    super(409, code, detail);
-  }
-}
-
-export class UnprocessableEntity extends AppError {
-  constructor(code: string, detail: string) {
-    super(422, code, detail);
-  }
-}
-
-export class BadGateway extends AppError {
-  constructor(code: string, detail: string) {
-    super(502, code, detail);
-  }
-}
-
-export class ServiceUnavailable extends AppError {
-  constructor(code: string, detail: string) {
-    super(503, code, detail);
-  }
-}
-
-export class GatewayTimeout extends AppError {
-  constructor(code: string, detail: string) {
-    super(504, code, detail);
+/** A list cursor this API did not issue (or one that was edited). */
+export class InvalidCursor extends InputError {
+  constructor() {
+    super('INVALID_CURSOR', 'The cursor is not one this API issued.', [
+      { field: 'query.cursor', message: 'is not a valid cursor' },
+    ]);
   }
 }

@@ -1,11 +1,26 @@
+import { createHash } from 'node:crypto';
+import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import connect, { sql } from '@databases/mysql';
+import connect, { sql, type Connection } from '@databases/mysql';
+import { Umzug, type RunnableMigration, type UmzugStorage } from 'umzug';
 import type { Database } from './database';
 
 const DB_DIRECTORY = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../db');
-const SCHEMA_FILE = path.join(DB_DIRECTORY, 'schema.sql');
 const SEED_FILE = path.join(DB_DIRECTORY, 'seed.sql');
+
+/** db/migrations: one `NNNN-description.sql` file per migration, applied in number order. */
+export const MIGRATIONS_DIRECTORY = path.join(DB_DIRECTORY, 'migrations');
+
+const MIGRATION_FILE_NAME = /^(\d{4})-[a-z0-9]+(?:-[a-z0-9]+)*\.sql$/;
+
+// db/schema.sql creates the same table: keep the two definitions equal.
+const MIGRATIONS_TABLE = sql`
+  CREATE TABLE IF NOT EXISTS schema_migrations (
+    name       VARCHAR(255) NOT NULL,
+    applied_at DATETIME(3)  NOT NULL DEFAULT CURRENT_TIMESTAMP(3),
+    PRIMARY KEY (name)
+  ) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_unicode_ci`;
 
 /** Splits mysql://user@host:port/name into the server URL and the database name. */
 export function splitDatabaseUrl(url: string): { serverUrl: string; name: string } {
@@ -31,9 +46,121 @@ export async function ensureDatabaseExists(url: string): Promise<void> {
   }
 }
 
-/** Applies db/schema.sql; every statement in it is idempotent. */
-export async function applySchema(db: Database): Promise<void> {
-  await db.query(sql.file(SCHEMA_FILE));
+export interface MigrateDatabaseOptions {
+  /** Folder of `NNNN-description.sql` files; db/migrations unless a test brings its own. */
+  directory?: string;
+  /** How long to wait for another migrator of the same database to finish; 300 s by default. */
+  lockTimeoutSeconds?: number;
+}
+
+/**
+ * Brings the database up to date: applies, in number order, every migration of
+ * `directory` not yet recorded in `schema_migrations`, each file as one multi-statement
+ * query, and records its name (file name without `.sql`, e.g. `0001-initial-schema`)
+ * once it succeeded. Forward only: there are no down migrations.
+ *
+ * Several replicas may start at once: they take turns on a server lock named after the
+ * database (GET_LOCK, held on one pooled connection for the whole run), so each
+ * migration runs once and the later ones find nothing pending.
+ *
+ * Returns the names applied by this call, in order; `[]` when nothing was pending.
+ * Throws an Error when a file in `directory` ending in .sql is not named
+ * `NNNN-description.sql` or reuses a number, or when the lock is not granted within
+ * `lockTimeoutSeconds`; throws umzug's `MigrationError` (the database error as `cause`)
+ * when a migration fails. MySQL commits each DDL statement on its own, so a migration
+ * that failed halfway is left half applied and unrecorded: fix it forward.
+ */
+export async function migrateDatabase(db: Database, options: MigrateDatabaseOptions = {}): Promise<string[]> {
+  const directory = options.directory ?? MIGRATIONS_DIRECTORY;
+  const migrations = await listMigrations(directory);
+  return db.task((connection) =>
+    withMigrationLock(connection, options.lockTimeoutSeconds ?? 300, async () => {
+      await connection.query(MIGRATIONS_TABLE);
+      const umzug = new Umzug<Connection>({
+        migrations,
+        context: connection,
+        storage: migrationTableStorage,
+        logger: undefined,
+      });
+      const applied = await umzug.up();
+      return applied.map((migration) => migration.name);
+    }),
+  );
+}
+
+/** The migrations of `directory` in number order; see `migrateDatabase` for what it throws. */
+async function listMigrations(directory: string): Promise<RunnableMigration<Connection>[]> {
+  const files = (await readdir(directory)).filter((file) => file.endsWith('.sql')).sort();
+  const numbers = new Set<string>();
+  return files.map((file) => {
+    const number = MIGRATION_FILE_NAME.exec(file)?.[1];
+    if (number === undefined) {
+      throw new Error(`Migration file ${file} in ${directory} is not named NNNN-description.sql`);
+    }
+    if (numbers.has(number)) {
+      throw new Error(`Two migration files in ${directory} share the number ${number}`);
+    }
+    numbers.add(number);
+    const filePath = path.join(directory, file);
+    return {
+      name: file.slice(0, -'.sql'.length),
+      path: filePath,
+      up: ({ context }) => context.query(sql.file(filePath)),
+    };
+  });
+}
+
+/** Records applied migrations in schema_migrations, through the connection umzug runs them on. */
+const migrationTableStorage: UmzugStorage<Connection> = {
+  async executed({ context }) {
+    const rows: { name: string }[] = await context.query(
+      sql`SELECT name FROM schema_migrations ORDER BY name`,
+    );
+    return rows.map((row) => row.name);
+  },
+  async logMigration({ name, context }) {
+    await context.query(sql`INSERT INTO schema_migrations (name) VALUES (${name})`);
+  },
+  async unlogMigration({ name }) {
+    throw new Error(`Migrations are forward-only: ${name} cannot be reverted`);
+  },
+};
+
+/**
+ * Runs `work` holding a server-wide named lock for the current database. The lock belongs
+ * to the connection, which is why `work` must use that same connection; it is released
+ * before the connection goes back to the pool, or by the server if the connection dies.
+ */
+async function withMigrationLock<T>(
+  connection: Connection,
+  timeoutSeconds: number,
+  work: () => Promise<T>,
+): Promise<T> {
+  const [{ name: database }] = await connection.query(sql`SELECT DATABASE() AS name`);
+  if (typeof database !== 'string') throw new Error('Cannot migrate: the connection names no database');
+  // MySQL refuses lock names longer than 64 characters; database names may be 64 alone.
+  const readableName = `schema_migrations:${database}`;
+  const lockName =
+    readableName.length <= 64
+      ? readableName
+      : `schema_migrations:${createHash('sha1').update(database).digest('hex')}`;
+  const [{ granted }] = await connection.query(
+    sql`SELECT GET_LOCK(${lockName}, ${timeoutSeconds}) AS granted`,
+  );
+  if (Number(granted) !== 1) {
+    throw new Error(`Another migrator held the lock ${lockName} for more than ${timeoutSeconds} s`);
+  }
+  const release = () => connection.query(sql`DO RELEASE_LOCK(${lockName})`);
+  let result: T;
+  try {
+    result = await work();
+  } catch (error) {
+    // The migration's error matters more than a failed release.
+    await release().catch(() => undefined);
+    throw error;
+  }
+  await release();
+  return result;
 }
 
 /** Applies db/seed.sql; rows that already exist are left alone. */

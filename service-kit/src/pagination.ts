@@ -1,4 +1,4 @@
-import { BadRequest } from './errors';
+import { InvalidCursor } from './errors';
 
 /** A keyset position: the values of the ordering columns of the last row of a page. */
 export type KeysetPosition = Array<string | number>;
@@ -18,10 +18,7 @@ export function decodeCursor<const Shape extends ReadonlyArray<'string' | 'integ
   cursor: string,
   shape: Shape,
 ): { [K in keyof Shape]: Shape[K] extends 'integer' ? number : string } {
-  const invalid = () =>
-    new BadRequest('INVALID_CURSOR', 'The cursor is not one this API issued.', [
-      { field: 'query.cursor', message: 'is not a valid cursor' },
-    ]);
+  const invalid = () => new InvalidCursor();
   let position: unknown;
   try {
     position = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));

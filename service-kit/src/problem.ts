@@ -1,5 +1,9 @@
 import { STATUS_CODES } from 'node:http';
-import type { FieldError } from './errors';
+// The validator's error classes, from the one module that defines them (its index would
+// pull the whole validator into the Lambda's bundle).
+import * as validatorErrors from 'express-openapi-validator/dist/framework/types.js';
+import { isDatabaseUnavailable } from './database-errors';
+import { AppError, BODY_LIMIT_BYTES, statusOf, type FieldError } from './errors';
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
 
@@ -15,14 +19,16 @@ export interface Problem {
   errors?: FieldError[];
 }
 
-export function buildProblem(input: {
+/** What decides a problem response: status, stable code, detail, and the offending fields. */
+export interface ProblemParts {
   status: number;
   code: string;
   detail: string;
-  instance?: string;
-  correlationId?: string;
   errors?: FieldError[];
-}): Problem {
+}
+
+/** Builds the RFC 9457 body; `type` is a URI derived from the code, `title` the status's reason phrase. */
+export function buildProblem(input: ProblemParts & { instance?: string; correlationId?: string }): Problem {
   const problem: Problem = {
     type: `https://b2b-orders.example/problems/${input.code.toLowerCase().replaceAll('_', '-')}`,
     title: STATUS_CODES[input.status] ?? 'Error',
@@ -34,4 +40,97 @@ export function buildProblem(input: {
   if (input.correlationId !== undefined) problem.correlationId = input.correlationId;
   if (input.errors !== undefined && input.errors.length > 0) problem.errors = input.errors;
   return problem;
+}
+
+// The validator names locations after Express (params, headers); the contracts document
+// `<location>.<path>` with the OpenAPI names (path, header).
+const LOCATION_NAMES: Record<string, string> = { params: 'path', headers: 'header' };
+
+/** '/body/items/0/qty' → 'body.items.0.qty'; '/params/id' → 'path.id'. */
+function fieldName(path: string | undefined): string {
+  const [location = '', ...rest] = (path ?? '').replace(/^\//, '').split('/');
+  return [LOCATION_NAMES[location] ?? location, ...rest].filter(Boolean).join('.') || 'request';
+}
+
+const VALIDATOR_CODES: ReadonlyArray<readonly [typeof validatorErrors.HttpError, string]> = [
+  [validatorErrors.Unauthorized, 'UNAUTHORIZED'],
+  [validatorErrors.Forbidden, 'FORBIDDEN'],
+  [validatorErrors.NotFound, 'NOT_FOUND'],
+  [validatorErrors.MethodNotAllowed, 'METHOD_NOT_ALLOWED'],
+  [validatorErrors.NotAcceptable, 'NOT_ACCEPTABLE'],
+  [validatorErrors.RequestEntityTooLarge, 'PAYLOAD_TOO_LARGE'],
+  [validatorErrors.UnsupportedMediaType, 'UNSUPPORTED_MEDIA_TYPE'],
+];
+
+/** Errors of Express's body parser, told apart by their documented `type`. */
+const BODY_PARSER_PROBLEMS: Record<string, ProblemParts> = {
+  'entity.parse.failed': { status: 400, code: 'INVALID_JSON', detail: 'The request body is not valid JSON.' },
+  'entity.too.large': {
+    status: 413,
+    code: 'PAYLOAD_TOO_LARGE',
+    detail: `The request body is larger than ${BODY_LIMIT_BYTES / 1024} kB.`,
+  },
+  'encoding.unsupported': {
+    status: 415,
+    code: 'UNSUPPORTED_MEDIA_TYPE',
+    detail: 'The request body encoding is not supported.',
+  },
+  'charset.unsupported': {
+    status: 415,
+    code: 'UNSUPPORTED_MEDIA_TYPE',
+    detail: 'The request body charset is not supported.',
+  },
+  'request.aborted': {
+    status: 400,
+    code: 'REQUEST_ABORTED',
+    detail: 'The request was aborted by the client.',
+  },
+};
+
+function validatorProblem(error: validatorErrors.HttpError): ProblemParts {
+  if (error instanceof validatorErrors.BadRequest) {
+    return {
+      status: 400,
+      code: 'VALIDATION_FAILED',
+      detail: 'The request is invalid.',
+      errors: error.errors.map((item) => ({
+        field: fieldName(item.path),
+        message: item.message ?? 'is invalid',
+      })),
+    };
+  }
+  const code = VALIDATOR_CODES.find(([Kind]) => error instanceof Kind)?.[1];
+  if (code) return { status: error.status, code, detail: error.message || code };
+  // InternalServerError: e.g. a response that breaks the contract (validateResponses, in tests).
+  return INTERNAL_ERROR;
+}
+
+const INTERNAL_ERROR: ProblemParts = {
+  status: 500,
+  code: 'INTERNAL_ERROR',
+  detail: 'An unexpected error occurred.',
+};
+
+/**
+ * The one mapping from anything thrown to RFC 9457 problem details, used by both APIs and
+ * the Lambda: our AppErrors (status from STATUS_OF_KIND), express-openapi-validator's
+ * errors (by class), body-parser's (by type), an unreachable database (503), and anything
+ * else as a 500 that reveals nothing about internals. A status ≥ 500 means the caller
+ * should log the error whole.
+ */
+export function toProblem(error: unknown): ProblemParts {
+  if (error instanceof AppError) {
+    return { status: statusOf(error), code: error.code, detail: error.message, errors: error.fieldErrors };
+  }
+  if (error instanceof validatorErrors.HttpError) return validatorProblem(error);
+  const bodyParserProblem = BODY_PARSER_PROBLEMS[(error as { type?: unknown } | null)?.type as string];
+  if (bodyParserProblem) return bodyParserProblem;
+  if (isDatabaseUnavailable(error)) {
+    return {
+      status: 503,
+      code: 'DATABASE_UNAVAILABLE',
+      detail: 'The database is unreachable. Try again later.',
+    };
+  }
+  return INTERNAL_ERROR;
 }

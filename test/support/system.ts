@@ -7,9 +7,9 @@ import {
   operatorToken,
   type TestDatabase,
 } from '@b2b/service-kit/testing';
-import { createCustomersApp } from '../../customers-api/src/app';
-import { createOrdersApp } from '../../orders-api/src/app';
-import { startOfflineOrchestrator } from '../../lambda-orchestrator/test/support/serverless-offline';
+import { createCustomersApp } from '@b2b/customers-api/app';
+import { createOrdersApp } from '@b2b/orders-api/app';
+import { startOfflineOrchestrator } from '@b2b/lambda-orchestrator/testing';
 
 export type PartName = 'customers' | 'orders' | 'orchestrator';
 

@@ -1,5 +1,6 @@
-import { AppError, signOperatorToken, type AuthConfig, type Database } from '@b2b/service-kit';
-import type { components } from '../../../generated/customers';
+import type { components } from '@b2b/contracts/customers';
+import { signOperatorToken, type AuthConfig, type Database } from '@b2b/service-kit';
+import { InvalidCredentials } from '../errors';
 import { findOperatorCredentials } from './operator-repository';
 import { DUMMY_PASSWORD_HASH, isPasswordCorrect } from './passwords';
 
@@ -7,9 +8,6 @@ export type TokenRequest = components['schemas']['TokenRequest'];
 export type TokenResponse = components['schemas']['TokenResponse'];
 
 export const DEFAULT_TOKEN_TTL_SECONDS = 3600;
-
-const invalidCredentials = () =>
-  new AppError(401, 'INVALID_CREDENTIALS', 'The username or the password is wrong.');
 
 /** Logs an operator in: checks the password against its stored hash and issues a JWT. */
 export async function issueOperatorToken(
@@ -24,7 +22,7 @@ export async function issueOperatorToken(
     credentials.password,
     operator?.passwordHash ?? DUMMY_PASSWORD_HASH,
   );
-  if (!operator || !isCorrect) throw invalidCredentials();
+  if (!operator || !isCorrect) throw new InvalidCredentials();
   return {
     access_token: await signOperatorToken(auth, operator.username, ttlSeconds),
     token_type: 'Bearer',

@@ -1,17 +1,20 @@
-import { Router } from 'express';
-import type { AuthConfig, Database, JsonRequestBody } from '@b2b/service-kit';
-import type { operations } from '../../../generated/customers';
+import type { paths } from '@b2b/contracts/customers';
+import type { ApiHandlers, AuthConfig, Database } from '@b2b/service-kit';
 import { issueOperatorToken } from './operators';
 
-export function authRoutes(options: { db: Database; auth: AuthConfig; tokenTtlSeconds: number }): Router {
-  const router = Router();
-
-  router.post('/auth/token', async (request, response) => {
-    const credentials = request.body as JsonRequestBody<operations['issueToken']>;
-    const token = await issueOperatorToken(options.db, options.auth, credentials, options.tokenTtlSeconds);
-    // A token must not end up in a shared cache.
-    response.set('Cache-Control', 'no-store').json(token);
-  });
-
-  return router;
+export function authHandlers(options: {
+  db: Database;
+  auth: AuthConfig;
+  tokenTtlSeconds: number;
+}): Pick<ApiHandlers<paths>, '/auth/token'> {
+  return {
+    '/auth/token': {
+      post: async ({ body }) => ({
+        status: 200,
+        body: await issueOperatorToken(options.db, options.auth, body, options.tokenTtlSeconds),
+        // A token must not end up in a shared cache.
+        headers: { 'Cache-Control': 'no-store' },
+      }),
+    },
+  };
 }

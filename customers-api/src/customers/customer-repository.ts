@@ -1,5 +1,12 @@
-import { containsPattern, sql, toSafeInteger, type Queryable, type SQLQuery } from '@b2b/service-kit';
-import type { components } from '../../../generated/customers';
+import type { components } from '@b2b/contracts/customers';
+import {
+  containsPattern,
+  insertedId,
+  sql,
+  toSafeInteger,
+  type Queryable,
+  type SQLQuery,
+} from '@b2b/service-kit';
 
 export type Customer = components['schemas']['Customer'];
 export type CustomerCreate = components['schemas']['CustomerCreate'];
@@ -27,20 +34,17 @@ function toCustomer(row: CustomerRow): Customer {
   };
 }
 
-/** Fails with errno 1062 when an active customer already has this email (case-insensitively). */
-export async function insertCustomer(db: Queryable, customer: CustomerCreate): Promise<void> {
-  await db.query(sql`
-    INSERT INTO customers (name, email, phone)
-    VALUES (${customer.name}, ${customer.email}, ${customer.phone ?? null})
-  `);
-}
-
-/** The row inserted last on this connection: call it inside the inserting transaction. */
-export async function findLastInsertedCustomer(db: Queryable): Promise<Customer | undefined> {
-  const [row] = (await db.query(
-    sql`SELECT ${CUSTOMER_COLUMNS} FROM customers WHERE id = LAST_INSERT_ID()`,
-  )) as CustomerRow[];
-  return row && toCustomer(row);
+/**
+ * Inserts a customer and returns its id. Fails with errno 1062 when an active customer
+ * already has this email (case-insensitively).
+ */
+export async function insertCustomer(db: Queryable, customer: CustomerCreate): Promise<number> {
+  return insertedId(
+    await db.query(sql`
+      INSERT INTO customers (name, email, phone)
+      VALUES (${customer.name}, ${customer.email}, ${customer.phone ?? null})
+    `),
+  );
 }
 
 export async function findActiveCustomer(db: Queryable, id: number): Promise<Customer | undefined> {

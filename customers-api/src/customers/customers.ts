@@ -1,17 +1,16 @@
+import type { components } from '@b2b/contracts/customers';
 import {
-  Conflict,
   decodeCursor,
   DEFAULT_PAGE_SIZE,
   isDuplicateKey,
-  NotFound,
   toPage,
+  transactionWithRetry,
   type Database,
 } from '@b2b/service-kit';
-import type { components } from '../../../generated/customers';
+import { CustomerNotFound, EmailTaken } from '../errors';
 import {
   findActiveCustomer,
   findCustomerPage,
-  findLastInsertedCustomer,
   insertCustomer,
   lockActiveCustomer,
   markCustomerDeleted,
@@ -23,11 +22,6 @@ import {
 
 export type CustomerPage = components['schemas']['CustomerPage'];
 
-const customerNotFound = (id: number) => new NotFound('CUSTOMER_NOT_FOUND', `Customer ${id} does not exist.`);
-
-const emailTaken = (email: string) =>
-  new Conflict('EMAIL_TAKEN', `A customer with email ${email} already exists.`);
-
 /**
  * The unique key on the active email decides, not a prior SELECT: two requests racing
  * for one email cannot both pass a check, but only one of them can insert.
@@ -36,17 +30,14 @@ async function rejectingTakenEmail<T>(email: string, work: () => Promise<T>): Pr
   try {
     return await work();
   } catch (error) {
-    if (isDuplicateKey(error)) throw emailTaken(email);
+    if (isDuplicateKey(error)) throw new EmailTaken(email);
     throw error;
   }
 }
 
 export async function createCustomer(db: Database, input: CustomerCreate): Promise<Customer> {
   const customer = await rejectingTakenEmail(input.email, () =>
-    db.tx(async (tx) => {
-      await insertCustomer(tx, input);
-      return findLastInsertedCustomer(tx);
-    }),
+    transactionWithRetry(db, async (tx) => findActiveCustomer(tx, await insertCustomer(tx, input))),
   );
   if (!customer) throw new Error('The customer just inserted could not be read back');
   return customer;
@@ -54,26 +45,26 @@ export async function createCustomer(db: Database, input: CustomerCreate): Promi
 
 export async function getCustomer(db: Database, id: number): Promise<Customer> {
   const customer = await findActiveCustomer(db, id);
-  if (!customer) throw customerNotFound(id);
+  if (!customer) throw new CustomerNotFound(id);
   return customer;
 }
 
 export async function replaceCustomer(db: Database, id: number, input: CustomerUpdate): Promise<Customer> {
   // One transaction, so the customer returned is the one this update wrote.
   const customer = await rejectingTakenEmail(input.email, () =>
-    db.tx(async (tx) => {
+    transactionWithRetry(db, async (tx) => {
       await replaceCustomerFields(tx, id, input);
       return findActiveCustomer(tx, id);
     }),
   );
-  if (!customer) throw customerNotFound(id);
+  if (!customer) throw new CustomerNotFound(id);
   return customer;
 }
 
 export async function deleteCustomer(db: Database, id: number): Promise<void> {
   // The row lock makes the second of two concurrent deletes see the customer gone (404).
-  await db.tx(async (tx) => {
-    if (!(await lockActiveCustomer(tx, id))) throw customerNotFound(id);
+  await transactionWithRetry(db, async (tx) => {
+    if (!(await lockActiveCustomer(tx, id))) throw new CustomerNotFound(id);
     await markCustomerDeleted(tx, id);
   });
 }

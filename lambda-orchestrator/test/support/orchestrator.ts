@@ -1,14 +1,14 @@
 import path from 'node:path';
 import { expect } from 'vitest';
-import contract from '../../../generated/orchestrator.openapi.json' with { type: 'json' };
+import { document } from '@b2b/contracts/orchestrator';
 import { TEST_AUTH } from '@b2b/service-kit/testing';
 import type { OrchestratorConfig } from '../../src/config';
 import type { ApiGatewayProxyEvent, ApiGatewayProxyResult } from '../../src/http-event';
-import { ContractValidator, type Contract } from '@b2b/service-kit';
+import { ContractValidator } from '@b2b/service-kit';
 
 export const ROOT = path.resolve(import.meta.dirname, '../../..');
 export const ORCHESTRATOR_DIR = path.join(ROOT, 'lambda-orchestrator');
-export const ORCHESTRATOR_CONTRACT = contract as Contract;
+export const ORCHESTRATOR_CONTRACT = document;
 export const ORCHESTRATOR_PATH = '/orchestrator/create-and-confirm-order';
 
 /** Settings for a handler under test: test secrets, short timeouts and backoff. */

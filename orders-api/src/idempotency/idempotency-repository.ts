@@ -1,4 +1,4 @@
-import { sql, toSafeInteger, type Queryable } from '@b2b/service-kit';
+import { JsonText, sql, toSafeInteger, type Queryable } from '@b2b/service-kit';
 
 export interface IdempotencyKeyId {
   scope: string;
@@ -7,10 +7,8 @@ export interface IdempotencyKeyId {
 
 export interface IdempotencyRecord {
   fingerprint: string;
-  status: 'IN_PROGRESS' | 'COMPLETED';
-  targetId: number | null;
-  responseStatus: number | null;
-  responseBody: string | null;
+  /** The stored response of a COMPLETED key; null while the key is IN_PROGRESS. */
+  response: { status: number; body: JsonText<unknown>; targetId: number } | null;
   /** Expired, or an IN_PROGRESS claim older than any request can run: the key is free again. */
   isStale: boolean;
 }
@@ -24,14 +22,9 @@ interface IdempotencyRow {
   is_stale: number | string;
 }
 
-/**
- * A claim still IN_PROGRESS after this long belongs to a process that died mid-request (a
- * request holds it for at most the Customers API timeout plus one transaction).
- */
-export const ABANDONED_CLAIM_SECONDS = 120;
-
-const isStale = sql`(expires_at < NOW(3)
-  OR (status = 'IN_PROGRESS' AND created_at < NOW(3) - INTERVAL ${ABANDONED_CLAIM_SECONDS} SECOND))`;
+/** Expired, or an IN_PROGRESS claim older than `abandonedAfterSeconds` (its process died mid-request). */
+const isStale = (abandonedAfterSeconds: number) => sql`(expires_at < NOW(3)
+  OR (status = 'IN_PROGRESS' AND created_at < NOW(3) - INTERVAL ${abandonedAfterSeconds} SECOND))`;
 
 /**
  * Claims a key by inserting its row; the unique (scope, key) index makes a second claim fail
@@ -52,20 +45,22 @@ export async function insertIdempotencyKey(
 export async function findIdempotencyKey(
   db: Queryable,
   id: IdempotencyKeyId,
+  abandonedAfterSeconds: number,
 ): Promise<IdempotencyRecord | undefined> {
   const [row] = (await db.query(sql`
     SELECT request_fingerprint, status, target_id, response_status, response_body,
-           ${isStale} AS is_stale
+           ${isStale(abandonedAfterSeconds)} AS is_stale
     FROM idempotency_keys
     WHERE scope = ${id.scope} AND idempotency_key = ${id.key}
   `)) as IdempotencyRow[];
   if (!row) return undefined;
+  const { status, target_id: targetId, response_status: responseStatus, response_body: body } = row;
+  const isCompleted = status === 'COMPLETED' && targetId !== null && responseStatus !== null && body !== null;
   return {
     fingerprint: row.request_fingerprint,
-    status: row.status,
-    targetId: row.target_id === null ? null : toSafeInteger(row.target_id),
-    responseStatus: row.response_status,
-    responseBody: row.response_body,
+    response: isCompleted
+      ? { status: responseStatus, body: JsonText.stored(body), targetId: toSafeInteger(targetId) }
+      : null,
     isStale: Number(row.is_stale) === 1,
   };
 }
@@ -73,12 +68,12 @@ export async function findIdempotencyKey(
 export async function completeIdempotencyKey(
   db: Queryable,
   id: IdempotencyKeyId,
-  response: { targetId: number; status: number; body: string },
+  response: { targetId: number; status: number; body: JsonText<unknown> },
 ): Promise<void> {
   await db.query(sql`
     UPDATE idempotency_keys
     SET status = 'COMPLETED', target_id = ${response.targetId},
-        response_status = ${response.status}, response_body = ${response.body}
+        response_status = ${response.status}, response_body = ${response.body.text}
     WHERE scope = ${id.scope} AND idempotency_key = ${id.key} AND status = 'IN_PROGRESS'
   `);
 }
@@ -92,10 +87,14 @@ export async function deleteInProgressIdempotencyKey(db: Queryable, id: Idempote
 }
 
 /** Frees an expired key, or a claim abandoned by a process that died mid-request. */
-export async function deleteStaleIdempotencyKey(db: Queryable, id: IdempotencyKeyId): Promise<void> {
+export async function deleteStaleIdempotencyKey(
+  db: Queryable,
+  id: IdempotencyKeyId,
+  abandonedAfterSeconds: number,
+): Promise<void> {
   await db.query(sql`
     DELETE FROM idempotency_keys
-    WHERE scope = ${id.scope} AND idempotency_key = ${id.key} AND ${isStale}
+    WHERE scope = ${id.scope} AND idempotency_key = ${id.key} AND ${isStale(abandonedAfterSeconds)}
   `);
 }
 

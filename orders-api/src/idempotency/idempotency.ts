@@ -1,32 +1,56 @@
 import { createHash } from 'node:crypto';
-import { Conflict, isDuplicateKey, type Database, type Logger } from '@b2b/service-kit';
 import {
+  isDuplicateKey,
+  transactionWithRetry,
+  type Database,
+  type JsonText,
+  type Logger,
+  type Queryable,
+} from '@b2b/service-kit';
+import { IdempotencyKeyInProgress, IdempotencyKeyReused } from '../errors';
+import {
+  completeIdempotencyKey,
   deleteExpiredIdempotencyKeys,
   deleteInProgressIdempotencyKey,
   deleteStaleIdempotencyKey,
   findIdempotencyKey,
+  insertIdempotencyKey,
   type IdempotencyKeyId,
 } from './idempotency-repository';
 
 /** Keys are scoped per operation: one key value may serve order creation and confirmation. */
 export type IdempotencyScope = 'create_order' | 'confirm_order';
 
-export interface IdempotentRequest extends IdempotencyKeyId {
+export interface IdempotencyOptions {
   scope: IdempotencyScope;
-  /** sha256 of the request in canonical JSON: tells a retry from a reuse of the key. */
-  fingerprint: string;
+  key: string;
+  /** What identifies the request (body, path ids): a retry must send the same, or it is a reuse. */
+  request: unknown;
+  /** How long the stored response is replayed. */
+  ttlHours: number;
+  /** An IN_PROGRESS claim older than this was left by a process that died mid-request. */
+  abandonedAfterSeconds: number;
 }
 
-/** A response as sent: exact body text, so a replay is byte for byte the first response. */
-export interface JsonTextResponse {
+/** A response as sent: exact JSON text, so a replay is byte for byte the first response. */
+export interface StoredResponse<Body> {
   status: number;
-  body: string;
+  body: JsonText<Body>;
+  /** The resource the response is about (the order), recorded with the key. */
   targetId: number;
+}
+
+export interface IdempotentResponse<Body> extends StoredResponse<Body> {
   isReplay: boolean;
 }
 
-export type ClaimOutcome<Result> =
-  { kind: 'claimed'; result: Result } | { kind: 'replay'; response: JsonTextResponse };
+/** The work an idempotency key guards. */
+export interface IdempotentWork<Body> {
+  /** Runs first, outside any transaction and holding no connection (e.g. a call to another API). */
+  prepare?: () => Promise<void>;
+  /** The state change; its response is stored with the key in this same transaction. */
+  transaction: (tx: Queryable) => Promise<StoredResponse<Body>>;
+}
 
 /** A key is released and expired rows are deleted between claims, so a few attempts always suffice. */
 const CLAIM_ATTEMPTS = 3;
@@ -43,71 +67,69 @@ function canonicalJson(value: unknown): string {
   return JSON.stringify(value);
 }
 
-export function idempotentRequest(scope: IdempotencyScope, key: string, request: unknown): IdempotentRequest {
-  const fingerprint = createHash('sha256').update(canonicalJson(request)).digest('hex');
-  return { scope, key, fingerprint };
-}
+type Claim<Body> = { kind: 'claimed' } | { kind: 'replay'; response: IdempotentResponse<Body> };
 
 /**
- * Reads the record that made a claim fail. Returns the stored response to replay, or
- * undefined when the key is free again (released by a failed request, or expired or
- * abandoned and now deleted) and the claim should be retried.
+ * Claims the key by inserting its row in a statement of its own. When the key is taken
+ * (errno 1062) the earlier request decides: its stored response is replayed, or the call
+ * is refused at once as a reuse (another request) or as still in progress. An expired or
+ * abandoned record is deleted and the claim tried again.
  */
-async function storedResponseOf(
+async function claim<Body>(
   db: Database,
-  request: IdempotentRequest,
-): Promise<JsonTextResponse | undefined> {
-  const record = await findIdempotencyKey(db, request);
-  if (!record) return undefined;
-  if (record.isStale) {
-    await deleteStaleIdempotencyKey(db, request);
-    return undefined;
-  }
-  if (record.fingerprint !== request.fingerprint) {
-    throw new Conflict(
-      'IDEMPOTENCY_KEY_REUSED',
-      `Idempotency key ${request.key} was already used for a different request.`,
-    );
-  }
-  const { status, responseStatus, responseBody, targetId } = record;
-  if (status === 'IN_PROGRESS' || responseStatus === null || responseBody === null || targetId === null) {
-    throw keyInProgress(request);
-  }
-  return { status: responseStatus, body: responseBody, targetId, isReplay: true };
-}
-
-function keyInProgress(request: IdempotentRequest): Conflict {
-  return new Conflict(
-    'IDEMPOTENCY_KEY_IN_PROGRESS',
-    `A request with idempotency key ${request.key} is still in progress; retry later.`,
-  );
-}
-
-/**
- * Runs `claim`, which inserts the key's row (alone, or as the first statement of a
- * transaction). When the key is taken (errno 1062) the earlier request decides: its stored
- * response is replayed, or the call is rejected as a reuse or as still in progress.
- */
-export async function claimOrReplay<Result>(
-  db: Database,
-  request: IdempotentRequest,
-  claim: () => Promise<Result>,
-): Promise<ClaimOutcome<Result>> {
+  id: IdempotencyKeyId & { fingerprint: string },
+  options: IdempotencyOptions,
+): Promise<Claim<Body>> {
   for (let attempt = 1; attempt <= CLAIM_ATTEMPTS; attempt++) {
     try {
-      return { kind: 'claimed', result: await claim() };
+      await insertIdempotencyKey(db, { ...id, targetType: 'order', ttlHours: options.ttlHours });
+      return { kind: 'claimed' };
     } catch (error) {
       if (!isDuplicateKey(error)) throw error;
     }
-    const response = await storedResponseOf(db, request);
-    if (response) return { kind: 'replay', response };
+    const record = await findIdempotencyKey(db, id, options.abandonedAfterSeconds);
+    if (!record) continue;
+    if (record.isStale) {
+      await deleteStaleIdempotencyKey(db, id, options.abandonedAfterSeconds);
+      continue;
+    }
+    if (record.fingerprint !== id.fingerprint) throw new IdempotencyKeyReused(id.key);
+    if (record.response === null) throw new IdempotencyKeyInProgress(id.key);
+    return { kind: 'replay', response: { ...(record.response as StoredResponse<Body>), isReplay: true } };
   }
-  throw keyInProgress(request);
+  throw new IdempotencyKeyInProgress(id.key);
 }
 
-/** Frees the key of a request that failed: only successful responses are stored. */
-export async function releaseIdempotencyKey(db: Database, request: IdempotentRequest): Promise<void> {
-  await deleteInProgressIdempotencyKey(db, request);
+/**
+ * Runs `work` at most once per idempotency key (IETF draft-ietf-httpapi-idempotency-key-header):
+ * claim the key → replay the stored response, or refuse a reuse (409 IDEMPOTENCY_KEY_REUSED)
+ * or a request still in flight (409 IDEMPOTENCY_KEY_IN_PROGRESS) → run → store the
+ * response in the work's own transaction, or release the key when the work fails (only
+ * successes are stored, so the client may retry with the same key). Database errors of
+ * the claim propagate; the work's own error is what the caller sees.
+ */
+export async function withIdempotency<Body>(
+  db: Database,
+  options: IdempotencyOptions,
+  work: IdempotentWork<Body>,
+): Promise<IdempotentResponse<Body>> {
+  const fingerprint = createHash('sha256').update(canonicalJson(options.request)).digest('hex');
+  const id = { scope: options.scope, key: options.key, fingerprint };
+  const claimed = await claim<Body>(db, id, options);
+  if (claimed.kind === 'replay') return claimed.response;
+  try {
+    await work.prepare?.();
+    const response = await transactionWithRetry(db, async (tx) => {
+      const stored = await work.transaction(tx);
+      await completeIdempotencyKey(tx, id, stored);
+      return stored;
+    });
+    return { ...response, isReplay: false };
+  } catch (error) {
+    // A claim left behind would expire anyway; the request's own error is what matters.
+    await deleteInProgressIdempotencyKey(db, id).catch(() => undefined);
+    throw error;
+  }
 }
 
 /** Deletes every expired key, one bounded batch at a time. Returns how many were deleted. */

@@ -1,7 +1,8 @@
-import { Conflict, transactionWithRetry } from '@b2b/service-kit';
+import { transactionWithRetry } from '@b2b/service-kit';
+import { CancelWindowExpired, OrderNotFound } from '../errors';
 import { restoreStockOfOrder } from '../products/product-repository';
 import { lockOrder, markOrderCanceled, type Order } from './order-repository';
-import { getOrder, orderNotFound, type OrdersContext } from './orders';
+import { getOrder, type OrdersContext } from './orders';
 
 /**
  * Cancels an order and gives its stock back. The order row is locked first and its status
@@ -11,13 +12,9 @@ import { getOrder, orderNotFound, type OrdersContext } from './orders';
 export async function cancelOrder(context: OrdersContext, orderId: number): Promise<Order> {
   return transactionWithRetry(context.db, async (tx) => {
     const order = await lockOrder(tx, orderId, context.cancelWindowMinutes);
-    if (!order) throw orderNotFound(orderId);
+    if (!order) throw new OrderNotFound(orderId);
     if (order.status === 'CONFIRMED' && !order.isWithinCancelWindow) {
-      throw new Conflict(
-        'CANCEL_WINDOW_EXPIRED',
-        `Order ${orderId} was confirmed at ${order.confirmedAt?.toISOString()}; ` +
-          `confirmed orders can be canceled for ${context.cancelWindowMinutes} minutes only.`,
-      );
+      throw new CancelWindowExpired(orderId, order.confirmedAt, context.cancelWindowMinutes);
     }
     if (order.status !== 'CANCELED') {
       await restoreStockOfOrder(tx, orderId);

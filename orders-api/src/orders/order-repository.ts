@@ -1,5 +1,5 @@
-import { sql, toSafeInteger, type Queryable } from '@b2b/service-kit';
-import type { components } from '../../../generated/orders';
+import type { components } from '@b2b/contracts/orders';
+import { insertedId, sql, toSafeInteger, type Queryable } from '@b2b/service-kit';
 
 export type Order = components['schemas']['Order'];
 export type OrderItem = components['schemas']['OrderItem'];
@@ -67,20 +67,17 @@ function toOrderItem(row: OrderItemRow): OrderItem {
   };
 }
 
+/** Inserts a CREATED order; returns its id. */
 export async function insertOrder(
   tx: Queryable,
   order: { customerId: number; totalCents: number },
-): Promise<void> {
-  await tx.query(sql`
-    INSERT INTO orders (customer_id, status, total_cents)
-    VALUES (${order.customerId}, 'CREATED', ${order.totalCents})
-  `);
-}
-
-/** The id of the row this connection inserted last: call it in the inserting transaction. */
-export async function findLastInsertId(tx: Queryable): Promise<number> {
-  const [row] = (await tx.query(sql`SELECT LAST_INSERT_ID() AS id`)) as Array<{ id: string }>;
-  return toSafeInteger(row!.id);
+): Promise<number> {
+  return insertedId(
+    await tx.query(sql`
+      INSERT INTO orders (customer_id, status, total_cents)
+      VALUES (${order.customerId}, 'CREATED', ${order.totalCents})
+    `),
+  );
 }
 
 /** All the lines of an order in one multi-row insert. */

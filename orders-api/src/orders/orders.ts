@@ -1,32 +1,30 @@
+import { isTimeoutError } from '@b2b/contracts/client';
+import type { CustomersClient } from '@b2b/contracts/customers';
+import type { components } from '@b2b/contracts/orders';
 import {
-  BadRequest,
-  Conflict,
   decodeCursor,
   DEFAULT_PAGE_SIZE,
-  GatewayTimeout,
-  isTimeoutError,
-  NotFound,
-  ServiceUnavailable,
+  InvalidCursor,
+  JsonText,
   toPage,
   transactionWithRetry,
-  UnprocessableEntity,
-  type CustomersClient,
+  ValidationFailed,
   type Database,
   type Queryable,
 } from '@b2b/service-kit';
-import type { components } from '../../../generated/orders';
 import {
-  claimOrReplay,
-  idempotentRequest,
-  releaseIdempotencyKey,
-  type IdempotentRequest,
-  type JsonTextResponse,
-} from '../idempotency/idempotency';
-import { completeIdempotencyKey, insertIdempotencyKey } from '../idempotency/idempotency-repository';
+  CustomersApiTimeout,
+  CustomersApiUnavailable,
+  DuplicateOrderItem,
+  InsufficientStock,
+  OrderNotFound,
+  UnknownCustomer,
+  UnknownProduct,
+} from '../errors';
+import { withIdempotency, type IdempotentResponse, type StoredResponse } from '../idempotency/idempotency';
 import { decrementStock, lockProducts, type LockedProduct } from '../products/product-repository';
 import {
   findItemsOfOrders,
-  findLastInsertId,
   findOrderPage,
   findOrderWithItems,
   insertOrder,
@@ -44,91 +42,71 @@ export interface OrdersContext {
   db: Database;
   customers: CustomersClient;
   idempotencyKeyTtlHours: number;
+  abandonedClaimSeconds: number;
   cancelWindowMinutes: number;
 }
 
-export const orderNotFound = (id: number) => new NotFound('ORDER_NOT_FOUND', `Order ${id} does not exist.`);
+/** The idempotency settings of this API for one operation and key. */
+export function idempotencyOptions(
+  context: OrdersContext,
+  scope: 'create_order' | 'confirm_order',
+  key: string,
+  request: unknown,
+) {
+  const { idempotencyKeyTtlHours: ttlHours, abandonedClaimSeconds: abandonedAfterSeconds } = context;
+  return { scope, key, request, ttlHours, abandonedAfterSeconds };
+}
 
 /**
- * Places an order. With an idempotency key the key is claimed first (in its own
- * statement), so a retry replays the stored response and a concurrent duplicate is
- * rejected before anything else happens; a failed attempt releases the key.
+ * Places an order: the customer is checked over HTTP before any connection is taken from
+ * the pool, then everything else happens in one transaction with a fixed number of
+ * statements, however many lines the order has. With an idempotency key, a retry replays
+ * the first response and a concurrent duplicate is refused before anything else happens.
  */
 export async function createOrder(
   context: OrdersContext,
   input: OrderCreate,
   idempotencyKey: string | undefined,
-): Promise<JsonTextResponse> {
+): Promise<IdempotentResponse<Order>> {
   assertOneLinePerProduct(input.items);
-  if (idempotencyKey === undefined) return placeOrder(context, input);
-
-  const request = idempotentRequest('create_order', idempotencyKey, input);
-  const claim = await claimOrReplay(context.db, request, () =>
-    insertIdempotencyKey(context.db, {
-      ...request,
-      targetType: 'order',
-      ttlHours: context.idempotencyKeyTtlHours,
-    }),
-  );
-  if (claim.kind === 'replay') return claim.response;
-  try {
-    return await placeOrder(context, input, request);
-  } catch (error) {
-    // The request's own error is what the client must see; a claim left behind expires anyway.
-    await releaseIdempotencyKey(context.db, request).catch(() => undefined);
-    throw error;
+  const work = {
+    prepare: () => assertCustomerExists(context.customers, input.customer_id),
+    transaction: (tx: Queryable) => placeOrder(tx, input),
+  };
+  if (idempotencyKey === undefined) {
+    await work.prepare();
+    return { ...(await transactionWithRetry(context.db, work.transaction)), isReplay: false };
   }
+  return withIdempotency(
+    context.db,
+    idempotencyOptions(context, 'create_order', idempotencyKey, input),
+    work,
+  );
 }
 
 function assertOneLinePerProduct(items: OrderItemInput[]): void {
   const firstLineOf = new Map<number, number>();
   items.forEach((item, index) => {
     const firstLine = firstLineOf.get(item.product_id);
-    if (firstLine !== undefined) {
-      throw new BadRequest(
-        'DUPLICATE_ORDER_ITEM',
-        `Product ${item.product_id} appears more than once in items; send one line per product.`,
-        [
-          {
-            field: `body.items.${index}.product_id`,
-            message: `duplicates body.items.${firstLine}.product_id`,
-          },
-        ],
-      );
-    }
+    if (firstLine !== undefined) throw new DuplicateOrderItem(item.product_id, index, firstLine);
     firstLineOf.set(item.product_id, index);
   });
 }
 
-/**
- * Checks the customer over HTTP before any connection is taken from the pool, then does
- * everything else in one transaction with a fixed number of statements, however many
- * lines the order has.
- */
-async function placeOrder(
-  context: OrdersContext,
-  input: OrderCreate,
-  request?: IdempotentRequest,
-): Promise<JsonTextResponse> {
-  await assertCustomerExists(context.customers, input.customer_id);
-  return transactionWithRetry(context.db, async (tx) => {
-    const products = await lockProducts(
-      tx,
-      input.items.map((item) => item.product_id),
-    );
-    const items = priceItems(input.items, products);
-    const totalCents = items.reduce((total, item) => total + item.subtotal_cents, 0);
-    await insertOrder(tx, { customerId: input.customer_id, totalCents });
-    const orderId = await findLastInsertId(tx);
-    await insertOrderItems(tx, orderId, items);
-    await decrementStock(
-      tx,
-      items.map((item) => ({ productId: item.product_id, qty: item.qty })),
-    );
-    const body = JSON.stringify(await getOrder(tx, orderId));
-    if (request) await completeIdempotencyKey(tx, request, { targetId: orderId, status: 201, body });
-    return { status: 201, body, targetId: orderId, isReplay: false };
-  });
+async function placeOrder(tx: Queryable, input: OrderCreate): Promise<StoredResponse<Order>> {
+  const products = await lockProducts(
+    tx,
+    input.items.map((item) => item.product_id),
+  );
+  const items = priceItems(input.items, products);
+  const totalCents = items.reduce((total, item) => total + item.subtotal_cents, 0);
+  const orderId = await insertOrder(tx, { customerId: input.customer_id, totalCents });
+  await insertOrderItems(tx, orderId, items);
+  await decrementStock(
+    tx,
+    items.map((item) => ({ productId: item.product_id, qty: item.qty })),
+  );
+  return { status: 201, body: JsonText.of(await getOrder(tx, orderId)), targetId: orderId };
 }
 
 async function assertCustomerExists(customers: CustomersClient, customerId: number): Promise<void> {
@@ -136,25 +114,12 @@ async function assertCustomerExists(customers: CustomersClient, customerId: numb
   try {
     result = await customers.GET('/internal/customers/{id}', { params: { path: { id: customerId } } });
   } catch (error) {
-    if (isTimeoutError(error)) {
-      throw new GatewayTimeout(
-        'CUSTOMERS_API_TIMEOUT',
-        `The Customers API did not answer in time while checking customer ${customerId}.`,
-      );
-    }
-    throw new ServiceUnavailable(
-      'CUSTOMERS_API_UNAVAILABLE',
-      `The Customers API could not be reached to check customer ${customerId}.`,
-    );
+    if (isTimeoutError(error)) throw new CustomersApiTimeout(customerId);
+    throw new CustomersApiUnavailable(customerId, 'could not be reached');
   }
-  if (result.response.status === 404) {
-    throw new UnprocessableEntity('CUSTOMER_NOT_FOUND', `Customer ${customerId} does not exist.`);
-  }
+  if (result.response.status === 404) throw new UnknownCustomer(customerId);
   if (result.error !== undefined) {
-    throw new ServiceUnavailable(
-      'CUSTOMERS_API_UNAVAILABLE',
-      `The Customers API answered ${result.response.status} while checking customer ${customerId}.`,
-    );
+    throw new CustomersApiUnavailable(customerId, `answered ${result.response.status}`);
   }
 }
 
@@ -162,17 +127,10 @@ async function assertCustomerExists(customers: CustomersClient, customerId: numb
 function priceItems(lines: OrderItemInput[], products: LockedProduct[]): OrderItem[] {
   const productsById = new Map(products.map((product) => [product.id, product]));
   const unknown = lines.find((line) => !productsById.has(line.product_id));
-  if (unknown) {
-    throw new UnprocessableEntity('PRODUCT_NOT_FOUND', `Product ${unknown.product_id} does not exist.`);
-  }
+  if (unknown) throw new UnknownProduct(unknown.product_id);
   return lines.map((line) => {
     const product = productsById.get(line.product_id)!;
-    if (line.qty > product.stock) {
-      throw new Conflict(
-        'INSUFFICIENT_STOCK',
-        `Insufficient stock for product ${product.id} (${product.sku}): ${line.qty} requested, ${product.stock} available.`,
-      );
-    }
+    if (line.qty > product.stock) throw new InsufficientStock(product, line.qty);
     return {
       product_id: product.id,
       sku: product.sku,
@@ -186,20 +144,14 @@ function priceItems(lines: OrderItemInput[], products: LockedProduct[]): OrderIt
 
 export async function getOrder(db: Queryable, id: number): Promise<Order> {
   const order = await findOrderWithItems(db, id);
-  if (!order) throw orderNotFound(id);
+  if (!order) throw new OrderNotFound(id);
   return order;
-}
-
-function invalidCursor(): BadRequest {
-  return new BadRequest('INVALID_CURSOR', 'The cursor is not one this API issued.', [
-    { field: 'query.cursor', message: 'is not a valid cursor' },
-  ]);
 }
 
 function decodeOrderCursor(cursor: string): { createdAt: Date; id: number } {
   const [createdAt, id] = decodeCursor(cursor, ['string', 'integer']);
   const date = new Date(createdAt);
-  if (Number.isNaN(date.getTime())) throw invalidCursor();
+  if (Number.isNaN(date.getTime())) throw new InvalidCursor();
   return { createdAt: date, id };
 }
 
@@ -211,7 +163,7 @@ function instantOf(parameter: 'from' | 'to', value: string | undefined): Date | 
   if (value === undefined) return undefined;
   const instant = new Date(value);
   if (Number.isNaN(instant.getTime())) {
-    throw new BadRequest('VALIDATION_FAILED', 'The request is invalid.', [
+    throw new ValidationFailed([
       { field: `query.${parameter}`, message: 'must be a real ISO 8601 date-time' },
     ]);
   }

@@ -1,5 +1,5 @@
-import { containsPattern, sql, toSafeInteger, type Queryable } from '@b2b/service-kit';
-import type { components } from '../../../generated/orders';
+import type { components } from '@b2b/contracts/orders';
+import { containsPattern, insertedId, sql, toSafeInteger, type Queryable } from '@b2b/service-kit';
 
 export type Product = components['schemas']['Product'];
 export type ProductCreate = components['schemas']['ProductCreate'];
@@ -47,21 +47,18 @@ const idList = (ids: number[]) =>
     sql`, `,
   );
 
-/** Fails with errno 1062 when the sku is taken (the collation compares it case-insensitively). */
-export async function insertProduct(db: Queryable, product: ProductCreate): Promise<void> {
-  await db.query(sql`
-    INSERT INTO products (sku, name, price_cents, stock)
-    VALUES (${product.sku}, ${product.name}, ${product.price_cents}, ${product.stock})
-  `);
+/** Inserts a product and returns its id. Fails with errno 1062 when the sku is taken (compared case-insensitively). */
+export async function insertProduct(db: Queryable, product: ProductCreate): Promise<number> {
+  return insertedId(
+    await db.query(sql`
+      INSERT INTO products (sku, name, price_cents, stock)
+      VALUES (${product.sku}, ${product.name}, ${product.price_cents}, ${product.stock})
+    `),
+  );
 }
 
 export async function findProduct(db: Queryable, id: number): Promise<Product | undefined> {
   const [row] = (await db.query(sql`SELECT * FROM products WHERE id = ${id}`)) as ProductRow[];
-  return row && toProduct(row);
-}
-
-export async function findProductBySku(db: Queryable, sku: string): Promise<Product | undefined> {
-  const [row] = (await db.query(sql`SELECT * FROM products WHERE sku = ${sku}`)) as ProductRow[];
   return row && toProduct(row);
 }
 

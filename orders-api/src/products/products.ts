@@ -1,16 +1,14 @@
 import {
-  Conflict,
   decodeCursor,
   DEFAULT_PAGE_SIZE,
   isDuplicateKey,
-  NotFound,
   toPage,
   transactionWithRetry,
   type Database,
 } from '@b2b/service-kit';
+import { ProductNotFound, SkuTaken } from '../errors';
 import {
   findProduct,
-  findProductBySku,
   findProductPage,
   insertProduct,
   updateProductFields,
@@ -19,27 +17,23 @@ import {
   type ProductUpdate,
 } from './product-repository';
 
-const productNotFound = (id: number) => new NotFound('PRODUCT_NOT_FOUND', `Product ${id} does not exist.`);
-
+/** The unique key decides, not a prior SELECT: of two requests racing for one sku only one inserts. */
 export async function createProduct(db: Database, input: ProductCreate): Promise<Product> {
-  try {
-    await insertProduct(db, input);
-  } catch (error) {
-    // The unique key decides, so two requests racing for one sku cannot both win.
-    if (isDuplicateKey(error)) {
-      throw new Conflict('SKU_TAKEN', `A product with sku ${input.sku} already exists.`);
+  const product = await transactionWithRetry(db, async (tx) => {
+    try {
+      return await findProduct(tx, await insertProduct(tx, input));
+    } catch (error) {
+      if (isDuplicateKey(error)) throw new SkuTaken(input.sku);
+      throw error;
     }
-    throw error;
-  }
-  // The sku is unique and never changes, so it finds the row just inserted.
-  const product = await findProductBySku(db, input.sku);
+  });
   if (!product) throw new Error(`Product ${input.sku} vanished right after it was created`);
   return product;
 }
 
 export async function getProduct(db: Database, id: number): Promise<Product> {
   const product = await findProduct(db, id);
-  if (!product) throw productNotFound(id);
+  if (!product) throw new ProductNotFound(id);
   return product;
 }
 
@@ -49,7 +43,7 @@ export async function updateProduct(db: Database, id: number, changes: ProductUp
     await updateProductFields(tx, id, changes);
     return findProduct(tx, id);
   });
-  if (!product) throw productNotFound(id);
+  if (!product) throw new ProductNotFound(id);
   return product;
 }
 

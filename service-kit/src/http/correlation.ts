@@ -2,7 +2,9 @@ import type { RequestHandler } from 'express';
 import type { Logger } from '../logger';
 import { correlationIdFrom, runWithContext } from '../request-context';
 
-export const CORRELATION_HEADER = 'X-Correlation-Id';
+import { CORRELATION_HEADER } from '@b2b/contracts/client';
+
+export { CORRELATION_HEADER };
 
 /**
  * Takes the caller's X-Correlation-Id (or makes one), echoes it on the response and runs

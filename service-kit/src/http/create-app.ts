@@ -1,32 +1,25 @@
 import express, { type Express, type Router } from 'express';
+import type { OpenApiDocument } from '@b2b/contracts/document';
 import { middleware as openApiValidator } from 'express-openapi-validator';
 import type { AuthConfig } from '../config';
 import { securityHandlers } from '../auth';
 import type { Database } from '../database';
+import { BODY_LIMIT_BYTES } from '../errors';
 import type { Logger } from '../logger';
 import { correlationAndAccessLog } from './correlation';
 import { opsRoutes } from './ops-routes';
 import { problemHandler } from './problem-handler';
 
-/** A bundled OpenAPI document as `npm run generate` writes it to generated/*.openapi.json. */
-export interface Contract {
-  openapi: string;
-  info: { title: string; version: string };
-  paths: Record<string, unknown>;
-}
-
 export interface ServiceAppOptions {
-  contract: Contract;
+  contract: OpenApiDocument;
   db: Database;
   auth: AuthConfig;
   logger: Logger;
-  /** The service's own routes, mounted after contract validation. */
+  /** The service's own routes (a `contractRouter`), mounted after contract validation. */
   routes: Router;
   /** Turns a response that violates the contract into a 500: on in tests. */
   validateResponses?: boolean;
 }
-
-export const BODY_LIMIT = '100kb';
 
 /**
  * Builds an API the way every service here is built: correlation id and access log first,
@@ -39,7 +32,7 @@ export function createServiceApp(options: ServiceAppOptions): Express {
   app.disable('x-powered-by');
   app.set('etag', false);
   app.use(correlationAndAccessLog(options.logger));
-  app.use(express.json({ limit: BODY_LIMIT, type: ['application/json', 'application/*+json'] }));
+  app.use(express.json({ limit: BODY_LIMIT_BYTES, type: ['application/json', 'application/*+json'] }));
   app.use(
     openApiValidator({
       // The validator annotates the document it is given; each app gets its own copy.

@@ -1,12 +1,12 @@
 import { expect } from 'vitest';
 import { ContractValidator } from '../contract-validator';
-import type { Contract } from '../http/create-app';
+import type { OpenApiDocument } from '@b2b/contracts/document';
 
 /**
  * For tests of processes the test cannot instrument (serverless-offline, Prism): checks a
  * fetch Response against the contract and returns its parsed body.
  */
-export function contractAsserter(contract: Contract) {
+export function contractAsserter(contract: OpenApiDocument) {
   const validator = new ContractValidator(contract);
   return async function expectContractResponse(
     method: string,

@@ -3,3 +3,4 @@ export * from './auth';
 export * from './contract-responses';
 export * from './processes';
 export * from './http';
+export * from './gate';

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import connect, { sql } from '@databases/mysql';
 import { connectDatabase, type Database } from '../database';
-import { applySchema } from '../migrations';
+import { migrateDatabase } from '../migrations';
 
 export const TEST_SERVER_URL = process.env.TEST_DATABASE_URL ?? 'mysql://root@127.0.0.1:3306';
 
@@ -18,11 +18,17 @@ function serverUrl(): URL {
   return url;
 }
 
+export interface CreateTestDatabaseOptions {
+  poolSize?: number;
+  /** Leave the database empty instead of applying db/migrations (for migration tests). */
+  empty?: boolean;
+}
+
 /**
- * Creates a uniquely named database on the test server with the schema applied. Call
+ * Creates a uniquely named database on the test server with every migration applied. Call
  * `drop()` in afterAll: it closes the pool and drops the database whatever the tests did.
  */
-export async function createTestDatabase(options: { poolSize?: number } = {}): Promise<TestDatabase> {
+export async function createTestDatabase(options: CreateTestDatabaseOptions = {}): Promise<TestDatabase> {
   const name = `b2b_test_${Date.now().toString(36)}_${randomBytes(4).toString('hex')}`;
   const server = connect({ connectionString: serverUrl().toString(), poolSize: 1, onError: () => undefined });
   await server.query(
@@ -30,9 +36,9 @@ export async function createTestDatabase(options: { poolSize?: number } = {}): P
   );
   const url = new URL(serverUrl());
   url.pathname = `/${name}`;
-  const db = connectDatabase(url.toString(), options);
+  const db = connectDatabase(url.toString(), { poolSize: options.poolSize });
   try {
-    await applySchema(db);
+    if (!options.empty) await migrateDatabase(db);
   } catch (error) {
     await db.dispose();
     await server.query(sql`DROP DATABASE IF EXISTS ${sql.ident(name)}`);

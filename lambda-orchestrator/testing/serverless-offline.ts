@@ -1,6 +1,8 @@
 import path from 'node:path';
 import { TEST_AUTH, freePort, startChildService, type ChildService } from '@b2b/service-kit/testing';
-import { ORCHESTRATOR_DIR, ROOT } from './orchestrator';
+
+const ORCHESTRATOR_DIR = path.resolve(import.meta.dirname, '..');
+const ROOT = path.resolve(ORCHESTRATOR_DIR, '..');
 
 export interface OfflineOrchestrator {
   url: string;

@@ -1,0 +1,23 @@
+import { Conflict, NotFound, Unauthorized } from '@b2b/service-kit';
+
+/** The errors of the Customers API's use cases; their statuses come from service-kit's STATUS_OF_KIND. */
+
+/** Unknown, or soft-deleted: a deleted customer is unknown to every caller. */
+export class CustomerNotFound extends NotFound {
+  constructor(id: number) {
+    super('CUSTOMER_NOT_FOUND', `Customer ${id} does not exist.`);
+  }
+}
+
+export class EmailTaken extends Conflict {
+  constructor(email: string) {
+    super('EMAIL_TAKEN', `A customer with email ${email} already exists.`);
+  }
+}
+
+/** One error for an unknown username and a wrong password, so neither can be told apart. */
+export class InvalidCredentials extends Unauthorized {
+  constructor() {
+    super('The username or the password is wrong.', 'INVALID_CREDENTIALS');
+  }
+}

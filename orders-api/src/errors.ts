@@ -1,0 +1,113 @@
+import {
+  Conflict,
+  InputError,
+  NotFound,
+  UnknownReference,
+  UpstreamFailed,
+  UpstreamTimeout,
+} from '@b2b/service-kit';
+
+/** The errors of the Orders API's use cases; their statuses come from service-kit's STATUS_OF_KIND. */
+
+export class ProductNotFound extends NotFound {
+  constructor(id: number) {
+    super('PRODUCT_NOT_FOUND', `Product ${id} does not exist.`);
+  }
+}
+
+export class SkuTaken extends Conflict {
+  constructor(sku: string) {
+    super('SKU_TAKEN', `A product with sku ${sku} already exists.`);
+  }
+}
+
+export class OrderNotFound extends NotFound {
+  constructor(id: number) {
+    super('ORDER_NOT_FOUND', `Order ${id} does not exist.`);
+  }
+}
+
+export class DuplicateOrderItem extends InputError {
+  constructor(productId: number, index: number, firstIndex: number) {
+    super(
+      'DUPLICATE_ORDER_ITEM',
+      `Product ${productId} appears more than once in items; send one line per product.`,
+      [
+        {
+          field: `body.items.${index}.product_id`,
+          message: `duplicates body.items.${firstIndex}.product_id`,
+        },
+      ],
+    );
+  }
+}
+
+/** An order line names a product that does not exist (a reference in the body: 422). */
+export class UnknownProduct extends UnknownReference {
+  constructor(id: number) {
+    super('PRODUCT_NOT_FOUND', `Product ${id} does not exist.`);
+  }
+}
+
+/** The order names a customer that does not exist or was deleted (422). */
+export class UnknownCustomer extends UnknownReference {
+  constructor(id: number) {
+    super('CUSTOMER_NOT_FOUND', `Customer ${id} does not exist.`);
+  }
+}
+
+export class InsufficientStock extends Conflict {
+  constructor(product: { id: number; sku: string; stock: number }, requested: number) {
+    super(
+      'INSUFFICIENT_STOCK',
+      `Insufficient stock for product ${product.id} (${product.sku}): ${requested} requested, ${product.stock} available.`,
+    );
+  }
+}
+
+export class OrderCanceled extends Conflict {
+  constructor(id: number) {
+    super('INVALID_ORDER_STATUS', `Order ${id} is CANCELED and cannot be confirmed.`);
+  }
+}
+
+export class CancelWindowExpired extends Conflict {
+  constructor(id: number, confirmedAt: Date | null, windowMinutes: number) {
+    super(
+      'CANCEL_WINDOW_EXPIRED',
+      `Order ${id} was confirmed at ${confirmedAt?.toISOString()}; ` +
+        `confirmed orders can be canceled for ${windowMinutes} minutes only.`,
+    );
+  }
+}
+
+export class IdempotencyKeyReused extends Conflict {
+  constructor(key: string) {
+    super('IDEMPOTENCY_KEY_REUSED', `Idempotency key ${key} was already used for a different request.`);
+  }
+}
+
+export class IdempotencyKeyInProgress extends Conflict {
+  constructor(key: string) {
+    super(
+      'IDEMPOTENCY_KEY_IN_PROGRESS',
+      `A request with idempotency key ${key} is still in progress; retry later.`,
+    );
+  }
+}
+
+/** The Customers API is unreachable or failing (502: see the contract's createOrder). */
+export class CustomersApiUnavailable extends UpstreamFailed {
+  constructor(customerId: number, why: string) {
+    super('CUSTOMERS_API_UNAVAILABLE', `The Customers API ${why} while checking customer ${customerId}.`);
+  }
+}
+
+export class CustomersApiTimeout extends UpstreamTimeout {
+  constructor(customerId: number) {
+    super(
+      'CUSTOMERS_API_TIMEOUT',
+      `The Customers API did not answer in time while checking customer ${customerId}.`,
+    );
+  }
+}
