@@ -81,6 +81,7 @@ run('orchestrator', bin('serverless'), ['offline', 'start', ...(isDev ? ['--relo
     ORCHESTRATOR_LAMBDA_PORT: String(ports.orchestratorLambda),
     CUSTOMERS_API_BASE: urls.customers,
     ORDERS_API_BASE: urls.orders,
+    ORCHESTRATOR_IN_PROCESS: String(!isDev),
     SLS_TELEMETRY_DISABLED: '1',
     SLS_NOTIFICATIONS_MODE: 'off',
     SLS_INTERACTIVE_SETUP_DISABLE: '1',

@@ -47,8 +47,8 @@ export function backoffDelayMs(attempt: number, policy: RetryPolicy, random = Ma
 }
 
 function describeNetworkError(error: unknown): string {
-  const cause = (error as { cause?: { code?: string; message?: string } })?.cause;
-  return cause?.code ?? cause?.message ?? (error instanceof Error ? error.message : String(error));
+  const { code, cause } = error as { code?: string; cause?: { code?: string; message?: string } };
+  return code ?? cause?.code ?? cause?.message ?? (error instanceof Error ? error.message : String(error));
 }
 
 async function attemptOnce<Result extends { response: Response }>(

@@ -72,10 +72,10 @@ export class OrderCanceled extends Conflict {
 }
 
 export class CancelWindowExpired extends Conflict {
-  constructor(id: number, confirmedAt: Date | null, windowMinutes: number) {
+  constructor(id: number, confirmedAt: string | null, windowMinutes: number) {
     super(
       'CANCEL_WINDOW_EXPIRED',
-      `Order ${id} was confirmed at ${confirmedAt?.toISOString()}; ` +
+      `Order ${id} was confirmed at ${confirmedAt}; ` +
         `confirmed orders can be canceled for ${windowMinutes} minutes only.`,
     );
   }

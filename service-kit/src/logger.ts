@@ -10,7 +10,11 @@ export type { Logger };
 export function createLogger(options: {
   service: string;
   level?: string;
-  /** Where lines go; standard output unless given (tests capture them). */
+  /**
+   * Where lines go (tests capture them). Standard output by default, written
+   * asynchronously: a line never waits for its write, lines queued meanwhile go out in one
+   * write, and pino flushes what is left when the process exits.
+   */
   destination?: DestinationStream;
 }): Logger {
   return pino(
@@ -40,6 +44,6 @@ export function createLogger(options: {
         censor: '[redacted]',
       },
     },
-    options.destination,
+    options.destination ?? pino.destination({ dest: 1, sync: false }),
   );
 }

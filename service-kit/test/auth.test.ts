@@ -10,7 +10,6 @@ import {
   securityHandlers,
   signOperatorToken,
   verifyOperatorToken,
-  type AuthenticatedRequest,
 } from '../src/auth';
 import type { AuthConfig } from '../src/config';
 import { Forbidden, Unauthorized } from '../src/errors';
@@ -112,6 +111,25 @@ describe('operator tokens', () => {
     const error = await rejectionOf(verifyOperatorToken(AUTH, token));
     expect(error).toBeInstanceOf(Unauthorized);
     expect(error).toMatchObject({ code: 'UNAUTHORIZED', message: 'The bearer token has expired.' });
+  });
+
+  it('when a token was verified (and remembered) and then expires, then it is refused', async () => {
+    const token = await signOperatorToken(AUTH, 'ben', 600);
+    expect(await verifyOperatorToken(AUTH, token)).toEqual({ kind: 'operator', username: 'ben' });
+
+    vi.setSystemTime(NOW.getTime() + 601_000);
+
+    expect(await rejectionOf(verifyOperatorToken(AUTH, token))).toMatchObject({
+      message: 'The bearer token has expired.',
+    });
+  });
+
+  it('when the secret is rotated, then a token verified under the old secret is refused', async () => {
+    const token = await signOperatorToken(AUTH, 'cleo', 600);
+    expect(await verifyOperatorToken(AUTH, token)).toEqual({ kind: 'operator', username: 'cleo' });
+    const rotated: AuthConfig = { ...AUTH, jwtSecret: `${AUTH.jwtSecret}-rotated` };
+
+    expect(await rejectionOf(verifyOperatorToken(rotated, token))).toBeInstanceOf(Unauthorized);
   });
 
   const invalid: Array<[string, () => Promise<string> | string]> = [
@@ -238,18 +256,36 @@ describe('securityHandlers', () => {
   const handlers = securityHandlers(AUTH);
   const requestWith = (authorization?: string) => ({ headers: { authorization } }) as unknown as Request;
 
-  it('when an operator calls an operator operation, then it passes and the request carries the operator', async () => {
+  it('when an operator calls an operator operation, then it passes', async () => {
     const request = requestWith(`Bearer ${await signOperatorToken(AUTH, 'ana', 600)}`);
 
     expect(await handlers.operatorJwt(request)).toBe(true);
-    expect((request as AuthenticatedRequest).principal).toEqual({ kind: 'operator', username: 'ana' });
   });
 
-  it('when the service calls a service operation, then it passes and the request carries the service', async () => {
+  it('when the service calls a service operation, then it passes', async () => {
     const request = requestWith(`Bearer ${AUTH.serviceToken}`);
 
     expect(await handlers.serviceToken(request)).toBe(true);
-    expect((request as AuthenticatedRequest).principal).toEqual({ kind: 'service' });
+  });
+
+  it('when an operation accepts both schemes, then the caller is authenticated once for both', async () => {
+    const request = requestWith(`Bearer ${AUTH.serviceToken}`);
+    const headers = request.headers as { authorization?: string };
+    let reads = 0;
+    Object.defineProperty(headers, 'authorization', {
+      get: () => {
+        reads += 1;
+        return `Bearer ${AUTH.serviceToken}`;
+      },
+    });
+
+    const outcomes = await Promise.allSettled([
+      handlers.operatorJwt(request),
+      handlers.serviceToken(request),
+    ]);
+
+    expect(outcomes.map((outcome) => outcome.status)).toEqual(['rejected', 'fulfilled']);
+    expect(reads).toBe(1);
   });
 
   it('when the service token is used on an operator operation, then Forbidden', async () => {
@@ -259,7 +295,6 @@ describe('securityHandlers', () => {
 
     expect(error).toBeInstanceOf(Forbidden);
     expect(error).toMatchObject({ code: 'FORBIDDEN' });
-    expect((request as AuthenticatedRequest).principal).toBeUndefined();
   });
 
   it('when an operator token is used on a service operation, then Forbidden', async () => {
@@ -268,7 +303,6 @@ describe('securityHandlers', () => {
     const error = await rejectionOf(handlers.serviceToken(request));
 
     expect(error).toBeInstanceOf(Forbidden);
-    expect((request as AuthenticatedRequest).principal).toBeUndefined();
   });
 
   it.each(['operatorJwt', 'serviceToken'] as const)(

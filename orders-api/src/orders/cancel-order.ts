@@ -2,7 +2,7 @@ import { transactionWithRetry } from '@b2b/service-kit';
 import { CancelWindowExpired, OrderNotFound } from '../errors';
 import { restoreStockOfOrder } from '../products/product-repository';
 import { lockOrder, markOrderCanceled, type Order } from './order-repository';
-import { getOrder, type OrdersContext } from './orders';
+import type { OrdersContext } from './orders';
 
 /**
  * Cancels an order and gives its stock back. The order row is locked first and its status
@@ -11,15 +11,16 @@ import { getOrder, type OrdersContext } from './orders';
  */
 export async function cancelOrder(context: OrdersContext, orderId: number): Promise<Order> {
   return transactionWithRetry(context.db, async (tx) => {
-    const order = await lockOrder(tx, orderId, context.cancelWindowMinutes);
-    if (!order) throw new OrderNotFound(orderId);
-    if (order.status === 'CONFIRMED' && !order.isWithinCancelWindow) {
-      throw new CancelWindowExpired(orderId, order.confirmedAt, context.cancelWindowMinutes);
+    const locked = await lockOrder(tx, orderId, context.cancelWindowMinutes);
+    if (!locked) throw new OrderNotFound(orderId);
+    const { order, lockedAt, isWithinCancelWindow } = locked;
+    if (order.status === 'CANCELED') return order;
+    if (order.status === 'CONFIRMED' && !isWithinCancelWindow) {
+      throw new CancelWindowExpired(orderId, order.confirmed_at, context.cancelWindowMinutes);
     }
-    if (order.status !== 'CANCELED') {
-      await restoreStockOfOrder(tx, orderId);
-      await markOrderCanceled(tx, orderId);
-    }
-    return getOrder(tx, orderId);
+    await restoreStockOfOrder(tx, orderId);
+    await markOrderCanceled(tx, orderId, lockedAt);
+    const at = lockedAt.toISOString();
+    return { ...order, status: 'CANCELED', canceled_at: at, updated_at: at };
   });
 }

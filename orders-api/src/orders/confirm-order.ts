@@ -2,7 +2,7 @@ import { JsonText, type Queryable } from '@b2b/service-kit';
 import { OrderCanceled, OrderNotFound } from '../errors';
 import { withIdempotency, type IdempotentResponse } from '../idempotency/idempotency';
 import { lockOrder, markOrderConfirmed, type Order } from './order-repository';
-import { getOrder, idempotencyOptions, type OrdersContext } from './orders';
+import { idempotencyOptions, type OrdersContext } from './orders';
 
 /**
  * Confirms an order exactly once however often the call is retried: the key's first
@@ -25,9 +25,12 @@ export async function confirmOrder(
 
 /** CREATED becomes CONFIRMED; an order already CONFIRMED is returned as it is. */
 async function confirmOnce(tx: Queryable, orderId: number, cancelWindowMinutes: number): Promise<Order> {
-  const order = await lockOrder(tx, orderId, cancelWindowMinutes);
-  if (!order) throw new OrderNotFound(orderId);
+  const locked = await lockOrder(tx, orderId, cancelWindowMinutes);
+  if (!locked) throw new OrderNotFound(orderId);
+  const { order, lockedAt } = locked;
   if (order.status === 'CANCELED') throw new OrderCanceled(orderId);
-  if (order.status === 'CREATED') await markOrderConfirmed(tx, orderId);
-  return getOrder(tx, orderId);
+  if (order.status === 'CONFIRMED') return order;
+  await markOrderConfirmed(tx, orderId, lockedAt);
+  const at = lockedAt.toISOString();
+  return { ...order, status: 'CONFIRMED', confirmed_at: at, updated_at: at };
 }

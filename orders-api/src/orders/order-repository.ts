@@ -28,10 +28,11 @@ interface OrderItemRow {
 }
 
 export interface LockedOrder {
-  status: OrderStatus;
-  confirmedAt: Date | null;
+  order: Order;
   /** Measured on the database clock, so every instance of the service agrees. */
   isWithinCancelWindow: boolean;
+  /** The database clock when the lock was taken: the time of the transition that follows. */
+  lockedAt: Date;
 }
 
 export interface OrderPageQuery {
@@ -67,15 +68,15 @@ function toOrderItem(row: OrderItemRow): OrderItem {
   };
 }
 
-/** Inserts a CREATED order; returns its id. */
+/** Inserts a CREATED order stamped `createdAt` (a database clock reading); returns its id. */
 export async function insertOrder(
   tx: Queryable,
-  order: { customerId: number; totalCents: number },
+  order: { customerId: number; totalCents: number; createdAt: Date },
 ): Promise<number> {
   return insertedId(
     await tx.query(sql`
-      INSERT INTO orders (customer_id, status, total_cents)
-      VALUES (${order.customerId}, 'CREATED', ${order.totalCents})
+      INSERT INTO orders (customer_id, status, total_cents, created_at, updated_at)
+      VALUES (${order.customerId}, 'CREATED', ${order.totalCents}, ${order.createdAt}, ${order.createdAt})
     `),
   );
 }
@@ -145,40 +146,49 @@ export async function findItemsOfOrders(
 }
 
 /**
- * Locks the order row for the rest of the transaction, so concurrent transitions of one
- * order run one after the other and each sees the status the previous one left.
+ * Locks the order and its items for the rest of the transaction and reads them, so
+ * concurrent transitions of one order run one after the other, each seeing the status the
+ * previous one left, and the transition needs no read after it.
  */
 export async function lockOrder(
   tx: Queryable,
   id: number,
   cancelWindowMinutes: number,
 ): Promise<LockedOrder | undefined> {
-  const [row] = (await tx.query(sql`
-    SELECT status, confirmed_at,
-           confirmed_at > NOW(3) - INTERVAL ${cancelWindowMinutes} MINUTE AS is_within_cancel_window
-    FROM orders
-    WHERE id = ${id}
+  const rows = (await tx.query(sql`
+    SELECT o.id, o.customer_id, o.status, o.total_cents, o.created_at, o.updated_at,
+           o.confirmed_at, o.canceled_at,
+           i.order_id, i.product_id, i.sku, i.name, i.qty, i.unit_price_cents, i.subtotal_cents,
+           o.confirmed_at > NOW(3) - INTERVAL ${cancelWindowMinutes} MINUTE AS is_within_cancel_window,
+           NOW(3) AS locked_at
+    FROM orders o
+    JOIN order_items i ON i.order_id = o.id
+    WHERE o.id = ${id}
+    ORDER BY i.product_id
     FOR UPDATE
   `)) as Array<
-    Pick<OrderRow, 'status' | 'confirmed_at'> & { is_within_cancel_window: number | string | null }
+    OrderRow & OrderItemRow & { is_within_cancel_window: number | string | null; locked_at: Date }
   >;
+  const [first] = rows;
   return (
-    row && {
-      status: row.status,
-      confirmedAt: row.confirmed_at,
-      isWithinCancelWindow: Number(row.is_within_cancel_window) === 1,
+    first && {
+      order: { ...toOrderWithoutItems(first), items: rows.map(toOrderItem) },
+      isWithinCancelWindow: Number(first.is_within_cancel_window) === 1,
+      lockedAt: first.locked_at,
     }
   );
 }
 
-export async function markOrderConfirmed(tx: Queryable, id: number): Promise<void> {
+/** CONFIRMED at `at` (the database clock read by lockOrder). */
+export async function markOrderConfirmed(tx: Queryable, id: number, at: Date): Promise<void> {
   await tx.query(sql`
-    UPDATE orders SET status = 'CONFIRMED', confirmed_at = NOW(3), updated_at = NOW(3) WHERE id = ${id}
+    UPDATE orders SET status = 'CONFIRMED', confirmed_at = ${at}, updated_at = ${at} WHERE id = ${id}
   `);
 }
 
-export async function markOrderCanceled(tx: Queryable, id: number): Promise<void> {
+/** CANCELED at `at` (the database clock read by lockOrder). */
+export async function markOrderCanceled(tx: Queryable, id: number, at: Date): Promise<void> {
   await tx.query(sql`
-    UPDATE orders SET status = 'CANCELED', canceled_at = NOW(3), updated_at = NOW(3) WHERE id = ${id}
+    UPDATE orders SET status = 'CANCELED', canceled_at = ${at}, updated_at = ${at} WHERE id = ${id}
   `);
 }

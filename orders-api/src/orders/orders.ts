@@ -93,20 +93,39 @@ function assertOneLinePerProduct(items: OrderItemInput[]): void {
   });
 }
 
+/**
+ * Four statements whatever the number of lines: lock and read the products, insert the
+ * order, insert its items, take the stock. The answer is built from what was written, so
+ * nothing is read back.
+ */
 async function placeOrder(tx: Queryable, input: OrderCreate): Promise<StoredResponse<Order>> {
-  const products = await lockProducts(
+  const { products, lockedAt } = await lockProducts(
     tx,
     input.items.map((item) => item.product_id),
   );
   const items = priceItems(input.items, products);
   const totalCents = items.reduce((total, item) => total + item.subtotal_cents, 0);
-  const orderId = await insertOrder(tx, { customerId: input.customer_id, totalCents });
+  // priceItems found every product, so the lock read the clock.
+  const createdAt = lockedAt!;
+  const orderId = await insertOrder(tx, { customerId: input.customer_id, totalCents, createdAt });
   await insertOrderItems(tx, orderId, items);
   await decrementStock(
     tx,
     items.map((item) => ({ productId: item.product_id, qty: item.qty })),
   );
-  return { status: 201, body: JsonText.of(await getOrder(tx, orderId)), targetId: orderId };
+  const order: Order = {
+    id: orderId,
+    customer_id: input.customer_id,
+    status: 'CREATED',
+    total_cents: totalCents,
+    created_at: createdAt.toISOString(),
+    updated_at: createdAt.toISOString(),
+    confirmed_at: null,
+    canceled_at: null,
+    // As findOrderWithItems lists them.
+    items: items.toSorted((a, b) => a.product_id - b.product_id),
+  };
+  return { status: 201, body: JsonText.of(order), targetId: orderId };
 }
 
 async function assertCustomerExists(customers: CustomersClient, customerId: number): Promise<void> {
