@@ -44,6 +44,7 @@ const UNPROVOKABLE = {
   502: 'needs an upstream API to be down or to answer 5xx; both real APIs are up for the whole run',
   504: 'needs an upstream API to stay silent past its timeout; the real APIs answer in milliseconds',
   403: 'the operation accepts both kinds of credential that exist (operator JWT and service token), so no valid credential is of the wrong kind',
+  429: 'needs five failed log-ins of one username from one address first; customers-api/test/login-throttle.test.ts covers it',
 };
 
 const state = { token: undefined, fixtures: {}, setupError: undefined };
@@ -307,6 +308,12 @@ function provoke(transaction, info, pathWithId) {
       return undefined;
     case 413:
       setBody(transaction, HUGE_BODY);
+      return undefined;
+    case 415:
+      transaction.request.headers['Content-Type'] = 'text/plain';
+      return undefined;
+    case 431:
+      transaction.request.headers['X-Padding'] = 'x'.repeat(20_000);
       return undefined;
     case 422:
       if (key === 'POST /orders') {

@@ -19,13 +19,26 @@ CREATE TABLE schema_migrations (
   PRIMARY KEY (name)
 ) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_unicode_ci;
 
+-- Usernames are compared byte for byte (binary collation; trailing spaces, which
+-- utf8mb4_bin ignores, are compared in code): `Operator` and `öperator` are not `operator`.
 CREATE TABLE operators (
   id            BIGINT UNSIGNED NOT NULL AUTO_INCREMENT,
-  username      VARCHAR(100)    NOT NULL,
+  username      VARCHAR(100) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL,
   password_hash VARCHAR(255)    NOT NULL,
   created_at    DATETIME(3)     NOT NULL DEFAULT CURRENT_TIMESTAMP(3),
   PRIMARY KEY (id),
   UNIQUE KEY uq_operators_username (username)
+) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_unicode_ci;
+
+-- Counters of the log-in throttle (customers-api/src/auth/login-throttle.ts), shared by
+-- every replica, in the shape of rate-limiter-flexible's MySQL store. Keys are ASCII;
+-- `expire` is in ms since the epoch (NULL: never).
+CREATE TABLE login_throttle (
+  `key`  VARCHAR(255) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
+  points INT             NOT NULL DEFAULT 0,
+  expire BIGINT UNSIGNED NULL,
+  PRIMARY KEY (`key`),
+  KEY ix_login_throttle_expire (expire)
 ) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_unicode_ci;
 
 CREATE TABLE customers (
@@ -119,4 +132,5 @@ CREATE TABLE idempotency_keys (
 
 -- Every file in db/migrations/, by name without .sql.
 INSERT INTO schema_migrations (name) VALUES
-  ('0001-initial-schema');
+  ('0001-initial-schema'),
+  ('0002-exact-usernames-and-login-throttle');

@@ -1,11 +1,12 @@
 -- Development data. Safe to run twice: every row has a fixed id and an existing row is
 -- left as it is (ON DUPLICATE KEY UPDATE id = id).
 --
--- Development operator: username `operator`, password `operator-dev-password`
--- (stored as an scrypt hash: scrypt$N$r$p$salt$hash, base64url).
+-- Development operator: username `operator` (usernames are exact: `Operator` is someone
+-- else), password `operator-dev-password` (stored as an scrypt hash with its cost,
+-- scrypt$N$r$p$salt$hash, base64url; N = 2^17, r = 8, p = 1 as OWASP recommends).
 
 INSERT INTO operators (id, username, password_hash) VALUES
-  (1, 'operator', 'scrypt$16384$8$1$x5T0mvlhbuXwqM4jEKHzkg$ODBHE0aq62UWrxesCo9xOS-EnPBSmrVf8HEtOgIoNDEWdgMpJQeRtgD-zrIv2y_h3QFepLP_PBuUDBXfAC8U5g')
+  (1, 'operator', 'scrypt$131072$8$1$BYmpJHEMopLi-fFYhTx84Q$pzHH-xeYxKieP_cBVH2kgH7YtunHjGmIFrj2hoFqZIp0DycfYFPSKAChKTZd4PQ9PVlwd1dP0dAGMi1z_bmblQ')
 ON DUPLICATE KEY UPDATE id = id;
 
 INSERT INTO customers (id, name, email, phone) VALUES

@@ -15,6 +15,35 @@ export interface paths {
          * @description Exchanges an operator's username and password for a short-lived HS256 JWT to send as
          *     `Authorization: Bearer <access_token>` on operator endpoints. Wrong username and wrong
          *     password are indistinguishable (both 401 `INVALID_CREDENTIALS`).
+         *
+         *     **Usernames are compared exactly**, byte for byte: no case folding, no accent folding,
+         *     no trimming and no Unicode normalisation, so `Operator`, `öperator` and `operator `
+         *     are not `operator` (401). Passwords are stored as scrypt hashes (N=2^17, r=8, p=1);
+         *     a hash of an older, lower cost is upgraded at the next successful log-in.
+         *
+         *     **Throttling.** Failed log-ins are counted in the database, so the limits hold across
+         *     every replica of the API. The client is the TCP peer address (an IPv6 address counts
+         *     by its /64), or the address in `X-Forwarded-For` only as far as `TRUST_PROXY_HOPS`
+         *     proxies are trusted (none by default).
+         *     - per username and client address: after 5 consecutive failures, log-ins of that
+         *       username from that address are refused for 1 minute; each further lock-out within
+         *       24 hours doubles the wait (2, 4, 8 … at most 60 minutes). A successful log-in
+         *       resets the count and the lock-outs of that username and address;
+         *     - per client address: at most 30 failures per hour, whatever the usernames; then
+         *       that address is refused until the hour is over;
+         *     - per username, from all addresses together: at most 100 failures per hour; then
+         *       the username is refused everywhere until that hour is over (a bound on
+         *       distributed guessing that never locks an operator out for longer than an hour);
+         *     - one attempt at a time per client address, and at most 8 being checked at once by
+         *       a replica: an attempt beyond either is refused with `Retry-After: 1` and not
+         *       counted, so a burst cannot make other operators' log-ins queue for long. A
+         *       username and address that logged in successfully within 30 days pass the second
+         *       limit, so an operator at their usual desk gets in during a distributed attack.
+         *
+         *     An attempt is counted when it starts (parallel attempts cannot slip past the
+         *     limits) and refunded when it succeeds. A refused attempt is answered 429
+         *     `TOO_MANY_LOGIN_ATTEMPTS` with `Retry-After` (seconds, RFC 9110 §10.2.3) after a
+         *     one-second delay, without checking the password.
          */
         post: operations["issueToken"];
         delete?: never;
@@ -34,9 +63,11 @@ export interface paths {
          * List customers
          * @description Lists customers that are not deleted, newest first, with keyset pagination. `search`
          *     matches a case-insensitive substring of the name or the email. Pass the
-         *     `next_cursor` of a page as `cursor` to get the next one (keep the same `search`);
-         *     `next_cursor` is null on the last page. A cursor that was not issued by this API or
-         *     was tampered with is a 400 with code `INVALID_CURSOR`.
+         *     `next_cursor` of a page as `cursor` to get the next one, with the same `search`
+         *     (`limit` may change); `next_cursor` is null on the last page. Cursors are opaque
+         *     and signed: one from another list, for another `search`, edited, made by hand or
+         *     issued before `CURSOR_SECRET` changed is a 400 with code `INVALID_CURSOR` (start
+         *     again from the first page).
          */
         get: operations["listCustomers"];
         put?: never;
@@ -59,7 +90,7 @@ export interface paths {
             header?: never;
             path: {
                 /**
-                 * @description Id of the customer.
+                 * @description Id of the customer, a plain decimal integer (`42`; not `042`, `+42`, `4.2e1`, `42.0` or `0x2a`).
                  * @example 1
                  */
                 id: components["parameters"]["CustomerId"];
@@ -99,7 +130,7 @@ export interface paths {
             header?: never;
             path: {
                 /**
-                 * @description Id of the customer.
+                 * @description Id of the customer, a plain decimal integer (`42`; not `042`, `+42`, `4.2e1`, `42.0` or `0x2a`).
                  * @example 1
                  */
                 id: components["parameters"]["CustomerId"];
@@ -309,6 +340,17 @@ export interface components {
             errors?: components["schemas"]["FieldError"][];
         };
         /**
+         * @description An opaque cursor: the `next_cursor` of a page, passed back unchanged as `cursor` to get
+         *     the page after it. Clients never build, read or edit one. A cursor is bound to the list
+         *     that issued it and to that list's filters (every query parameter except `cursor` and
+         *     `limit`): it is valid on the same operation with the same filters only, and `limit`
+         *     may change from page to page. It is signed with the server's `CURSOR_SECRET`, so a
+         *     cursor of another list, with other filters, edited, truncated or made by hand is a
+         *     400 `INVALID_CURSOR` (`errors` names `query.cursor`), and so is every cursor issued
+         *     before `CURSOR_SECRET` changed: start again from the first page.
+         */
+        Cursor: string;
+        /**
          * Format: int64
          * @example 42
          */
@@ -319,8 +361,8 @@ export interface components {
          */
         Timestamp: string;
         /**
-         * @description Cursor of the next page; null on the last page.
-         * @example eyJpZCI6NDJ9
+         * @description Cursor of the next page (see `Cursor`: opaque, valid for this list with the same
+         *     filters only); null on the last page.
          */
         NextCursor: string | null;
         Health: {
@@ -401,7 +443,7 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description Invalid query or headers, or a cursor that was not issued by this API (`INVALID_CURSOR`). */
+        /** @description Invalid query or headers, or a cursor this list did not issue for these filters (`INVALID_CURSOR`). */
         ListBadRequest: {
             headers: {
                 "X-Correlation-Id": components["headers"]["CorrelationId"];
@@ -518,6 +560,81 @@ export interface components {
                  *       "status": 413,
                  *       "detail": "The request body is larger than 100 kB.",
                  *       "code": "PAYLOAD_TOO_LARGE",
+                 *       "correlationId": "7d4c1a8e-2f8b-4d55-9a3e-0c6f1b2a9e10"
+                 *     }
+                 */
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /**
+         * @description The request has a body that is not `application/json` (or `application/*+json`) in
+         *     UTF-8. A request without any body is a 400 (the body is required), not a 415.
+         */
+        UnsupportedMediaType: {
+            headers: {
+                "X-Correlation-Id": components["headers"]["CorrelationId"];
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "type": "https://b2b-orders.example/problems/unsupported-media-type",
+                 *       "title": "Unsupported Media Type",
+                 *       "status": 415,
+                 *       "detail": "The request body must be application/json (got text/plain).",
+                 *       "code": "UNSUPPORTED_MEDIA_TYPE",
+                 *       "correlationId": "7d4c1a8e-2f8b-4d55-9a3e-0c6f1b2a9e10"
+                 *     }
+                 */
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /**
+         * @description Too many failed attempts (log-in throttling): the request was refused without being
+         *     processed. Wait the number of seconds in `Retry-After` before trying again.
+         */
+        TooManyRequests: {
+            headers: {
+                "X-Correlation-Id": components["headers"]["CorrelationId"];
+                /**
+                 * @description Seconds to wait before trying again (RFC 9110 §10.2.3, delay-seconds).
+                 * @example 60
+                 */
+                "Retry-After"?: number;
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "type": "https://b2b-orders.example/problems/too-many-login-attempts",
+                 *       "title": "Too Many Requests",
+                 *       "status": 429,
+                 *       "detail": "Too many failed log-in attempts. Try again in 60 seconds.",
+                 *       "code": "TOO_MANY_LOGIN_ATTEMPTS",
+                 *       "correlationId": "7d4c1a8e-2f8b-4d55-9a3e-0c6f1b2a9e10"
+                 *     }
+                 */
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /**
+         * @description The request headers are larger than 16 kB in all. The request is refused before it is
+         *     read further, so its own X-Correlation-Id is not known: a new one is generated, and
+         *     the connection is closed.
+         */
+        RequestHeadersTooLarge: {
+            headers: {
+                "X-Correlation-Id": components["headers"]["CorrelationId"];
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "type": "https://b2b-orders.example/problems/request-headers-too-large",
+                 *       "title": "Request Header Fields Too Large",
+                 *       "status": 431,
+                 *       "detail": "The request headers are larger than the server accepts (16 kB in all).",
+                 *       "code": "REQUEST_HEADERS_TOO_LARGE",
                  *       "correlationId": "7d4c1a8e-2f8b-4d55-9a3e-0c6f1b2a9e10"
                  *     }
                  */
@@ -708,7 +825,7 @@ export interface components {
     };
     parameters: {
         /**
-         * @description Id of the customer.
+         * @description Id of the customer, a plain decimal integer (`42`; not `042`, `+42`, `4.2e1`, `42.0` or `0x2a`).
          * @example 1
          */
         CustomerId: components["schemas"]["Id"];
@@ -723,12 +840,7 @@ export interface components {
          */
         Search: string;
         /**
-         * @description Opaque cursor from the `next_cursor` of the previous page.
-         * @example eyJpZCI6NDJ9
-         */
-        Cursor: string;
-        /**
-         * @description Page size.
+         * @description Page size, a plain decimal integer (`20`; not `020`, `+20`, `2e1`, `20.0` or `0x14`).
          * @example 20
          */
         Limit: number;
@@ -736,7 +848,7 @@ export interface components {
          * @description File name of a Swagger UI asset referenced by the docs page.
          * @example swagger-ui.css
          */
-        DocsAssetFile: "swagger-ui.css" | "swagger-ui-bundle.js" | "swagger-ui-standalone-preset.js";
+        DocsAssetFile: "swagger-ui.css" | "swagger-ui-bundle.js" | "swagger-ui-standalone-preset.js" | "docs-init.js";
     };
     requestBodies: never;
     headers: {
@@ -795,6 +907,9 @@ export interface operations {
             400: components["responses"]["TokenBadRequest"];
             401: components["responses"]["InvalidCredentials"];
             413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            431: components["responses"]["RequestHeadersTooLarge"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -807,12 +922,14 @@ export interface operations {
                  */
                 search?: components["parameters"]["Search"];
                 /**
-                 * @description Opaque cursor from the `next_cursor` of the previous page.
-                 * @example eyJpZCI6NDJ9
+                 * @description The `next_cursor` of the previous page of `GET /customers`, unchanged; valid with
+                 *     the same `search` only. The example is the cursor the API issues in development
+                 *     (development `CURSOR_SECRET`) after customer 41 for `search=acme`.
+                 * @example zNo7FCC9IQY74My8hn8BWFs0MV0
                  */
-                cursor?: components["parameters"]["Cursor"];
+                cursor?: components["schemas"]["Cursor"];
                 /**
-                 * @description Page size.
+                 * @description Page size, a plain decimal integer (`20`; not `020`, `+20`, `2e1`, `20.0` or `0x14`).
                  * @example 20
                  */
                 limit?: components["parameters"]["Limit"];
@@ -856,7 +973,7 @@ export interface operations {
                      *           "updated_at": "2026-11-22T17:40:03.000Z"
                      *         }
                      *       ],
-                     *       "next_cursor": "eyJpZCI6NDF9"
+                     *       "next_cursor": "zNo7FCC9IQY74My8hn8BWFs0MV0"
                      *     }
                      */
                     "application/json": components["schemas"]["CustomerPage"];
@@ -865,6 +982,7 @@ export interface operations {
             400: components["responses"]["ListBadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            431: components["responses"]["RequestHeadersTooLarge"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -924,6 +1042,8 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             409: components["responses"]["EmailTaken"];
             413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            431: components["responses"]["RequestHeadersTooLarge"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -939,7 +1059,7 @@ export interface operations {
             };
             path: {
                 /**
-                 * @description Id of the customer.
+                 * @description Id of the customer, a plain decimal integer (`42`; not `042`, `+42`, `4.2e1`, `42.0` or `0x2a`).
                  * @example 1
                  */
                 id: components["parameters"]["CustomerId"];
@@ -953,6 +1073,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["CustomerNotFound"];
+            431: components["responses"]["RequestHeadersTooLarge"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -968,7 +1089,7 @@ export interface operations {
             };
             path: {
                 /**
-                 * @description Id of the customer.
+                 * @description Id of the customer, a plain decimal integer (`42`; not `042`, `+42`, `4.2e1`, `42.0` or `0x2a`).
                  * @example 1
                  */
                 id: components["parameters"]["CustomerId"];
@@ -1014,6 +1135,8 @@ export interface operations {
             404: components["responses"]["CustomerNotFound"];
             409: components["responses"]["EmailTaken"];
             413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            431: components["responses"]["RequestHeadersTooLarge"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -1029,7 +1152,7 @@ export interface operations {
             };
             path: {
                 /**
-                 * @description Id of the customer.
+                 * @description Id of the customer, a plain decimal integer (`42`; not `042`, `+42`, `4.2e1`, `42.0` or `0x2a`).
                  * @example 1
                  */
                 id: components["parameters"]["CustomerId"];
@@ -1050,6 +1173,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["CustomerNotFound"];
+            431: components["responses"]["RequestHeadersTooLarge"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -1065,7 +1189,7 @@ export interface operations {
             };
             path: {
                 /**
-                 * @description Id of the customer.
+                 * @description Id of the customer, a plain decimal integer (`42`; not `042`, `+42`, `4.2e1`, `42.0` or `0x2a`).
                  * @example 1
                  */
                 id: components["parameters"]["CustomerId"];
@@ -1079,6 +1203,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["ServiceTokenRequired"];
             404: components["responses"]["CustomerNotFound"];
+            431: components["responses"]["RequestHeadersTooLarge"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -1099,6 +1224,7 @@ export interface operations {
         responses: {
             200: components["responses"]["Health"];
             400: components["responses"]["BadRequest"];
+            431: components["responses"]["RequestHeadersTooLarge"];
             503: components["responses"]["HealthUnavailable"];
         };
     };
@@ -1119,6 +1245,7 @@ export interface operations {
         responses: {
             200: components["responses"]["OpenApiDocument"];
             400: components["responses"]["BadRequest"];
+            431: components["responses"]["RequestHeadersTooLarge"];
         };
     };
     getDocs: {
@@ -1138,6 +1265,7 @@ export interface operations {
         responses: {
             200: components["responses"]["DocsPage"];
             400: components["responses"]["BadRequest"];
+            431: components["responses"]["RequestHeadersTooLarge"];
         };
     };
     getDocsAsset: {
@@ -1164,6 +1292,7 @@ export interface operations {
             200: components["responses"]["DocsAsset"];
             400: components["responses"]["BadRequest"];
             404: components["responses"]["NotFound"];
+            431: components["responses"]["RequestHeadersTooLarge"];
         };
     };
 }

@@ -11,8 +11,11 @@ export interface paths {
         /**
          * List products
          * @description Lists products ordered by `id` ascending, one page at a time. `search` is a
-         *     case-insensitive substring matched against the sku or the name. A `cursor` that was
-         *     not produced by this endpoint is 400 `INVALID_CURSOR`.
+         *     case-insensitive substring matched against the sku or the name. Pass the
+         *     `next_cursor` of a page as `cursor` to get the next one, with the same `search`
+         *     (`limit` may change). Cursors are opaque and signed: one from another list, for
+         *     another `search`, edited, made by hand or issued before `CURSOR_SECRET` changed is
+         *     400 `INVALID_CURSOR` (start again from the first page).
          */
         get: operations["listProducts"];
         put?: never;
@@ -65,8 +68,11 @@ export interface paths {
          * @description Lists orders newest first (`created_at` descending, then `id` descending), each with
          *     its items, one page at a time. Optional filters: `status`, and `from` / `to` on
          *     `created_at` (ISO 8601 date-times; `from` inclusive, `to` exclusive). A range where
-         *     `from` is not before `to` matches nothing. A `cursor` that was not produced by this
-         *     endpoint is 400 `INVALID_CURSOR`.
+         *     `from` is not before `to` matches nothing. Pass the `next_cursor` of a page as
+         *     `cursor` to get the next one, with the same `status`, `from` and `to` (the same
+         *     instants, however written; `limit` may change). Cursors are opaque and signed: one
+         *     from another list, for other filters, edited, made by hand or issued before
+         *     `CURSOR_SECRET` changed is 400 `INVALID_CURSOR` (start again from the first page).
          */
         get: operations["listOrders"];
         put?: never;
@@ -381,6 +387,17 @@ export interface components {
             next_cursor: components["schemas"]["NextCursor"];
         };
         /**
+         * @description An opaque cursor: the `next_cursor` of a page, passed back unchanged as `cursor` to get
+         *     the page after it. Clients never build, read or edit one. A cursor is bound to the list
+         *     that issued it and to that list's filters (every query parameter except `cursor` and
+         *     `limit`): it is valid on the same operation with the same filters only, and `limit`
+         *     may change from page to page. It is signed with the server's `CURSOR_SECRET`, so a
+         *     cursor of another list, with other filters, edited, truncated or made by hand is a
+         *     400 `INVALID_CURSOR` (`errors` names `query.cursor`), and so is every cursor issued
+         *     before `CURSOR_SECRET` changed: start again from the first page.
+         */
+        Cursor: string;
+        /**
          * Format: int64
          * @example 42
          */
@@ -391,8 +408,8 @@ export interface components {
          */
         Timestamp: string;
         /**
-         * @description Cursor of the next page; null on the last page.
-         * @example eyJpZCI6NDJ9
+         * @description Cursor of the next page (see `Cursor`: opaque, valid for this list with the same
+         *     filters only); null on the last page.
          */
         NextCursor: string | null;
         FieldError: {
@@ -535,7 +552,7 @@ export interface components {
                  *           "updated_at": "2026-11-02T08:15:00.000Z"
                  *         }
                  *       ],
-                 *       "next_cursor": "eyJpZCI6OX0"
+                 *       "next_cursor": "1E-mvSCIUoL8Rde4GB9IHFs5XQ"
                  *     }
                  */
                 "application/json": components["schemas"]["ProductPage"];
@@ -793,7 +810,7 @@ export interface components {
                 "application/json": components["schemas"]["OrderPage"];
             };
         };
-        /** @description Invalid query (a parameter out of range or malformed, or a cursor this endpoint did not produce). */
+        /** @description Invalid query (a parameter out of range or malformed, or a cursor this list did not issue for these filters). */
         ListBadRequest: {
             headers: {
                 "X-Correlation-Id": components["headers"]["CorrelationId"];
@@ -907,6 +924,11 @@ export interface components {
         CreateOrderConflict: {
             headers: {
                 "X-Correlation-Id": components["headers"]["CorrelationId"];
+                /**
+                 * @description Seconds to wait before retrying with the same key (sent with IDEMPOTENCY_KEY_IN_PROGRESS only).
+                 * @example 1
+                 */
+                "Retry-After"?: number;
                 [name: string]: unknown;
             };
             content: {
@@ -917,6 +939,11 @@ export interface components {
         ConfirmConflict: {
             headers: {
                 "X-Correlation-Id": components["headers"]["CorrelationId"];
+                /**
+                 * @description Seconds to wait before retrying with the same key (sent with IDEMPOTENCY_KEY_IN_PROGRESS only).
+                 * @example 1
+                 */
+                "Retry-After"?: number;
                 [name: string]: unknown;
             };
             content: {
@@ -1040,6 +1067,30 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
+        /**
+         * @description The request headers are larger than 16 kB in all. The request is refused before it is
+         *     read further, so its own X-Correlation-Id is not known: a new one is generated, and
+         *     the connection is closed.
+         */
+        RequestHeadersTooLarge: {
+            headers: {
+                "X-Correlation-Id": components["headers"]["CorrelationId"];
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "type": "https://b2b-orders.example/problems/request-headers-too-large",
+                 *       "title": "Request Header Fields Too Large",
+                 *       "status": 431,
+                 *       "detail": "The request headers are larger than the server accepts (16 kB in all).",
+                 *       "code": "REQUEST_HEADERS_TOO_LARGE",
+                 *       "correlationId": "7d4c1a8e-2f8b-4d55-9a3e-0c6f1b2a9e10"
+                 *     }
+                 */
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
         /** @description The database (or another dependency) is unreachable. */
         ServiceUnavailable: {
             headers: {
@@ -1100,6 +1151,29 @@ export interface components {
                  *       "status": 413,
                  *       "detail": "The request body is larger than 100 kB.",
                  *       "code": "PAYLOAD_TOO_LARGE",
+                 *       "correlationId": "7d4c1a8e-2f8b-4d55-9a3e-0c6f1b2a9e10"
+                 *     }
+                 */
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /**
+         * @description The request has a body that is not `application/json` (or `application/*+json`) in
+         *     UTF-8. A request without any body is a 400 (the body is required), not a 415.
+         */
+        UnsupportedMediaType: {
+            headers: {
+                "X-Correlation-Id": components["headers"]["CorrelationId"];
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "type": "https://b2b-orders.example/problems/unsupported-media-type",
+                 *       "title": "Unsupported Media Type",
+                 *       "status": 415,
+                 *       "detail": "The request body must be application/json (got text/plain).",
+                 *       "code": "UNSUPPORTED_MEDIA_TYPE",
                  *       "correlationId": "7d4c1a8e-2f8b-4d55-9a3e-0c6f1b2a9e10"
                  *     }
                  */
@@ -1204,12 +1278,12 @@ export interface components {
     };
     parameters: {
         /**
-         * @description Product id.
+         * @description Product id, a plain decimal integer (`42`; not `042`, `+42`, `4.2e1`, `42.0` or `0x2a`).
          * @example 1
          */
         ProductId: components["schemas"]["Id"];
         /**
-         * @description Order id.
+         * @description Order id, a plain decimal integer (`42`; not `042`, `+42`, `4.2e1`, `42.0` or `0x2a`).
          * @example 1
          */
         OrderId: components["schemas"]["Id"];
@@ -1234,12 +1308,7 @@ export interface components {
          */
         Search: string;
         /**
-         * @description Opaque cursor from the `next_cursor` of the previous page.
-         * @example eyJpZCI6NDJ9
-         */
-        Cursor: string;
-        /**
-         * @description Page size.
+         * @description Page size, a plain decimal integer (`20`; not `020`, `+20`, `2e1`, `20.0` or `0x14`).
          * @example 20
          */
         Limit: number;
@@ -1247,7 +1316,7 @@ export interface components {
          * @description File name of a Swagger UI asset referenced by the docs page.
          * @example swagger-ui.css
          */
-        DocsAssetFile: "swagger-ui.css" | "swagger-ui-bundle.js" | "swagger-ui-standalone-preset.js";
+        DocsAssetFile: "swagger-ui.css" | "swagger-ui-bundle.js" | "swagger-ui-standalone-preset.js" | "docs-init.js";
     };
     requestBodies: never;
     headers: {
@@ -1285,12 +1354,14 @@ export interface operations {
                  */
                 search?: components["parameters"]["Search"];
                 /**
-                 * @description Opaque cursor from the `next_cursor` of the previous page.
-                 * @example eyJpZCI6NDJ9
+                 * @description The `next_cursor` of the previous page of `GET /products`, unchanged; valid with
+                 *     the same `search` only. The example is the cursor the API issues in development
+                 *     (development `CURSOR_SECRET`) after product 9 for `search=acme`.
+                 * @example 1E-mvSCIUoL8Rde4GB9IHFs5XQ
                  */
-                cursor?: components["parameters"]["Cursor"];
+                cursor?: components["schemas"]["Cursor"];
                 /**
-                 * @description Page size.
+                 * @description Page size, a plain decimal integer (`20`; not `020`, `+20`, `2e1`, `20.0` or `0x14`).
                  * @example 20
                  */
                 limit?: components["parameters"]["Limit"];
@@ -1311,6 +1382,7 @@ export interface operations {
             400: components["responses"]["ListBadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            431: components["responses"]["RequestHeadersTooLarge"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -1347,6 +1419,8 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             409: components["responses"]["SkuTaken"];
             413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            431: components["responses"]["RequestHeadersTooLarge"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -1362,7 +1436,7 @@ export interface operations {
             };
             path: {
                 /**
-                 * @description Product id.
+                 * @description Product id, a plain decimal integer (`42`; not `042`, `+42`, `4.2e1`, `42.0` or `0x2a`).
                  * @example 1
                  */
                 id: components["parameters"]["ProductId"];
@@ -1376,6 +1450,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["ProductNotFound"];
+            431: components["responses"]["RequestHeadersTooLarge"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -1391,7 +1466,7 @@ export interface operations {
             };
             path: {
                 /**
-                 * @description Product id.
+                 * @description Product id, a plain decimal integer (`42`; not `042`, `+42`, `4.2e1`, `42.0` or `0x2a`).
                  * @example 1
                  */
                 id: components["parameters"]["ProductId"];
@@ -1416,6 +1491,8 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["ProductNotFound"];
             413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            431: components["responses"]["RequestHeadersTooLarge"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -1428,22 +1505,32 @@ export interface operations {
                  */
                 status?: components["schemas"]["OrderStatus"];
                 /**
-                 * @description Only orders created at or after this instant (inclusive).
+                 * @description Only orders created at or after this instant (inclusive). An RFC 3339 date-time that names a real
+                 *     instant (no February 30, no 24:00, no leap second), with `Z` or an offset, at most
+                 *     to the millisecond: the database keeps milliseconds, so the bound is compared
+                 *     exactly as given. Anything else is 400.
                  * @example 2026-11-01T00:00:00Z
                  */
                 from?: string;
                 /**
-                 * @description Only orders created before this instant (exclusive).
+                 * @description Only orders created before this instant (exclusive). An RFC 3339 date-time that names a real
+                 *     instant (no February 30, no 24:00, no leap second), with `Z` or an offset, at most
+                 *     to the millisecond: the database keeps milliseconds, so the bound is compared
+                 *     exactly as given. Anything else is 400.
                  * @example 2026-12-01T00:00:00Z
                  */
                 to?: string;
                 /**
-                 * @description Opaque cursor from the `next_cursor` of the previous page.
-                 * @example eyJpZCI6NDJ9
+                 * @description The `next_cursor` of the previous page of `GET /orders`, unchanged; valid with the
+                 *     same `status`, `from` and `to` only. The example is the cursor the API issues in
+                 *     development (development `CURSOR_SECRET`) after an order 3 created at
+                 *     2026-11-23T09:30:00.000Z, for this operation's other examples
+                 *     (`status=CONFIRMED`, `from=2026-11-01T00:00:00Z`, `to=2026-12-01T00:00:00Z`).
+                 * @example r4YrbIXwdNGa4xgoxdXUH1siMjAyNi0xMS0yM1QwOTozMDowMC4wMDBaIiwzXQ
                  */
-                cursor?: components["parameters"]["Cursor"];
+                cursor?: components["schemas"]["Cursor"];
                 /**
-                 * @description Page size.
+                 * @description Page size, a plain decimal integer (`20`; not `020`, `+20`, `2e1`, `20.0` or `0x14`).
                  * @example 20
                  */
                 limit?: components["parameters"]["Limit"];
@@ -1464,6 +1551,7 @@ export interface operations {
             400: components["responses"]["ListBadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            431: components["responses"]["RequestHeadersTooLarge"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -1511,7 +1599,9 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             409: components["responses"]["CreateOrderConflict"];
             413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["CreateOrderUnprocessable"];
+            431: components["responses"]["RequestHeadersTooLarge"];
             502: components["responses"]["CustomersApiUnavailable"];
             503: components["responses"]["ServiceUnavailable"];
             504: components["responses"]["CustomersApiTimeout"];
@@ -1529,7 +1619,7 @@ export interface operations {
             };
             path: {
                 /**
-                 * @description Order id.
+                 * @description Order id, a plain decimal integer (`42`; not `042`, `+42`, `4.2e1`, `42.0` or `0x2a`).
                  * @example 1
                  */
                 id: components["parameters"]["OrderId"];
@@ -1542,6 +1632,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["OrderNotFound"];
+            431: components["responses"]["RequestHeadersTooLarge"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -1562,7 +1653,7 @@ export interface operations {
             };
             path: {
                 /**
-                 * @description Order id.
+                 * @description Order id, a plain decimal integer (`42`; not `042`, `+42`, `4.2e1`, `42.0` or `0x2a`).
                  * @example 1
                  */
                 id: components["parameters"]["OrderId"];
@@ -1576,6 +1667,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["OrderNotFound"];
             409: components["responses"]["ConfirmConflict"];
+            431: components["responses"]["RequestHeadersTooLarge"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -1591,7 +1683,7 @@ export interface operations {
             };
             path: {
                 /**
-                 * @description Order id.
+                 * @description Order id, a plain decimal integer (`42`; not `042`, `+42`, `4.2e1`, `42.0` or `0x2a`).
                  * @example 1
                  */
                 id: components["parameters"]["OrderId"];
@@ -1605,6 +1697,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["OrderNotFound"];
             409: components["responses"]["CancelWindowExpired"];
+            431: components["responses"]["RequestHeadersTooLarge"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -1625,6 +1718,7 @@ export interface operations {
         responses: {
             200: components["responses"]["Health"];
             400: components["responses"]["BadRequest"];
+            431: components["responses"]["RequestHeadersTooLarge"];
             503: components["responses"]["HealthUnavailable"];
         };
     };
@@ -1645,6 +1739,7 @@ export interface operations {
         responses: {
             200: components["responses"]["OpenApiDocument"];
             400: components["responses"]["BadRequest"];
+            431: components["responses"]["RequestHeadersTooLarge"];
         };
     };
     getDocs: {
@@ -1664,6 +1759,7 @@ export interface operations {
         responses: {
             200: components["responses"]["DocsPage"];
             400: components["responses"]["BadRequest"];
+            431: components["responses"]["RequestHeadersTooLarge"];
         };
     };
     getDocsAsset: {
@@ -1690,6 +1786,7 @@ export interface operations {
             200: components["responses"]["DocsAsset"];
             400: components["responses"]["BadRequest"];
             404: components["responses"]["NotFound"];
+            431: components["responses"]["RequestHeadersTooLarge"];
         };
     };
 }

@@ -1,137 +1,1137 @@
-// `npm run bench`: throughput and latency of the hot paths, measured against the real
-// Customers and Orders APIs (in this process, real HTTP on loopback) on a fresh database
-// that is dropped afterwards. It prints figures; it asserts nothing.
-import { createLogger, listen } from '@b2b/service-kit';
-import { createTestDatabase } from '../service-kit/src/testing/test-database';
-import { TEST_AUTH, operatorToken } from '../service-kit/src/testing/auth';
-import { createCustomersApp } from '../customers-api/src/app';
-import { createOrdersApp } from '../orders-api/src/app';
+// `npm run bench`: the one benchmark of the system as users run it. See bench/README.md.
+//
+// Builds the system, creates a fresh uniquely named database (the system's own `npm run
+// migrate` and `npm run seed`), starts the Customers API, the Orders API and the
+// orchestrator under serverless-offline as separate processes (NODE_ENV=production, random
+// secrets, LOG_LEVEL=info to files), and next to them the plain reference implementation
+// (bench/reference: Express + mysql2, no validation, no auth). Every measurement runs in
+// its own load process (bench/load.ts: autocannon; bench/db-limit.ts: the order write's
+// statements straight over mysql2) which reads each process's CPU time from /proc.
+// Scenarios alternate between ours and the reference for several rounds; the table, a
+// JSON file and an SVG chart go to bench/results/. Everything started is stopped and the
+// database dropped at the end, on errors and on Ctrl-C. It asserts nothing.
+//
+//   npm run bench                          this checkout
+//   npm run bench -- --system /other/tree  another checkout with the same layout
+//   BENCH_QUICK=1 npm run bench            about a minute, one round (smoke run)
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import {
+  closeSync,
+  copyFileSync,
+  createReadStream,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
+import { createServer } from 'node:net';
+import { cpus, tmpdir } from 'node:os';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { build } from 'esbuild';
+import { createConnection } from 'mysql2/promise';
+import { closeHttpAgents, httpJson } from '../bench/lib/http';
+import { cpuMicros, findDatabaseServerPid, loadAverage, rssBytes } from '../bench/lib/proc';
+import type { DbLimitSpec, LoadSpec, RunResult, Workload } from '../bench/lib/types';
+import {
+  aggregate,
+  renderSvg,
+  renderTable,
+  type Aggregate,
+  type Measurement,
+  type ScenarioInfo,
+  type Target,
+} from '../bench/report';
 
-const scale = Number(process.env.BENCH_SCALE ?? 1);
+const harnessRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const startedAt = Date.now();
 
-interface Measurement {
+// ───────────────────────────── options ─────────────────────────────
+
+const { values: args } = parseArgs({
+  options: {
+    system: { type: 'string' },
+    json: { type: 'string' },
+    table: { type: 'string' },
+    help: { type: 'boolean', short: 'h' },
+  },
+});
+if (args.help) {
+  console.log(readFileSync(path.join(harnessRoot, 'bench/README.md'), 'utf8'));
+  process.exit(0);
+}
+
+const env = process.env;
+const quick = env.BENCH_QUICK === '1';
+const number = (name: string, fallback: number) => {
+  const value = env[name] === undefined || env[name] === '' ? fallback : Number(env[name]);
+  if (!Number.isFinite(value) || value < 0) throw new Error(`${name} must be a non-negative number`);
+  return value;
+};
+const settings = {
+  seconds: number('BENCH_SECONDS', quick ? 1 : 8),
+  rounds: Math.max(1, Math.round(number('BENCH_ROUNDS', quick ? 1 : 3))),
+  warmupSeconds: number('BENCH_WARMUP_SECONDS', quick ? 0 : 2),
+  overloadSeconds: number('BENCH_OVERLOAD_SECONDS', quick ? 3 : 30),
+  overloadConnections: Math.round(number('BENCH_OVERLOAD_CONNECTIONS', 256)),
+  overloadReference: env.BENCH_OVERLOAD_REFERENCE !== '0',
+  idleColdSeconds: number('BENCH_IDLE_COLD_SECONDS', quick ? 0 : 62),
+  products: Math.round(number('BENCH_PRODUCTS', 500)),
+  customers: Math.round(number('BENCH_CUSTOMERS', 50)),
+  build: env.BENCH_SKIP_BUILD !== '1',
+  keepDatabase: env.BENCH_KEEP_DATABASE === '1',
+  databaseServer: (env.BENCH_DATABASE_SERVER ?? 'mysql://root@127.0.0.1:3306').replace(/\/+$/, ''),
+  quick,
+};
+
+const systemRoot = path.resolve(args.system ?? harnessRoot);
+for (const required of ['package.json', 'customers-api', 'orders-api', 'lambda-orchestrator']) {
+  if (!existsSync(path.join(systemRoot, required))) {
+    console.error(`--system ${systemRoot}: no ${required} there; point it at a checkout of this repository.`);
+    process.exit(2);
+  }
+}
+
+const stamp = new Date(startedAt).toISOString().replace(/[:.]/g, '-').replace('Z', '');
+const runId = randomBytes(3).toString('hex');
+const resultsDir = path.join(harnessRoot, 'bench/results');
+const logsDir = path.join(resultsDir, stamp, 'logs');
+mkdirSync(logsDir, { recursive: true });
+const scratchDir = mkdtempSync(path.join(tmpdir(), 'bench-'));
+// Inside the checkout, so that the bundles' bare imports resolve to its node_modules; a
+// `dist` directory, which eslint, prettier and tsc leave alone. Deleted at the end.
+const bundleDir = path.join(resultsDir, stamp, 'dist');
+const databaseName = `bench_${stamp.replace(/-/g, '').replace('T', '_').slice(0, 15)}_${runId}`;
+const databaseUrl = `${settings.databaseServer}/${databaseName}`;
+
+const log = (message: string) =>
+  console.log(`[bench ${((Date.now() - startedAt) / 1000).toFixed(0).padStart(4)} s] ${message}`);
+
+// ───────────────────────────── processes ─────────────────────────────
+
+interface Managed {
   name: string;
-  requests: number;
-  concurrency: number;
-  seconds: number;
-  latenciesMs: number[];
-  statuses: Map<number, number>;
+  child: ChildProcess;
+  logFile: string;
+  exit?: { code: number | null; signal: string | null; afterStopMs?: number };
+  exited: Promise<void>;
+  stopRequestedAt?: number;
 }
 
-function percentile(sorted: number[], fraction: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * fraction))] ?? 0;
-}
+const managed: Managed[] = [];
+let aborted = false;
 
-/** Sends `requests` requests with at most `concurrency` in flight and records each latency. */
-async function measure(
+/** Starts a child in its own process group (so stopping it also ends what it spawned). */
+function startProcess(
   name: string,
-  requests: number,
+  command: string,
+  commandArgs: string[],
+  options: { cwd: string; env: NodeJS.ProcessEnv; stdout?: 'pipe' },
+): Managed {
+  const logFile = path.join(logsDir, `${name}.log`);
+  const fd = openSync(logFile, 'a');
+  const child = spawn(command, commandArgs, {
+    cwd: options.cwd,
+    env: options.env,
+    stdio: ['ignore', options.stdout ?? fd, fd],
+    detached: true,
+  });
+  closeSync(fd);
+  const entry: Managed = { name, child, logFile, exited: Promise.resolve() };
+  entry.exited = new Promise((resolve) => {
+    child.once('exit', (code, signal) => {
+      entry.exit = {
+        code,
+        signal,
+        afterStopMs: entry.stopRequestedAt === undefined ? undefined : Date.now() - entry.stopRequestedAt,
+      };
+      resolve();
+    });
+    child.once('error', (error) => {
+      writeFileSync(logFile, `spawn failed: ${error.message}\n`, { flag: 'a' });
+      entry.exit = { code: null, signal: 'spawn-error' };
+      resolve();
+    });
+  });
+  managed.push(entry);
+  return entry;
+}
+
+const isRunning = (entry: Managed) => entry.exit === undefined;
+
+function signalGroup(entry: Managed, signal: NodeJS.Signals) {
+  if (!isRunning(entry) || entry.child.pid === undefined) return;
+  try {
+    process.kill(-entry.child.pid, signal);
+  } catch {
+    // already gone
+  }
+}
+
+async function stopProcess(entry: Managed, graceMs = 12_000): Promise<void> {
+  if (!isRunning(entry)) return;
+  entry.stopRequestedAt = Date.now();
+  signalGroup(entry, 'SIGTERM');
+  const timer = setTimeout(() => signalGroup(entry, 'SIGKILL'), graceMs);
+  await entry.exited;
+  clearTimeout(timer);
+}
+
+function tail(file: string, lines = 25): string {
+  try {
+    return readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
+  } catch {
+    return '(no output)';
+  }
+}
+
+/** Runs a set-up step to completion; its output goes to its log file. */
+async function runStep(
+  name: string,
+  command: string,
+  commandArgs: string[],
+  options: { cwd: string; env: NodeJS.ProcessEnv },
+) {
+  if (aborted) throw new Error('aborted');
+  const entry = startProcess(name, command, commandArgs, options);
+  await entry.exited;
+  if (entry.exit?.code !== 0) {
+    throw new Error(
+      `${name} (${command} ${commandArgs.join(' ')} in ${options.cwd}) failed with ${entry.exit?.signal ?? entry.exit?.code}:\n${tail(entry.logFile)}`,
+    );
+  }
+}
+
+/** Runs one load process and returns what it measured. */
+async function runLoadProcess(
+  script: 'load' | 'db-limit',
+  spec: LoadSpec | DbLimitSpec,
+  seconds: number,
+): Promise<RunResult> {
+  if (aborted) throw new Error('aborted');
+  const specFile = path.join(scratchDir, `${script}.json`);
+  writeFileSync(specFile, JSON.stringify(spec));
+  const entry = startProcess(
+    script === 'load' ? 'loadgen' : 'db-limit',
+    process.execPath,
+    [path.join(bundleDir, `${script}.mjs`), specFile],
+    {
+      cwd: harnessRoot,
+      env: { PATH: env.PATH, HOME: env.HOME, NODE_ENV: 'production' },
+      stdout: 'pipe',
+    },
+  );
+  let output = '';
+  entry.child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
+  const timer = setTimeout(() => signalGroup(entry, 'SIGKILL'), (seconds + 90) * 1000);
+  await entry.exited;
+  clearTimeout(timer);
+  managed.splice(managed.indexOf(entry), 1);
+  const line = output.trim().split('\n').at(-1);
+  if (entry.exit?.code !== 0 || !line) {
+    throw new Error(
+      `${script} process failed (${entry.exit?.signal ?? entry.exit?.code}):\n${tail(entry.logFile)}`,
+    );
+  }
+  return JSON.parse(line) as RunResult;
+}
+
+// ───────────────────────────── clean-up ─────────────────────────────
+
+let cleanedUp = false;
+const stopReport: Array<{ name: string; code: number | null; signal: string | null; afterStopMs?: number }> =
+  [];
+
+async function dropDatabase() {
+  if (settings.keepDatabase) {
+    log(`database ${databaseName} kept (BENCH_KEEP_DATABASE=1)`);
+    return;
+  }
+  try {
+    const connection = await createConnection({ uri: settings.databaseServer });
+    await connection.query(`DROP DATABASE IF EXISTS \`${databaseName}\``);
+    await connection.end();
+  } catch (error) {
+    console.error(`could not drop database ${databaseName}: ${(error as Error).message}`);
+  }
+}
+
+async function cleanUp() {
+  if (cleanedUp) return;
+  cleanedUp = true;
+  const running = managed.filter(isRunning);
+  await Promise.all(running.map((entry) => stopProcess(entry)));
+  for (const entry of running) {
+    if (entry.exit) stopReport.push({ name: entry.name, ...entry.exit });
+  }
+  closeHttpAgents();
+  await dropDatabase();
+  rmSync(scratchDir, { recursive: true, force: true });
+  rmSync(bundleDir, { recursive: true, force: true });
+}
+
+let interrupts = 0;
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    interrupts++;
+    aborted = true;
+    if (interrupts > 1) {
+      for (const entry of managed) signalGroup(entry, 'SIGKILL');
+      process.exit(130);
+    }
+    console.error(`\n${signal}: stopping everything and dropping ${databaseName}… (again to force)`);
+    // The running step fails, and the main flow's finally block cleans up.
+    for (const entry of managed.filter(
+      (m) => ['loadgen', 'db-limit'].includes(m.name) || m.name.startsWith('step-'),
+    )) {
+      signalGroup(entry, 'SIGTERM');
+    }
+    void cleanUp().then(() => {
+      console.error(
+        `stopped every process; database ${databaseName} ${settings.keepDatabase ? 'kept' : 'dropped'}`,
+      );
+      process.exit(130);
+    });
+  });
+}
+process.on('exit', () => {
+  for (const entry of managed) signalGroup(entry, 'SIGKILL');
+});
+
+// ───────────────────────────── helpers ─────────────────────────────
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** A secret the services accept in production: long, random, not a placeholder. */
+function secret(bytes: number): string {
+  for (;;) {
+    const value = randomBytes(bytes).toString('base64url');
+    if (!/change-?me/i.test(value)) return value;
+  }
+}
+
+async function waitUntil(what: string, entry: Managed, check: () => Promise<boolean>, timeoutMs = 90_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (aborted) throw new Error('aborted');
+    if (!isRunning(entry))
+      throw new Error(`${what} exited (${entry.exit?.signal ?? entry.exit?.code}):\n${tail(entry.logFile)}`);
+    try {
+      if (await check()) return;
+    } catch {
+      // not up yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  throw new Error(`${what} was not ready within ${timeoutMs / 1000} s:\n${tail(entry.logFile)}`);
+}
+
+function gitDescription(directory: string): string {
+  const git = (...gitArgs: string[]) =>
+    execFileSync('git', ['-C', directory, ...gitArgs], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
+  try {
+    const head = git('rev-parse', '--short', 'HEAD').trim();
+    const dirty = git('status', '--porcelain').split('\n').filter(Boolean).length;
+    return dirty > 0 ? `${head} + ${dirty} uncommitted change(s)` : head;
+  } catch {
+    return 'unknown';
+  }
+}
+
+async function inBatches<T>(
+  count: number,
   concurrency: number,
-  send: (index: number) => Promise<Response>,
-): Promise<Measurement> {
-  const latenciesMs: number[] = [];
-  const statuses = new Map<number, number>();
+  work: (index: number) => Promise<T>,
+): Promise<T[]> {
+  const results: T[] = new Array(count);
   let next = 0;
-  const startedAt = performance.now();
   await Promise.all(
     Array.from({ length: concurrency }, async () => {
-      while (next < requests) {
+      while (next < count) {
         const index = next++;
-        const sentAt = performance.now();
-        const response = await send(index);
-        await response.arrayBuffer();
-        latenciesMs.push(performance.now() - sentAt);
-        statuses.set(response.status, (statuses.get(response.status) ?? 0) + 1);
+        results[index] = await work(index);
       }
     }),
   );
-  return {
-    name,
-    requests,
-    concurrency,
-    seconds: (performance.now() - startedAt) / 1000,
-    latenciesMs,
-    statuses,
-  };
+  return results;
 }
 
-function report(measurement: Measurement) {
-  const sorted = [...measurement.latenciesMs].sort((a, b) => a - b);
-  return {
-    scenario: measurement.name,
-    requests: measurement.requests,
-    concurrency: measurement.concurrency,
-    'req/s': Math.round(measurement.requests / measurement.seconds),
-    'p50 ms': percentile(sorted, 0.5).toFixed(1),
-    'p95 ms': percentile(sorted, 0.95).toFixed(1),
-    'p99 ms': percentile(sorted, 0.99).toFixed(1),
-    statuses: [...measurement.statuses].map(([status, count]) => `${status}×${count}`).join(' '),
-  };
+// ───────────────────────────── the run ─────────────────────────────
+
+type Part = 'customers' | 'orders' | 'orchestrator';
+interface RunningSystem {
+  urls: Record<Part, string>;
+  pids: Record<Part, number>;
+  processes: Record<Part, Managed>;
 }
 
-const database = await createTestDatabase({ poolSize: 10 });
-const logger = createLogger({ service: 'bench', level: 'silent' });
-const customersApi = await listen(createCustomersApp({ db: database.db, auth: TEST_AUTH, logger }));
-const ordersApi = await listen(
-  createOrdersApp({ db: database.db, auth: TEST_AUTH, logger, customersApiBase: customersApi.url }),
-);
+interface Scenario extends ScenarioInfo {
+  part: Part;
+  workload: (target: Target, round: number) => Workload;
+  lines?: number;
+}
 
-try {
-  const headers = { Authorization: `Bearer ${await operatorToken()}`, 'Content-Type': 'application/json' };
-  const post = (url: string, body: unknown, extra: Record<string, string> = {}) =>
-    fetch(url, { method: 'POST', headers: { ...headers, ...extra }, body: JSON.stringify(body) });
+const rssSamples: Array<{ t: number; phase: string; rssMiB: Record<string, number> }> = [];
+let phase = 'set-up';
 
-  const idOf = async (response: Promise<Response>) => ((await (await response).json()) as { id: number }).id;
-
-  const customerId = await idOf(
-    post(`${customersApi.url}/customers`, { name: 'Bench', email: 'bench@example.test' }),
+async function main() {
+  const machine = { cpus: cpus().length, loadAverageAtStart: loadAverage(), loadAverageAtEnd: '' };
+  log(
+    `system ${systemRoot} (${gitDescription(systemRoot)}), ${settings.rounds} round(s) of ${settings.seconds} s` +
+      `${quick ? ' (BENCH_QUICK)' : ''}; load average ${machine.loadAverageAtStart}; logs in ${path.relative(harnessRoot, logsDir)}`,
   );
-  const productIds = await Promise.all(
-    Array.from({ length: 50 }, (_, index) =>
-      idOf(
-        post(`${ordersApi.url}/products`, {
-          sku: `BENCH-${index}`,
+
+  // The load processes and the reference run as plain JavaScript under plain `node` (no
+  // tsx loader in the processes being measured); packages stay external.
+  await build({
+    entryPoints: [
+      'load',
+      'db-limit',
+      'reference/customers-api',
+      'reference/orders-api',
+      'reference/orchestrator',
+    ].map((name) => ({ in: path.join(harnessRoot, 'bench', `${name}.ts`), out: path.basename(name) })),
+    outdir: bundleDir,
+    outExtension: { '.js': '.mjs' },
+    bundle: true,
+    packages: 'external',
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    logLevel: 'warning',
+  });
+
+  // Build, database.
+  if (settings.build) {
+    log('building (npm run build)…');
+    await runStep('step-build', 'npm', ['run', 'build'], {
+      cwd: systemRoot,
+      env: { ...env, NODE_ENV: undefined },
+    });
+  }
+  log(`creating database ${databaseName} (npm run migrate, npm run seed)…`);
+  {
+    const connection = await createConnection({ uri: settings.databaseServer });
+    await connection.query(
+      `CREATE DATABASE \`${databaseName}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`,
+    );
+    await connection.end();
+  }
+  const stepEnv = { ...env, NODE_ENV: undefined, DATABASE_URL: databaseUrl };
+  await runStep('step-migrate', 'npm', ['run', 'migrate'], { cwd: systemRoot, env: stepEnv });
+  await runStep('step-seed', 'npm', ['run', 'seed'], { cwd: systemRoot, env: stepEnv });
+
+  // Start ours, as users do (scripts/start.mjs), in production mode with real secrets.
+  const [
+    customersPort,
+    ordersPort,
+    orchestratorPort,
+    lambdaPort,
+    refCustomersPort,
+    refOrdersPort,
+    refOrchestratorPort,
+  ] = await Promise.all(Array.from({ length: 7 }, freePort));
+  // Every secret production demands (trees that do not read one ignore it).
+  const secrets = { JWT_SECRET: secret(48), SERVICE_TOKEN: secret(32), CURSOR_SECRET: secret(48) };
+  const baseEnv = {
+    PATH: env.PATH,
+    HOME: env.HOME,
+    NODE_ENV: 'production',
+    LOG_LEVEL: 'info',
+    HOST: '127.0.0.1',
+    DATABASE_URL: databaseUrl,
+    ...secrets,
+  };
+  const url = (port: number | undefined) => `http://127.0.0.1:${port}`;
+  log('starting the Customers API, the Orders API and the orchestrator (serverless-offline)…');
+  const oursProcesses = {
+    customers: startProcess('customers-api', process.execPath, ['customers-api/dist/server.js'], {
+      cwd: systemRoot,
+      env: { ...baseEnv, PORT: String(customersPort) },
+    }),
+    orders: startProcess('orders-api', process.execPath, ['orders-api/dist/server.js'], {
+      cwd: systemRoot,
+      env: { ...baseEnv, PORT: String(ordersPort), CUSTOMERS_API_BASE: url(customersPort) },
+    }),
+    orchestrator: startProcess(
+      'orchestrator',
+      path.join(systemRoot, 'node_modules/.bin/serverless'),
+      ['offline', 'start'],
+      {
+        cwd: path.join(systemRoot, 'lambda-orchestrator'),
+        env: {
+          ...baseEnv,
+          ORCHESTRATOR_PORT: String(orchestratorPort),
+          ORCHESTRATOR_LAMBDA_PORT: String(lambdaPort),
+          CUSTOMERS_API_BASE: url(customersPort),
+          ORDERS_API_BASE: url(ordersPort),
+          // As scripts/start.mjs sets it for `npm start` (trees whose serverless.yml ignores it: no effect).
+          ORCHESTRATOR_IN_PROCESS: 'true',
+          SLS_TELEMETRY_DISABLED: '1',
+          SLS_NOTIFICATIONS_MODE: 'off',
+          SLS_INTERACTIVE_SETUP_DISABLE: '1',
+          AWS_ACCESS_KEY_ID: 'bench-local',
+          AWS_SECRET_ACCESS_KEY: 'bench-local',
+        },
+      },
+    ),
+  };
+  const refEnv = { PATH: env.PATH, HOME: env.HOME, NODE_ENV: 'production', DATABASE_URL: databaseUrl };
+  const reference = (name: string, port: number | undefined, extra: Record<string, string> = {}) =>
+    startProcess(`reference-${name}`, process.execPath, [path.join(bundleDir, `${name}.mjs`)], {
+      cwd: harnessRoot,
+      env: { ...refEnv, PORT: String(port), ...extra },
+    });
+  const refProcesses = {
+    customers: reference('customers-api', refCustomersPort),
+    orders: reference('orders-api', refOrdersPort, { CUSTOMERS_API_BASE: url(refCustomersPort) }),
+    orchestrator: reference('orchestrator', refOrchestratorPort, {
+      CUSTOMERS_API_BASE: url(refCustomersPort),
+      ORDERS_API_BASE: url(refOrdersPort),
+    }),
+  };
+  const ours: RunningSystem = {
+    urls: { customers: url(customersPort), orders: url(ordersPort), orchestrator: url(orchestratorPort) },
+    pids: {
+      customers: oursProcesses.customers.child.pid!,
+      orders: oursProcesses.orders.child.pid!,
+      orchestrator: oursProcesses.orchestrator.child.pid!,
+    },
+    processes: oursProcesses,
+  };
+  const ref: RunningSystem = {
+    urls: {
+      customers: url(refCustomersPort),
+      orders: url(refOrdersPort),
+      orchestrator: url(refOrchestratorPort),
+    },
+    pids: {
+      customers: refProcesses.customers.child.pid!,
+      orders: refProcesses.orders.child.pid!,
+      orchestrator: refProcesses.orchestrator.child.pid!,
+    },
+    processes: refProcesses,
+  };
+  const health = (base: string) => async () =>
+    (await httpJson(`${base}/health`, { timeoutMs: 2000 })).status === 200;
+  // Any answer from serverless-offline on an unknown route proves it listens, without
+  // invoking (and so warming) the function.
+  const listens = (base: string) => async () =>
+    (await httpJson(`${base}/bench-readiness-probe`, { timeoutMs: 2000 })).status > 0;
+  await Promise.all([
+    waitUntil('Customers API', oursProcesses.customers, health(ours.urls.customers)),
+    waitUntil('Orders API', oursProcesses.orders, health(ours.urls.orders)),
+    waitUntil('orchestrator', oursProcesses.orchestrator, listens(ours.urls.orchestrator)),
+    waitUntil('reference Customers API', refProcesses.customers, health(ref.urls.customers)),
+    waitUntil('reference Orders API', refProcesses.orders, health(ref.urls.orders)),
+    waitUntil('reference orchestrator', refProcesses.orchestrator, listens(ref.urls.orchestrator)),
+  ]);
+  log(`ready: ours ${JSON.stringify(ours.urls)}, reference ${JSON.stringify(ref.urls)}`);
+
+  const mariadbdPid = findDatabaseServerPid();
+  const rolePids = (system: RunningSystem): Record<string, number> => ({
+    ...system.pids,
+    ...(mariadbdPid === undefined ? {} : { mariadbd: mariadbdPid }),
+  });
+  const rssTimer = setInterval(() => {
+    const rssMiB: Record<string, number> = {};
+    for (const [label, system] of [
+      ['ours', ours],
+      ['reference', ref],
+    ] as const) {
+      for (const [part, pid] of Object.entries(system.pids)) {
+        const bytes = rssBytes(pid);
+        if (bytes !== undefined) rssMiB[`${label}.${part}`] = bytes / 2 ** 20;
+      }
+    }
+    if (mariadbdPid !== undefined) rssMiB.mariadbd = (rssBytes(mariadbdPid) ?? 0) / 2 ** 20;
+    rssSamples.push({ t: (Date.now() - startedAt) / 1000, phase, rssMiB });
+  }, 1000);
+  rssTimer.unref();
+
+  // Log in as the seed's development operator, through the real API.
+  const login = await httpJson(`${ours.urls.customers}/auth/token`, {
+    method: 'POST',
+    body: { username: 'operator', password: 'operator-dev-password' },
+  });
+  if (login.status !== 200) throw new Error(`POST /auth/token answered ${login.status}: ${login.text}`);
+  const token = (login.body as { access_token: string }).access_token;
+  const auth = { authorization: `Bearer ${token}` };
+
+  // Data, through the APIs.
+  log(`creating ${settings.products} products and ${settings.customers} customers through the APIs…`);
+  const created = async (response: Promise<Awaited<ReturnType<typeof httpJson>>>, what: string) => {
+    const answer = await response;
+    if (answer.status !== 201) throw new Error(`${what} answered ${answer.status}: ${answer.text}`);
+    return (answer.body as { id: number }).id;
+  };
+  const productIds = await inBatches(settings.products, 8, (index) =>
+    created(
+      httpJson(`${ours.urls.orders}/products`, {
+        method: 'POST',
+        headers: auth,
+        body: {
+          sku: `BENCH-${runId}-${index}`,
           name: `Bench product ${index}`,
           price_cents: 100 + index,
           stock: 1_000_000,
-        }),
-      ),
+        },
+      }),
+      'POST /products',
     ),
   );
-  const oneItem = { customer_id: customerId, items: [{ product_id: productIds[0], qty: 1 }] };
-  const fiftyItems = { customer_id: customerId, items: productIds.map((id) => ({ product_id: id, qty: 1 })) };
+  const customerIds = await inBatches(settings.customers, 8, (index) =>
+    created(
+      httpJson(`${ours.urls.customers}/customers`, {
+        method: 'POST',
+        headers: auth,
+        body: { name: `Bench customer ${index}`, email: `bench-${runId}-${index}@example.test` },
+      }),
+      'POST /customers',
+    ),
+  );
+  await inBatches(40, 4, (index) =>
+    created(
+      httpJson(`${ours.urls.orders}/orders`, {
+        method: 'POST',
+        headers: auth,
+        body: {
+          customer_id: customerIds[index % customerIds.length],
+          items: [{ product_id: productIds[index]!, qty: 1 }],
+        },
+      }),
+      'POST /orders',
+    ),
+  );
 
-  const rssBefore = process.memoryUsage().rss;
-  const results = [
-    await measure('GET /products/{id}', 2000 * scale, 16, () =>
-      fetch(`${ordersApi.url}/products/${productIds[0]}`, { headers }),
-    ),
-    await measure('GET /customers?limit=20', 1000 * scale, 16, () =>
-      fetch(`${customersApi.url}/customers?limit=20`, { headers }),
-    ),
-    await measure('POST /orders (1 item, one hot product)', 1000 * scale, 16, () =>
-      post(`${ordersApi.url}/orders`, oneItem),
-    ),
-    await measure('POST /orders (50 items)', 200 * scale, 8, () =>
-      post(`${ordersApi.url}/orders`, fiftyItems),
-    ),
-    await measure('POST /orders + confirm with keys', 300 * scale, 8, async (index) => {
-      const orderId = await idOf(
-        post(`${ordersApi.url}/orders`, oneItem, { 'X-Idempotency-Key': `bench-create-${index}` }),
-      );
-      return post(`${ordersApi.url}/orders/${orderId}/confirm`, undefined, {
-        'X-Idempotency-Key': `bench-confirm-${index}`,
+  // Cold calls: the first orchestrator calls after start (nothing has invoked the function yet).
+  phase = 'cold calls';
+  const orchestratorBody = (key: string) => ({
+    customer_id: customerIds[0],
+    items: [{ product_id: productIds[0], qty: 1 }],
+    idempotency_key: key,
+  });
+  const coldCalls = async (system: RunningSystem, label: string, count = 3) => {
+    const calls: Array<{ status: number; ms: number }> = [];
+    for (let index = 0; index < count; index++) {
+      const answer = await httpJson(`${system.urls.orchestrator}/orchestrator/create-and-confirm-order`, {
+        method: 'POST',
+        headers: auth,
+        body: orchestratorBody(`${runId}-${label}-${index}`),
+        freshConnection: true,
       });
-    }),
-  ];
-  console.table(results.map(report));
-  const rssAfter = process.memoryUsage().rss;
-  console.log(
-    `memory: rss ${(rssBefore / 2 ** 20).toFixed(0)} MiB before the load, ${(rssAfter / 2 ** 20).toFixed(0)} MiB after ` +
-      `(both APIs and the load generator in one process); database ${database.name}, pool 10 per API`,
+      calls.push({ status: answer.status, ms: answer.milliseconds });
+    }
+    return calls;
+  };
+  const cold = { ours: await coldCalls(ours, 'cold-ours'), reference: await coldCalls(ref, 'cold-ref') };
+  let lastOrchestratorUse = Date.now();
+  log(
+    `orchestrator first calls after start: ours ${cold.ours.map((c) => `${c.ms.toFixed(0)} ms (${c.status})`).join(', ')}; ` +
+      `reference ${cold.reference.map((c) => `${c.ms.toFixed(0)} ms (${c.status})`).join(', ')}`,
   );
+
+  // Scenarios.
+  const getPaths = (prefix: string, ids: number[]) => ids.slice(0, 10).map((id) => `${prefix}/${id}`);
+  const keyed =
+    (kind: 'create-confirm' | 'orchestrate') =>
+    (target: Target, round: number): Workload => ({
+      kind,
+      productIds,
+      customerIds,
+      keyPrefix: `${runId}-${kind === 'orchestrate' ? 'o' : 'c'}-${target[0]}${round}-${randomBytes(2).toString('hex')}`,
+    });
+  const scenarios: Scenario[] = [
+    {
+      id: 'orchestrator-8',
+      title: 'POST /orchestrator/create-and-confirm-order',
+      connections: 8,
+      targets: ['ours', 'reference'],
+      part: 'orchestrator',
+      workload: keyed('orchestrate'),
+    },
+    {
+      id: 'get-product-8',
+      title: 'GET /products/{id}',
+      connections: 8,
+      targets: ['ours', 'reference'],
+      part: 'orders',
+      workload: () => ({ kind: 'get', paths: getPaths('/products', productIds) }),
+    },
+    {
+      id: 'get-product-32',
+      title: 'GET /products/{id}',
+      connections: 32,
+      targets: ['ours', 'reference'],
+      part: 'orders',
+      workload: () => ({ kind: 'get', paths: getPaths('/products', productIds) }),
+    },
+    {
+      id: 'get-customer-8',
+      title: 'GET /customers/{id}',
+      connections: 8,
+      targets: ['ours', 'reference'],
+      part: 'customers',
+      workload: () => ({ kind: 'get', paths: getPaths('/customers', customerIds) }),
+    },
+    {
+      id: 'list-orders-8',
+      title: 'GET /orders?limit=20 (list page)',
+      connections: 8,
+      targets: ['ours'],
+      part: 'orders',
+      workload: () => ({ kind: 'get', paths: ['/orders?limit=20'] }),
+    },
+    {
+      id: 'post-order-1-8',
+      title: 'POST /orders (1 line)',
+      connections: 8,
+      targets: ['ours', 'reference', 'db'],
+      part: 'orders',
+      lines: 1,
+      workload: () => ({ kind: 'create-order', lines: 1, productIds, customerIds }),
+    },
+    {
+      id: 'post-order-50-8',
+      title: 'POST /orders (50 lines)',
+      connections: 8,
+      targets: ['ours', 'reference', 'db'],
+      part: 'orders',
+      lines: 50,
+      workload: () => ({ kind: 'create-order', lines: 50, productIds, customerIds }),
+    },
+    {
+      id: 'create-confirm-8',
+      title: 'POST /orders + confirm, keys (2 req/flow)',
+      connections: 8,
+      targets: ['ours', 'reference'],
+      part: 'orders',
+      requestsPerOperation: 2,
+      workload: keyed('create-confirm'),
+    },
+  ];
+  const overload: Scenario = {
+    id: `post-order-1-${settings.overloadConnections}`,
+    title: 'POST /orders (1 line) overload',
+    connections: settings.overloadConnections,
+    targets: settings.overloadReference ? ['ours', 'reference'] : ['ours'],
+    part: 'orders',
+    lines: 1,
+    workload: () => ({ kind: 'create-order', lines: 1, productIds, customerIds }),
+  };
+
+  /**
+   * Waits until the processes under test are idle again: requests queued when the load
+   * stopped (256 connections leave a backlog) must not run into the next measurement.
+   */
+  const settle = async (target: Target): Promise<number> => {
+    if (target === 'db') return 0;
+    const pids = Object.values((target === 'ours' ? ours : ref).pids);
+    const begin = Date.now();
+    const busy = () => pids.reduce((sum, pid) => sum + (cpuMicros(pid) ?? 0), 0);
+    while (Date.now() - begin < 15_000) {
+      const before = busy();
+      await new Promise((resolve) => setTimeout(resolve, 250));
+      if (busy() - before < 25_000) break; // under 10 % of one core
+    }
+    return Date.now() - begin;
+  };
+  const measure = async (
+    scenario: Scenario,
+    target: Target,
+    round: number,
+    seconds: number,
+  ): Promise<RunResult> => {
+    if (target === 'db') {
+      return runLoadProcess(
+        'db-limit',
+        {
+          databaseUrl,
+          connections: scenario.connections,
+          seconds,
+          lines: scenario.lines ?? 1,
+          productIds,
+          customerIds,
+          pids: mariadbdPid === undefined ? {} : { mariadbd: mariadbdPid },
+        },
+        seconds,
+      );
+    }
+    const system = target === 'ours' ? ours : ref;
+    const result = await runLoadProcess(
+      'load',
+      {
+        url: system.urls[scenario.part],
+        connections: scenario.connections,
+        seconds,
+        headers: auth,
+        workload: scenario.workload(target, round),
+        pids: rolePids(system),
+      },
+      seconds,
+    );
+    result.settleMs = await settle(target);
+    if (scenario.part === 'orchestrator') lastOrchestratorUse = Date.now();
+    return result;
+  };
+  const describe = (result: RunResult) =>
+    `${result.reqPerSec.toFixed(0)} req/s, p50 ${result.latencyMs.p50.toFixed(2)} ms, p99 ${result.latencyMs.p99.toFixed(1)} ms` +
+    `${result.non2xx + result.errors > 0 ? `, non-2xx ${result.non2xx}, errors ${result.errors} ${JSON.stringify(result.statuses)}` : ''}` +
+    `, other load ${result.otherBusyPercent.toFixed(0)}%` +
+    `${(result.settleMs ?? 0) > 1000 ? `, backlog drained in ${((result.settleMs ?? 0) / 1000).toFixed(1)} s` : ''}`;
+
+  const measurements: Measurement[] = [];
+  const warmups: Measurement[] = [];
+  if (settings.warmupSeconds > 0) {
+    phase = 'warm-up';
+    log(`warming up every scenario for ${settings.warmupSeconds} s…`);
+    for (const scenario of scenarios.filter((s) => s.connections === 8)) {
+      for (const target of scenario.targets) {
+        const result = await measure(scenario, target, 0, settings.warmupSeconds);
+        warmups.push({ scenario: scenario.id, target, round: 0, result });
+      }
+    }
+  }
+
+  for (let round = 1; round <= settings.rounds; round++) {
+    phase = `round ${round}`;
+    for (const scenario of scenarios) {
+      // Alternate who goes first: ours then the reference, then the other way round.
+      const order = round % 2 === 1 ? scenario.targets : [...scenario.targets].reverse();
+      for (const target of order) {
+        const result = await measure(scenario, target, round, settings.seconds);
+        measurements.push({ scenario: scenario.id, target, round, result });
+        log(
+          `round ${round}/${settings.rounds} ${scenario.title} ×${scenario.connections} ${target}: ${describe(result)}`,
+        );
+      }
+    }
+  }
+
+  // Overload: many connections on POST /orders, RSS sampled each second meanwhile.
+  const overloadRuns: Measurement[] = [];
+  const overloadWindows: Record<string, { from: number; to: number }> = {};
+  if (settings.overloadSeconds > 0) {
+    for (const target of overload.targets) {
+      phase = `overload ${target}`;
+      const from = (Date.now() - startedAt) / 1000;
+      const result = await measure(overload, target, 1, settings.overloadSeconds);
+      overloadWindows[target] = { from, to: (Date.now() - startedAt) / 1000 };
+      overloadRuns.push({ scenario: overload.id, target, round: 1, result });
+      log(
+        `${overload.title} ×${overload.connections} ${target} for ${settings.overloadSeconds} s: ${describe(result)}`,
+      );
+    }
+  }
+
+  // A cold call after the orchestrator sat idle (serverless-offline drops idle workers after 60 s).
+  phase = 'idle cold call';
+  let idleCold: { idleSeconds: number; calls: Array<{ status: number; ms: number }> } | undefined;
+  if (settings.idleColdSeconds > 0) {
+    const idleMs = Date.now() - lastOrchestratorUse;
+    const wait = settings.idleColdSeconds * 1000 - idleMs;
+    if (wait > 0) {
+      log(
+        `waiting ${(wait / 1000).toFixed(0)} s more so the orchestrator has been idle ${settings.idleColdSeconds} s…`,
+      );
+      await new Promise((resolve) => setTimeout(resolve, wait));
+    }
+    const idleSeconds = (Date.now() - lastOrchestratorUse) / 1000;
+    idleCold = { idleSeconds, calls: await coldCalls(ours, 'idle-ours') };
+    log(
+      `orchestrator after ${idleSeconds.toFixed(0)} s idle: ${idleCold.calls.map((c) => `${c.ms.toFixed(0)} ms (${c.status})`).join(', ')}`,
+    );
+  }
+
+  // Stop everything (SIGTERM: graceful drain), then read the logs.
+  phase = 'stop';
+  clearInterval(rssTimer);
+  machine.loadAverageAtEnd = loadAverage();
+  await cleanUp();
+  const logs = await summarizeLogs();
+
+  // Report.
+  const rows = aggregate(scenarios, measurements);
+  const overloadRows = aggregate([overload], overloadRuns);
+  const table = renderTable([...rows, ...overloadRows]);
+  const summary = targetSummary({ rows, overloadRows, overloadRuns, overloadWindows, cold, idleCold });
+  const totalSeconds = (Date.now() - startedAt) / 1000;
+  const header =
+    `npm run bench — system ${systemRoot} (${gitDescription(systemRoot)}), ${new Date(startedAt).toISOString()}\n` +
+    `${settings.rounds} round(s) × ${settings.seconds} s per measurement, alternating ours/reference; medians over rounds. ` +
+    `Machine: ${machine.cpus} cores, load average ${machine.loadAverageAtStart} at start, ${machine.loadAverageAtEnd} at end.\n` +
+    `µs columns: CPU per request of each process from /proc (utime+stime); for "reference" rows the reference's own processes, ` +
+    `for "DB limit" rows loadgen is the mysql2 client. ±%: half the min–max spread of req/s over rounds. ` +
+    `other%: machine CPU (of all cores) used by processes outside the benchmark (others' tests).`;
+  const printed = [
+    header,
+    '',
+    table,
+    '',
+    summary,
+    '',
+    logs.text,
+    '',
+    `Total run time ${(totalSeconds / 60).toFixed(1)} min.`,
+  ].join('\n');
+  console.log(`\n${printed}\n`);
+
+  const outputBase = path.join(resultsDir, stamp);
+  const report = {
+    meta: {
+      startedAt: new Date(startedAt).toISOString(),
+      totalSeconds,
+      system: systemRoot,
+      systemVersion: gitDescription(systemRoot),
+      harnessVersion: gitDescription(harnessRoot),
+      node: process.version,
+      machine,
+      settings,
+      database: databaseName,
+      mariadbdPid,
+    },
+    table: printed,
+    rows,
+    overload: { rows: overloadRows, windows: overloadWindows },
+    coldCalls: cold,
+    idleColdCall: idleCold,
+    measurements,
+    warmups,
+    overloadRuns,
+    rssSamples,
+    processExits: stopReport,
+    logs: logs.data,
+  };
+  writeFileSync(`${outputBase}.json`, `${JSON.stringify(report, null, 2)}\n`);
+  writeFileSync(`${outputBase}.txt`, `${printed}\n`);
+  writeFileSync(
+    `${outputBase}.svg`,
+    renderSvg(
+      [...rows, ...overloadRows],
+      `${gitDescription(systemRoot)} · ${new Date(startedAt).toISOString()} · ${machine.cpus} cores`,
+    ),
+  );
+  if (args.json) copyFileSync(`${outputBase}.json`, path.resolve(args.json));
+  if (args.table) copyFileSync(`${outputBase}.txt`, path.resolve(args.table));
+  log(
+    `wrote ${path.relative(harnessRoot, outputBase)}.{json,txt,svg}${args.json ? ` and ${args.json}` : ''}${args.table ? ` and ${args.table}` : ''}`,
+  );
+}
+
+// ───────────────────────────── summaries ─────────────────────────────
+
+function rssSummary(window: { from: number; to: number } | undefined, prefix: string) {
+  if (!window) return [];
+  const samples = rssSamples.filter((sample) => sample.t >= window.from && sample.t <= window.to + 0.5);
+  if (samples.length < 2) return [];
+  const names = Object.keys(samples[0]!.rssMiB).filter(
+    (name) => name.startsWith(prefix) || name === 'mariadbd',
+  );
+  return names.map((name) => {
+    const values = samples.map((sample) => sample.rssMiB[name]).filter((v): v is number => v !== undefined);
+    const first = values[0]!;
+    const last = values.at(-1)!;
+    const max = Math.max(...values);
+    const change = last - first;
+    const verdict =
+      Math.abs(change) <= Math.max(8, first * 0.05)
+        ? 'flat'
+        : change > 0
+          ? `grew +${change.toFixed(0)}`
+          : `shrank ${change.toFixed(0)}`;
+    return { name, firstMiB: first, lastMiB: last, maxMiB: max, samples: values.length, verdict };
+  });
+}
+
+function targetSummary(input: {
+  rows: Aggregate[];
+  overloadRows: Aggregate[];
+  overloadRuns: Measurement[];
+  overloadWindows: Record<string, { from: number; to: number }>;
+  cold: { ours: Array<{ status: number; ms: number }>; reference: Array<{ status: number; ms: number }> };
+  idleCold?: { idleSeconds: number; calls: Array<{ status: number; ms: number }> };
+}): string {
+  const { rows, overloadRows, cold, idleCold } = input;
+  const row = (scenario: string, target: Target) =>
+    rows.find((r) => r.scenario === scenario && r.target === target);
+  const n = (value: number | undefined, digits = 0) =>
+    value === undefined || Number.isNaN(value) ? '–' : value.toFixed(digits);
+  const x = (value: number | undefined) => (value === undefined ? '–' : `${value.toFixed(2)}×`);
+  const lines = ['Targets'];
+
+  const getOurs = row('get-product-8', 'ours');
+  const getRef = row('get-product-8', 'reference');
+  lines.push(
+    `  CPU per GET /products/{id} in the Orders API (8 conn): ours ${n(getOurs?.cpuMicrosPerRequest.orders)} µs/req, ` +
+      `reference ${n(getRef?.cpuMicrosPerRequest.orders)} µs/req` +
+      (getOurs && getRef
+        ? ` (${x(getOurs.cpuMicrosPerRequest.orders! / getRef.cpuMicrosPerRequest.orders!)})`
+        : ''),
+  );
+  const getLine = (scenario: string) => {
+    const o = row(scenario, 'ours');
+    const r = row(scenario, 'reference');
+    return o
+      ? `${o.title} ×${o.connections}: ${n(o.reqPerSec)} req/s (${x(o.ratioToReference)} the reference's ${n(r?.reqPerSec)})`
+      : '';
+  };
+  lines.push(`  GET req/s: ${['get-product-8', 'get-product-32', 'get-customer-8'].map(getLine).join('; ')}`);
+  const list = row('list-orders-8', 'ours');
+  if (list)
+    lines.push(
+      `  List page GET /orders?limit=20 ×8: ${n(list.reqPerSec)} req/s, p50 ${n(list.p50Ms, 2)} ms, orders ${n(list.cpuMicrosPerRequest.orders)} µs/req`,
+    );
+  for (const scenario of ['post-order-1-8', 'post-order-50-8']) {
+    const o = row(scenario, 'ours');
+    const r = row(scenario, 'reference');
+    const d = row(scenario, 'db');
+    if (!o) continue;
+    lines.push(
+      `  ${o.title} ×8: ours ${n(o.reqPerSec)} req/s = ${x(o.ratioToDbLimit)} the DB limit (${n(d?.reqPerSec)} tx/s over mysql2, 8 connections); ` +
+        `reference ${n(r?.reqPerSec)} req/s = ${x(r?.ratioToDbLimit)} the DB limit; ours ÷ reference ${x(o.ratioToReference)}`,
+    );
+  }
+  const cc = row('create-confirm-8', 'ours');
+  const ccRef = row('create-confirm-8', 'reference');
+  if (cc) {
+    lines.push(
+      `  Create + confirm with keys ×8: ours ${n(cc.reqPerSec / 2)} flows/s (${n(cc.reqPerSec)} req/s), reference ${n((ccRef?.reqPerSec ?? NaN) / 2)} flows/s (${x(cc.ratioToReference)})`,
+    );
+  }
+  const orch = row('orchestrator-8', 'ours');
+  const orchRef = row('orchestrator-8', 'reference');
+  lines.push(
+    `  Orchestrator ×8: ours ${n(orch?.reqPerSec)} req/s, p50 ${n(orch?.p50Ms, 1)} ms, p99 ${n(orch?.p99Ms, 1)} ms, ` +
+      `${n(orch?.cpuMicrosPerRequest.orchestrator)} µs CPU/req in serverless-offline; reference ${n(orchRef?.reqPerSec)} req/s, ` +
+      `p50 ${n(orchRef?.p50Ms, 1)} ms (${x(orch?.ratioToReference)})`,
+  );
+  const calls = (list: Array<{ status: number; ms: number }>) =>
+    list.map((c) => `${c.ms.toFixed(0)} ms${c.status === 201 ? '' : ` (${c.status})`}`).join(' / ');
+  lines.push(
+    `  Orchestrator cold calls, first 3 after start: ours ${calls(cold.ours)}; reference ${calls(cold.reference)}` +
+      (idleCold
+        ? `; ours after ${idleCold.idleSeconds.toFixed(0)} s idle: ${calls(idleCold.calls)}`
+        : '; after >60 s idle: not measured'),
+  );
+  const eight = row('post-order-1-8', 'ours');
+  const eightRef = row('post-order-1-8', 'reference');
+  for (const over of overloadRows) {
+    const base = over.target === 'ours' ? eight : eightRef;
+    const statuses = Object.entries(over.statuses)
+      .map(([status, count]) => `${status}×${count}`)
+      .join(' ');
+    lines.push(
+      `  ${over.connections} connections on POST /orders for ${settings.overloadSeconds} s, ${over.target}: ${n(over.reqPerSec)} req/s ` +
+        `(${x(base ? over.reqPerSec / base.reqPerSec : undefined)} the 8-connection figure), p50 ${n(over.p50Ms, 0)} ms, p99 ${n(over.p99Ms, 0)} ms, ` +
+        `errors ${over.errors}, timeouts ${over.timeouts}, non-2xx ${over.non2xx} [${statuses}]`,
+    );
+    const rss = rssSummary(input.overloadWindows[over.target], `${over.target}.`);
+    if (rss.length > 0) {
+      lines.push(
+        `    RSS MiB first→last (max) over the run: ${rss
+          .map(
+            (r) =>
+              `${r.name} ${r.firstMiB.toFixed(0)}→${r.lastMiB.toFixed(0)} (${r.maxMiB.toFixed(0)}) ${r.verdict}`,
+          )
+          .join('; ')}`,
+      );
+    }
+  }
+  const whole = rssSamples.filter((s) => s.phase.startsWith('round') || s.phase.startsWith('overload'));
+  if (whole.length > 1) {
+    const first = whole[0]!.rssMiB;
+    const last = whole.at(-1)!.rssMiB;
+    lines.push(
+      `  RSS MiB from round 1 to the end of the overload: ${Object.keys(first)
+        .filter((name) => name.startsWith('ours.'))
+        .map((name) => `${name.slice(5)} ${first[name]!.toFixed(0)}→${(last[name] ?? NaN).toFixed(0)}`)
+        .join('; ')}`,
+    );
+  }
+  const warnings = [...rows, ...overloadRows].filter(
+    (r) => r.errors + r.non2xx > 0 && !r.scenario.startsWith('post-order-1-2'),
+  );
+  for (const w of warnings) {
+    lines.push(
+      `  ! ${w.title} ×${w.connections} ${w.target}: ${w.errors} errors, ${w.non2xx} non-2xx ${JSON.stringify(w.statuses)}`,
+    );
+  }
+  return lines.join('\n');
+}
+
+async function summarizeLogs(): Promise<{ text: string; data: Record<string, unknown> }> {
+  const data: Record<string, unknown> = {};
+  const lines: string[] = [
+    'Logs (LOG_LEVEL=info, one file per process in ' + path.relative(harnessRoot, logsDir) + ')',
+  ];
+  for (const name of [
+    'customers-api',
+    'orders-api',
+    'orchestrator',
+    'reference-customers-api',
+    'reference-orders-api',
+    'reference-orchestrator',
+  ]) {
+    const file = path.join(logsDir, `${name}.log`);
+    if (!existsSync(file)) continue;
+    const levels: Record<string, number> = {};
+    const messages = new Map<string, number>();
+    let count = 0;
+    const reader = createInterface({ input: createReadStream(file), crlfDelay: Infinity });
+    for await (const line of reader) {
+      count++;
+      const level = /"level":"(\w+)"/.exec(line)?.[1] ?? (/error|warn/i.test(line) ? 'text-warn' : 'other');
+      levels[level] = (levels[level] ?? 0) + 1;
+      if (!['info', 'debug', 'trace', 'other'].includes(level)) {
+        const message = (/"message":"([^"]{0,160})/.exec(line)?.[1] ?? line.slice(0, 160)).replace(
+          /\d{3,}/g,
+          'N',
+        );
+        messages.set(message, (messages.get(message) ?? 0) + 1);
+      }
+    }
+    const top = [...messages].sort((a, b) => b[1] - a[1]).slice(0, 4);
+    data[name] = { lines: count, bytes: statSync(file).size, levels, topWarnings: top };
+    lines.push(
+      `  ${name}: ${count} lines, ${(statSync(file).size / 2 ** 20).toFixed(1)} MiB, levels ${JSON.stringify(levels)}` +
+        top.map(([message, times]) => `\n    ${times}× ${message}`).join(''),
+    );
+  }
+  const exits = stopReport.map(
+    (e) =>
+      `${e.name} ${e.signal ?? `exit ${e.code}`}${e.afterStopMs === undefined ? '' : ` ${(e.afterStopMs / 1000).toFixed(1)} s after SIGTERM`}`,
+  );
+  lines.push(`  Stopped: ${exits.join('; ')}`);
+  data.exits = stopReport;
+  return { text: lines.join('\n'), data };
+}
+
+try {
+  await main();
+} catch (error) {
+  console.error(`\nbench failed: ${(error as Error).message}`);
+  process.exitCode = 1;
 } finally {
-  await ordersApi.close();
-  await customersApi.close();
-  await database.drop();
+  await cleanUp();
+  log(`done; database ${databaseName} ${settings.keepDatabase ? 'kept' : 'dropped'}, every process stopped`);
 }

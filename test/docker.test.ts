@@ -39,10 +39,13 @@ const withDefaults = (value: string) => value.replace(/\$\{[A-Z0-9_]+:-([^}]*)\}
 
 /** What each part refuses to start without when NODE_ENV=production, and its port. */
 const PARTS: Record<string, { port: number; required: string[] }> = {
-  'customers-api': { port: 3001, required: ['DATABASE_URL', 'JWT_SECRET', 'SERVICE_TOKEN', 'PORT'] },
+  'customers-api': {
+    port: 3001,
+    required: ['DATABASE_URL', 'JWT_SECRET', 'SERVICE_TOKEN', 'CURSOR_SECRET', 'PORT'],
+  },
   'orders-api': {
     port: 3002,
-    required: ['DATABASE_URL', 'JWT_SECRET', 'SERVICE_TOKEN', 'PORT', 'CUSTOMERS_API_BASE'],
+    required: ['DATABASE_URL', 'JWT_SECRET', 'SERVICE_TOKEN', 'CURSOR_SECRET', 'PORT', 'CUSTOMERS_API_BASE'],
   },
   'lambda-orchestrator': {
     port: 3000,

@@ -1,6 +1,7 @@
+import { request as httpRequest } from 'node:http';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ContractValidator } from '@b2b/service-kit';
+import { ContractValidator, sql } from '@b2b/service-kit';
 import { TEST_AUTH, invalidOperatorTokens } from '@b2b/service-kit/testing';
 import {
   CONTRACT_NAMES,
@@ -13,6 +14,7 @@ import {
 import {
   arbitraryFor,
   canBeInvalidParameter,
+  derefSchema,
   invalidArbitraryFor,
   invalidParameterArbitrary,
 } from '../schema-arbitrary';
@@ -24,11 +26,20 @@ import { DEV_OPERATOR, startSystem, type RunningSystem } from '../../test/suppor
  * exactly one way (which must get a documented 4xx problem). Every response is checked
  * against the contract: status, content type, body, and X-Correlation-Id.
  *
- * CONTRACT_RUNS=N sends N valid and N invalid requests per operation (default 20);
+ * The invalid requests include, for every operation where they can occur, each kind of
+ * input the system must refuse rather than read some other way: integers that are not
+ * plain decimal, impossible date-times, text that is not Unicode, cursors of another list,
+ * repeated identity headers and bodies of another media type; and none of them may write
+ * anything.
+ *
+ * CONTRACT_RUNS=N sends N valid requests per operation and N/4 (at least 2) invalid ones
+ * per kind of invalid input the operation can receive (default 20);
  * CONTRACT_SEED changes the fixed seed.
  */
 const RUNS = Number(process.env.CONTRACT_RUNS ?? 20);
 const SEED = Number(process.env.CONTRACT_SEED ?? 20261123);
+/** Invalid requests per kind of invalid input and operation. */
+const KIND_RUNS = Math.max(2, Math.round(RUNS / 4));
 const VALID_CORRELATION_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 type InvalidKind =
@@ -40,7 +51,14 @@ type InvalidKind =
   | 'missing-idempotency-key'
   | 'no-credentials'
   | 'invalid-credentials'
-  | 'wrong-credential-kind';
+  | 'wrong-credential-kind'
+  | 'non-decimal-integer'
+  | 'impossible-date-time'
+  | 'ill-formed-text'
+  | 'invalid-utf8'
+  | 'foreign-cursor'
+  | 'repeated-header'
+  | 'wrong-media-type';
 
 const EXPECTED_STATUSES: Record<InvalidKind, number[]> = {
   'body-schema': [400],
@@ -53,6 +71,13 @@ const EXPECTED_STATUSES: Record<InvalidKind, number[]> = {
   'no-credentials': [401],
   'invalid-credentials': [401],
   'wrong-credential-kind': [403],
+  'non-decimal-integer': [400],
+  'impossible-date-time': [400],
+  'ill-formed-text': [400],
+  'invalid-utf8': [400],
+  'foreign-cursor': [400],
+  'repeated-header': [400],
+  'wrong-media-type': [415],
 };
 
 interface GeneratedRequest {
@@ -61,8 +86,12 @@ interface GeneratedRequest {
   query: Record<string, unknown>;
   headers: Record<string, string>;
   credential?: string;
-  /** A string is sent as it is (malformed JSON); anything else as JSON. */
+  /** A string is sent as it is (malformed JSON); bytes as they are; anything else as JSON. */
   body?: unknown;
+  /** Overrides application/json for a body. */
+  contentType?: string;
+  /** Header lines sent a second time, as separate lines. */
+  repeatedHeaders?: Array<[string, string]>;
 }
 
 let system: RunningSystem;
@@ -75,6 +104,8 @@ interface RequestCount {
   invalidStatuses: Map<number, number>;
 }
 const counts = new Map<string, RequestCount>();
+/** kind of invalid input → operations tried with it: every kind must be tried somewhere. */
+const kindsTried = new Map<InvalidKind, number>();
 const describeStatuses = (statuses: Map<number, number>) =>
   [...statuses.entries()]
     .sort(([a], [b]) => a - b)
@@ -94,6 +125,9 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await system?.stop();
+  const untried = (Object.keys(EXPECTED_STATUSES) as InvalidKind[]).filter((kind) => !kindsTried.has(kind));
+  if (counts.size > 0 && untried.length > 0)
+    throw new Error(`invalid kinds never tried: ${untried.join(', ')}`);
   const rows = [...counts.entries()].map(([operation, count]) => ({
     contract: count.contract,
     operation,
@@ -109,6 +143,10 @@ afterAll(async () => {
     );
     console.table(rows);
     console.log(`Requests sent in total: ${rows.reduce((sum, row) => sum + row.total, 0)}`);
+    console.log(
+      `Invalid kinds (operations × ${KIND_RUNS} requests): ` +
+        [...kindsTried].map(([kind, operations]) => `${kind} ${operations}`).join(', '),
+    );
   }
 }, 60_000);
 
@@ -158,24 +196,31 @@ function validRequestArbitrary(operation: Operation, contract: unknown): fc.Arbi
       ]),
     ),
   );
-  const query = fc.record(
-    Object.fromEntries(
-      byLocation('query').map((parameter) => {
-        const arbitrary = arbitraryFor(parameter.schema, options);
-        const realCursor = parameter.name === 'cursor' && realCursors.get(operation.operationId);
-        // A made-up cursor is always 400 INVALID_CURSOR: send a real one most of the time.
-        return [
-          parameter.name,
-          realCursor ? fc.oneof({ weight: 3, arbitrary: fc.constant(realCursor) }, arbitrary) : arbitrary,
-        ];
-      }),
-    ),
-    {
-      requiredKeys: byLocation('query')
-        .filter((p) => p.required)
-        .map((p) => p.name) as never[],
-    },
-  );
+  const query = fc
+    .record(
+      Object.fromEntries(
+        byLocation('query').map((parameter) => {
+          const arbitrary = arbitraryFor(parameter.schema, options);
+          const realCursor = parameter.name === 'cursor' && realCursors.get(operation.operationId);
+          // A made-up cursor is always 400 INVALID_CURSOR: send a real one most of the time.
+          return [
+            parameter.name,
+            realCursor ? fc.oneof({ weight: 3, arbitrary: fc.constant(realCursor) }, arbitrary) : arbitrary,
+          ];
+        }),
+      ),
+      {
+        requiredKeys: byLocation('query')
+          .filter((p) => p.required)
+          .map((p) => p.name) as never[],
+      },
+    )
+    .map((values) =>
+      // A cursor belongs to the list and filters that issued it (none here): a real cursor goes alone, with a page size.
+      values.cursor !== undefined && values.cursor === realCursors.get(operation.operationId)
+        ? { cursor: values.cursor, limit: values.limit }
+        : values,
+    );
   const headerParameters = byLocation('header');
   const headers = fc.record(
     Object.fromEntries(
@@ -209,21 +254,23 @@ function validRequestArbitrary(operation: Operation, contract: unknown): fc.Arbi
     .map((request) => ({ kind: 'valid', ...request }));
 }
 
-function invalidRequestArbitrary(
+/** For each kind of invalid input the operation can receive, requests broken in exactly that way. */
+function invalidRequestArbitraries(
   operation: Operation,
   contract: unknown,
   validator: ContractValidator,
-): fc.Arbitrary<GeneratedRequest> {
+): Map<InvalidKind, fc.Arbitrary<GeneratedRequest>> {
   const base = validRequestArbitrary(operation, contract);
   const options = { contract };
-  const mutations: fc.Arbitrary<GeneratedRequest>[] = [];
+  const mutations = new Map<InvalidKind, fc.Arbitrary<GeneratedRequest>[]>();
   const mutate = (
     kind: InvalidKind,
     change: (request: GeneratedRequest) => fc.Arbitrary<Partial<GeneratedRequest>>,
   ) =>
-    mutations.push(
+    mutations.set(kind, [
+      ...(mutations.get(kind) ?? []),
       base.chain((request) => change(request).map((changed) => ({ ...request, ...changed, kind }))),
-    );
+    ]);
 
   if (operation.bodySchema) {
     const brokenBody = invalidArbitraryFor(operation.bodySchema, options).filter(
@@ -263,6 +310,7 @@ function invalidRequestArbitrary(
       }
     }
   }
+  addStrictEdgeMutations(operation, contract, mutate);
   if (operation.schemes.length > 0) {
     mutate('no-credentials', () => fc.constant({ credential: undefined }));
     mutate('invalid-credentials', () => fc.constantFrom(...badTokens).map((credential) => ({ credential })));
@@ -271,7 +319,141 @@ function invalidRequestArbitrary(
       mutate('wrong-credential-kind', () => fc.constant({ credential: wrong }));
     }
   }
-  return fc.oneof(...mutations);
+  return new Map([...mutations].map(([kind, arbitraries]) => [kind, fc.oneof(...arbitraries)]));
+}
+
+/** What a request could have written: rows of every table the APIs write, and the stock on hand. */
+async function writtenState(): Promise<unknown> {
+  const [row] = await system.db.query(sql`
+    SELECT (SELECT COUNT(*) FROM customers) AS customers,
+           (SELECT COUNT(*) FROM customers WHERE deleted_at IS NOT NULL) AS deleted_customers,
+           (SELECT MAX(updated_at) FROM customers) AS customers_updated,
+           (SELECT COUNT(*) FROM products) AS products,
+           (SELECT SUM(stock) FROM products) AS stock,
+           (SELECT MAX(updated_at) FROM products) AS products_updated,
+           (SELECT COUNT(*) FROM orders) AS orders,
+           (SELECT MAX(updated_at) FROM orders) AS orders_updated,
+           (SELECT COUNT(*) FROM order_items) AS order_items,
+           (SELECT COUNT(*) FROM idempotency_keys) AS idempotency_keys
+  `);
+  return row;
+}
+
+/** Spellings of a plain integer that a lenient parser reads as that integer. */
+const nonDecimalSpellings = (value: number) => [
+  `0x${value.toString(16)}`,
+  `${value}e0`,
+  `+${value}`,
+  `${value}.0`,
+  ` ${value}`,
+  `0${value}`,
+];
+
+const IMPOSSIBLE_DATE_TIMES = [
+  '2026-02-31T00:00:00Z',
+  '2026-02-29T12:00:00Z',
+  '2026-04-31T00:00:00Z',
+  '2026-01-01T24:00:00Z',
+  '2026-06-30T23:59:60Z',
+  '2026-01-01T00:00:00.1234Z',
+  '2026-01-01T00:00:00+24:00',
+];
+
+/** A cursor made by hand, or one of another list: never accepted. */
+const foreignCursors = (operation: Operation) => [
+  Buffer.from('[18]').toString('base64url'),
+  Buffer.from(JSON.stringify({ id: 42 })).toString('base64url'),
+  ...[...realCursors]
+    .filter(([operationId]) => operationId !== operation.operationId)
+    .map(([, cursor]) => cursor),
+];
+
+/** The same value with one string replaced by text that is not Unicode (a lone surrogate). */
+function withIllFormedText(value: unknown): unknown {
+  if (typeof value === 'string') return `${value}\ud800`;
+  if (Array.isArray(value))
+    return value.length > 0 ? [withIllFormedText(value[0]), ...value.slice(1)] : value;
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value);
+    const index = entries.findIndex(([, item]) => JSON.stringify(item).includes('"'));
+    if (index < 0) return value;
+    entries[index] = [entries[index]![0], withIllFormedText(entries[index]![1])];
+    return Object.fromEntries(entries);
+  }
+  return value;
+}
+
+/** The kinds of input every part refuses at its edge, wherever the operation can receive them. */
+function addStrictEdgeMutations(
+  operation: Operation,
+  contract: unknown,
+  mutate: (
+    kind: InvalidKind,
+    change: (request: GeneratedRequest) => fc.Arbitrary<Partial<GeneratedRequest>>,
+  ) => void,
+): void {
+  for (const parameter of operation.parameters) {
+    const schema = derefSchema(contract, parameter.schema) as { type?: string; format?: string };
+    if (schema.type === 'integer' && (parameter.in === 'path' || parameter.in === 'query')) {
+      const location = parameter.in === 'path' ? 'pathValues' : 'query';
+      mutate('non-decimal-integer', (request) => {
+        const valid = Number(request[location][parameter.name] ?? 1) || 1;
+        return fc
+          .constantFrom(...nonDecimalSpellings(valid))
+          .map((spelling) => ({ [location]: { ...request[location], [parameter.name]: spelling } }));
+      });
+    }
+    if (schema.format === 'date-time' && parameter.in === 'query') {
+      mutate('impossible-date-time', (request) =>
+        fc
+          .constantFrom(...IMPOSSIBLE_DATE_TIMES)
+          .map((value) => ({ query: { ...request.query, [parameter.name]: value } })),
+      );
+    }
+    if (parameter.name === 'cursor' && parameter.in === 'query') {
+      mutate('foreign-cursor', (request) =>
+        fc
+          .constantFrom(...foreignCursors(operation))
+          .map((cursor) => ({ query: { ...request.query, cursor } })),
+      );
+    }
+  }
+  if (operation.bodySchema) {
+    mutate('ill-formed-text', (request) => {
+      const body = withIllFormedText(request.body);
+      return fc.constant(
+        JSON.stringify(body) === JSON.stringify(request.body) ? { body: '"\ud800"' } : { body },
+      );
+    });
+    mutate('invalid-utf8', () =>
+      fc
+        .constantFrom('{"name":"\xff"}', '{"a":"\xc3\x28"}')
+        .map((text) => ({ body: Buffer.from(text, 'latin1') })),
+    );
+    mutate('wrong-media-type', () =>
+      fc
+        .constantFrom(
+          'text/plain',
+          'application/octet-stream',
+          'application/x-www-form-urlencoded',
+          'application/xml',
+        )
+        .map((contentType) => ({ contentType })),
+    );
+  }
+  const identityHeaders: Array<[string, (request: GeneratedRequest) => string | undefined]> = [
+    ['Authorization', (request) => (request.credential ? `Bearer ${request.credential}` : undefined)],
+    ['X-Correlation-Id', (request) => request.headers['X-Correlation-Id']],
+    ['X-Idempotency-Key', (request) => request.headers['X-Idempotency-Key']],
+  ];
+  for (const [name, valueOf] of identityHeaders) {
+    mutate('repeated-header', (request) =>
+      fc.constant({
+        headers: { ...request.headers, [name]: valueOf(request) ?? 'first-value' },
+        repeatedHeaders: [[name, 'second-value']],
+      }),
+    );
+  }
 }
 
 async function send(baseUrl: string, operation: Operation, request: GeneratedRequest) {
@@ -283,23 +465,59 @@ async function send(baseUrl: string, operation: Operation, request: GeneratedReq
       .filter(([, value]) => value !== undefined)
       .map(([name, value]): [string, string] => [name, String(value)]),
   ).toString();
-  const headers: Record<string, string> = { ...request.headers };
-  if (request.credential) headers.Authorization = `Bearer ${request.credential}`;
-  let body: string | undefined;
+  const headers: Record<string, string | string[]> = { ...request.headers };
+  if (request.credential && !('Authorization' in headers))
+    headers.Authorization = `Bearer ${request.credential}`;
+  let body: string | Buffer | undefined;
   if (request.body !== undefined) {
     body =
-      typeof request.body === 'string' && request.kind === 'malformed-json'
-        ? request.body
+      Buffer.isBuffer(request.body) || (typeof request.body === 'string' && request.kind !== 'valid')
+        ? (request.body as string | Buffer)
         : JSON.stringify(request.body);
-    headers['Content-Type'] = 'application/json';
+    headers['Content-Type'] = request.contentType ?? 'application/json';
+  }
+  for (const [name, value] of request.repeatedHeaders ?? []) {
+    headers[name] = [headers[name] as string, value];
   }
   const url = `${baseUrl}${path}${query ? `?${query}` : ''}`;
-  const response = await fetch(url, { method: operation.method, headers, body });
-  const text = await response.text();
+  const response = await sendOverHttp(url, operation.method, headers, body);
+  const text = response.text;
   const contentType = response.headers.get('content-type');
   let parsed: unknown = text || undefined;
   if (/json/.test(contentType ?? '') && text) parsed = JSON.parse(text);
   return { url, response, text, contentType, body: parsed };
+}
+
+/**
+ * node:http rather than fetch: it sends repeated header lines as separate lines and a
+ * body's bytes exactly as given, as a misbehaving client would.
+ */
+function sendOverHttp(
+  url: string,
+  method: string,
+  headers: Record<string, string | string[]>,
+  body: string | Buffer | undefined,
+): Promise<{ status: number; headers: Headers; text: string }> {
+  return new Promise((resolve, reject) => {
+    const outgoing = httpRequest(url, { method, headers }, (incoming) => {
+      const chunks: Buffer[] = [];
+      incoming.on('data', (chunk: Buffer) => chunks.push(chunk));
+      incoming.on('end', () => {
+        const responseHeaders = new Headers();
+        for (const [name, value] of Object.entries(incoming.headers)) {
+          for (const item of [value ?? ''].flat()) responseHeaders.append(name, item);
+        }
+        resolve({
+          status: incoming.statusCode ?? 0,
+          headers: responseHeaders,
+          text: Buffer.concat(chunks).toString('utf8'),
+        });
+      });
+      incoming.on('error', reject);
+    });
+    outgoing.on('error', reject);
+    outgoing.end(body);
+  });
 }
 
 for (const contractName of CONTRACT_NAMES) {
@@ -367,10 +585,13 @@ for (const contractName of CONTRACT_NAMES) {
 
         const parameters = { seed: SEED, numRuns: RUNS, endOnFailure: true };
         await fc.assert(fc.asyncProperty(validRequestArbitrary(operation, contract), check), parameters);
-        await fc.assert(
-          fc.asyncProperty(invalidRequestArbitrary(operation, contract, validator), check),
-          parameters,
-        );
+        // Every kind of invalid input the operation can receive, each tried on its own.
+        const before = await writtenState();
+        for (const [kind, arbitrary] of invalidRequestArbitraries(operation, contract, validator)) {
+          await fc.assert(fc.asyncProperty(arbitrary, check), { ...parameters, numRuns: KIND_RUNS });
+          kindsTried.set(kind, (kindsTried.get(kind) ?? 0) + 1);
+        }
+        expect(await writtenState(), 'an invalid request wrote something').toEqual(before);
       }, 120_000);
     }
   });

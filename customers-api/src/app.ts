@@ -1,14 +1,17 @@
+import { randomBytes } from 'node:crypto';
 import type { Express } from 'express';
 import { document, type paths } from '@b2b/contracts/customers';
 import {
   contractRouter,
+  createCursorKey,
   createServiceApp,
   type ApiHandlers,
   type AuthConfig,
   type Database,
   type Logger,
 } from '@b2b/service-kit';
-import { DEFAULT_TOKEN_TTL_SECONDS } from './auth/operators';
+import { createLoginThrottle, type LoginThrottlePolicy } from './auth/login-throttle';
+import { DEFAULT_SCRYPT_COST, type ScryptCost } from './auth/passwords';
 import { authHandlers } from './auth/routes';
 import { customerHandlers } from './customers/routes';
 
@@ -18,7 +21,24 @@ export interface CustomersAppOptions {
   logger: Logger;
   /** Turns a response that violates the contract into a 500: on in tests. */
   validateResponses?: boolean;
-  tokenTtlSeconds?: number;
+  /** Origins whose browser pages may call this API (CORS); none when absent. */
+  corsAllowedOrigins?: string[];
+  /**
+   * How many reverse proxies in front of the API to trust for X-Forwarded-For
+   * (TRUST_PROXY_HOPS). 0, the default, trusts none: the client is the TCP peer, so no
+   * client can pick the address the log-in throttle counts it under.
+   */
+  trustProxyHops?: number;
+  /** The log-in throttle's limits (tests make them small); DEFAULT_LOGIN_THROTTLE_POLICY. */
+  loginThrottlePolicy?: LoginThrottlePolicy;
+  /** The scrypt cost of new password hashes (tests make it cheap); DEFAULT_SCRYPT_COST. */
+  passwordCost?: ScryptCost;
+  /**
+   * CURSOR_SECRET, the key of list cursors. Without it a random key is made: cursors then
+   * hold only within this app (enough for a test); a server passes the configured secret
+   * so every replica and restart accepts them.
+   */
+  cursorSecret?: string;
 }
 
 /** The Customers API as an Express app, without `listen`: server.ts and tests mount it. */
@@ -27,16 +47,21 @@ export function createCustomersApp(options: CustomersAppOptions): Express {
     ...authHandlers({
       db: options.db,
       auth: options.auth,
-      tokenTtlSeconds: options.tokenTtlSeconds ?? DEFAULT_TOKEN_TTL_SECONDS,
+      throttle: createLoginThrottle(options.db, options.loginThrottlePolicy),
+      passwordCost: options.passwordCost ?? DEFAULT_SCRYPT_COST,
     }),
-    ...customerHandlers(options.db),
+    ...customerHandlers(options.db, createCursorKey(options.cursorSecret ?? randomBytes(32))),
   };
-  return createServiceApp({
+  const app = createServiceApp({
     contract: document,
     db: options.db,
     auth: options.auth,
     logger: options.logger,
     routes: contractRouter<paths>(document, handlers),
     validateResponses: options.validateResponses,
+    corsAllowedOrigins: options.corsAllowedOrigins,
   });
+  // Read by `request.ip` (the handlers' clientAddress) on every request.
+  app.set('trust proxy', options.trustProxyHops ?? 0);
+  return app;
 }

@@ -1,8 +1,9 @@
-import { EnvReader, readServiceConfig, type ServiceConfig } from '@b2b/service-kit';
-import { DEFAULT_TOKEN_TTL_SECONDS } from './auth/operators';
+import { EnvReader, readCursorSecret, readServiceConfig, type ServiceConfig } from '@b2b/service-kit';
 
 export interface CustomersApiConfig extends ServiceConfig {
-  jwtTtlSeconds: number;
+  /** Reverse proxies trusted for X-Forwarded-For (TRUST_PROXY_HOPS); 0: none. */
+  trustProxyHops: number;
+  cursorSecret: string;
 }
 
 /** Reads and validates the whole configuration once, at start-up; every problem is reported together. */
@@ -10,13 +11,11 @@ export function readCustomersApiConfig(
   env: Record<string, string | undefined> = process.env,
 ): CustomersApiConfig {
   const reader = new EnvReader(env);
+  const service = readServiceConfig(reader, { port: 3001 });
   const config: CustomersApiConfig = {
-    ...readServiceConfig(reader, { port: 3001 }),
-    jwtTtlSeconds: reader.integer('JWT_TTL_SECONDS', {
-      default: DEFAULT_TOKEN_TTL_SECONDS,
-      min: 60,
-      max: 24 * 3600,
-    }),
+    ...service,
+    cursorSecret: readCursorSecret(reader, service.environment),
+    trustProxyHops: reader.integer('TRUST_PROXY_HOPS', { default: 0, min: 0, max: 10 }),
   };
   reader.done();
   return config;

@@ -1,4 +1,4 @@
-import { Conflict, NotFound, Unauthorized } from '@b2b/service-kit';
+import { Conflict, NotFound, TooManyRequests, Unauthorized } from '@b2b/service-kit';
 
 /** The errors of the Customers API's use cases; their statuses come from service-kit's STATUS_OF_KIND. */
 
@@ -19,5 +19,16 @@ export class EmailTaken extends Conflict {
 export class InvalidCredentials extends Unauthorized {
   constructor() {
     super('The username or the password is wrong.', 'INVALID_CREDENTIALS');
+  }
+}
+
+/** The log-in throttle refused the attempt (see login-throttle.ts); it was not checked. */
+export class TooManyLoginAttempts extends TooManyRequests {
+  constructor(readonly retryAfterSeconds: number) {
+    super(
+      'TOO_MANY_LOGIN_ATTEMPTS',
+      `Too many log-in attempts. Try again in ${retryAfterSeconds} second${retryAfterSeconds === 1 ? '' : 's'}.`,
+    );
+    this.headers = { 'Retry-After': String(retryAfterSeconds) };
   }
 }

@@ -9,7 +9,9 @@ const app = createCustomersApp({
   db,
   auth: config.auth,
   logger,
-  tokenTtlSeconds: config.jwtTtlSeconds,
+  trustProxyHops: config.trustProxyHops,
+  cursorSecret: config.cursorSecret,
+  corsAllowedOrigins: config.corsAllowedOrigins,
 });
 
 await runHttpServer(app, {

@@ -5,6 +5,7 @@ import { readCustomersApiConfig } from '../src/config';
 const PRODUCTION_SECRETS = {
   JWT_SECRET: 'a-production-secret-of-at-least-32-characters',
   SERVICE_TOKEN: 'a-production-service-token',
+  CURSOR_SECRET: 'a-production-cursor-secret-of-32-characters',
   DATABASE_URL: 'mysql://app@db.internal:3306/b2b_orders',
 };
 
@@ -22,7 +23,8 @@ describe('readCustomersApiConfig', () => {
   it('when nothing is set in development, then it starts on port 3001 with development defaults', () => {
     const config = readCustomersApiConfig({});
 
-    expect(config).toMatchObject({ environment: 'development', port: 3001, jwtTtlSeconds: 3600 });
+    expect(config).toMatchObject({ environment: 'development', port: 3001, trustProxyHops: 0 });
+    expect(config.auth.tokenTtlSeconds).toBe(3600);
     expect(config.auth.jwtSecret).toBe(DEVELOPMENT_SECRETS.JWT_SECRET);
   });
 
@@ -37,7 +39,7 @@ describe('readCustomersApiConfig', () => {
       jwtSecret: PRODUCTION_SECRETS.JWT_SECRET,
       serviceToken: PRODUCTION_SECRETS.SERVICE_TOKEN,
     });
-    expect(config.jwtTtlSeconds).toBe(900);
+    expect(config.auth.tokenTtlSeconds).toBe(900);
   });
 
   it('when NODE_ENV=production and the secrets are missing, then it refuses to start naming both', () => {
@@ -81,6 +83,14 @@ describe('readCustomersApiConfig', () => {
 
   it.each(['0', '-5', 'soon', '100000'])('when JWT_TTL_SECONDS is %s, then it refuses to start', (ttl) => {
     expect(problemsOf({ JWT_TTL_SECONDS: ttl })).toEqual([expect.stringContaining('JWT_TTL_SECONDS')]);
+  });
+
+  it('when TRUST_PROXY_HOPS is set, then that many proxies are trusted', () => {
+    expect(readCustomersApiConfig({ TRUST_PROXY_HOPS: '1' }).trustProxyHops).toBe(1);
+  });
+
+  it.each(['-1', 'true', '11'])('when TRUST_PROXY_HOPS is %s, then it refuses to start', (hops) => {
+    expect(problemsOf({ TRUST_PROXY_HOPS: hops })).toEqual([expect.stringContaining('TRUST_PROXY_HOPS')]);
   });
 
   it('when several settings are wrong, then every problem is reported at once', () => {

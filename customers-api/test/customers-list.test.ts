@@ -1,8 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { sql } from '@b2b/service-kit';
-import type { TestResponse } from '@b2b/service-kit/testing';
-import { createCustomerViaApi, useCustomersApi } from './helpers';
+import { document } from '@b2b/contracts/customers';
+import { DEVELOPMENT_CURSOR_SECRET, sql } from '@b2b/service-kit';
+import {
+  documentedCursors,
+  expectInvalidCursor,
+  secondPageCursor,
+  type TestResponse,
+} from '@b2b/service-kit/testing';
+import { createCustomerViaApi, startCustomersApi, useCustomersApi } from './helpers';
 
 const api = useCustomersApi();
 
@@ -90,6 +96,8 @@ describe('GET /customers pagination', () => {
 
   it.each([
     ['garbage', 'bm90LWpzb24'],
+    ['made by hand from a position', Buffer.from('[18]').toString('base64url')],
+    ['the example of the contract before cursors were signed', 'eyJpZCI6NDJ9'],
     ['an object instead of a position', Buffer.from('{"id":5}').toString('base64url')],
     ['a negative id', Buffer.from('[-5]').toString('base64url')],
     ['a string id', Buffer.from('["5"]').toString('base64url')],
@@ -202,5 +210,99 @@ describe('GET /customers search', () => {
     const response = await api.client.get('/customers?search=', { token: api.token });
 
     expect(response.status).toBe(400);
+  });
+});
+
+describe('GET /customers cursors', () => {
+  it('when a cursor is used with the search it was issued for, then the next page comes', async () => {
+    const marker = await insertManyCustomers(3);
+    const cursor = await secondPageCursor(api.client, searchPath(marker, '&limit=1'), api.token);
+
+    const response = await api.client.get(searchPath(marker, `&limit=2&cursor=${cursor}`), {
+      token: api.token,
+    });
+
+    expect(response.status).toBe(200);
+    expect(response.body.data).toHaveLength(2);
+  });
+
+  it('when a cursor issued for one search is used with another search or none, then 400 INVALID_CURSOR', async () => {
+    const marker = await insertManyCustomers(3);
+    await insertManyCustomers(3);
+    const cursor = await secondPageCursor(api.client, searchPath(`${marker} `, '&limit=1'), api.token);
+
+    const otherSearch = await api.client.get(searchPath(marker, `&limit=1&cursor=${cursor}`), {
+      token: api.token,
+    });
+    const noSearch = await api.client.get(`/customers?limit=1&cursor=${cursor}`, { token: api.token });
+
+    expectInvalidCursor(otherSearch);
+    expectInvalidCursor(noSearch);
+  });
+
+  it('when any byte of a cursor is edited, then 400 INVALID_CURSOR', async () => {
+    const marker = await insertManyCustomers(2);
+    const cursor = await secondPageCursor(api.client, searchPath(marker, '&limit=1'), api.token);
+    const bytes = Buffer.from(cursor, 'base64url');
+
+    for (const index of [0, 15, 16, bytes.length - 1]) {
+      const edited = Buffer.from(bytes);
+      edited[index] = edited[index]! ^ 0x20;
+      const response = await api.client.get(
+        searchPath(marker, `&limit=1&cursor=${edited.toString('base64url')}`),
+        { token: api.token },
+      );
+      expectInvalidCursor(response);
+    }
+  });
+
+  it('when a cursor is truncated, then 400 INVALID_CURSOR', async () => {
+    const marker = await insertManyCustomers(2);
+    const cursor = await secondPageCursor(api.client, searchPath(marker, '&limit=1'), api.token);
+
+    const response = await api.client.get(searchPath(marker, `&limit=1&cursor=${cursor.slice(0, -2)}`), {
+      token: api.token,
+    });
+
+    expectInvalidCursor(response);
+  });
+
+  it('when a cursor was signed with another CURSOR_SECRET, then 400 INVALID_CURSOR', async () => {
+    const marker = await insertManyCustomers(2);
+    const other = await startCustomersApi({
+      db: api.db,
+      cursorSecret: 'another-cursor-secret-0123456789abcdef',
+    });
+    try {
+      const foreign = await secondPageCursor(other.client, searchPath(marker, '&limit=1'), api.token);
+
+      const response = await api.client.get(searchPath(marker, `&limit=1&cursor=${foreign}`), {
+        token: api.token,
+      });
+
+      expectInvalidCursor(response);
+    } finally {
+      await other.stop();
+    }
+  });
+
+  it('when the API runs with the development CURSOR_SECRET, then it accepts every cursor the contract shows for GET /customers', async () => {
+    const { query, cursors } = documentedCursors(document, '/customers');
+    expect(cursors.length).toBeGreaterThanOrEqual(2);
+    const development = await startCustomersApi({ db: api.db, cursorSecret: DEVELOPMENT_CURSOR_SECRET });
+    try {
+      for (const cursor of cursors) {
+        const response = await development.client.get(`/customers?${query}&cursor=${cursor}`, {
+          token: api.token,
+        });
+        expect(response.status, cursor).toBe(200);
+        // The secret is what makes them valid: the test secret refuses them.
+        expectInvalidCursor(
+          await api.client.get(`/customers?${query}&cursor=${cursor}`, { token: api.token }),
+        );
+      }
+    } finally {
+      await development.stop();
+    }
   });
 });

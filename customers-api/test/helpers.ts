@@ -6,9 +6,11 @@ import {
   httpClient,
   operatorToken,
   TEST_AUTH,
+  TEST_CURSOR_SECRET,
   type HttpClient,
 } from '@b2b/service-kit/testing';
-import { createCustomersApp } from '../src/app';
+import { createCustomersApp, type CustomersAppOptions } from '../src/app';
+import type { ScryptCost } from '../src/auth/passwords';
 
 export interface RunningCustomersApi {
   baseUrl: string;
@@ -24,16 +26,28 @@ export interface RunningCustomersApi {
  * with response validation on so every response is checked against the contract.
  */
 export async function startCustomersApi(
-  options: { db?: Database; tokenTtlSeconds?: number; logger?: Logger } = {},
+  options: {
+    db?: Database;
+    tokenTtlSeconds?: number;
+    logger?: Logger;
+    cursorSecret?: string;
+  } & Pick<
+    CustomersAppOptions,
+    'loginThrottlePolicy' | 'passwordCost' | 'trustProxyHops' | 'corsAllowedOrigins'
+  > = {},
 ): Promise<RunningCustomersApi> {
   const testDatabase = options.db ? undefined : await createTestDatabase();
   const db = options.db ?? testDatabase!.db;
   const app = createCustomersApp({
     db,
-    auth: TEST_AUTH,
+    auth: options.tokenTtlSeconds ? { ...TEST_AUTH, tokenTtlSeconds: options.tokenTtlSeconds } : TEST_AUTH,
     logger: options.logger ?? createLogger({ service: 'customers-api-test', level: 'silent' }),
     validateResponses: true,
-    tokenTtlSeconds: options.tokenTtlSeconds,
+    loginThrottlePolicy: options.loginThrottlePolicy,
+    passwordCost: options.passwordCost ?? CHEAP_SCRYPT_COST,
+    trustProxyHops: options.trustProxyHops,
+    cursorSecret: options.cursorSecret ?? TEST_CURSOR_SECRET,
+    corsAllowedOrigins: options.corsAllowedOrigins,
   });
   const server = await listen(app);
   return {
@@ -52,7 +66,7 @@ export async function startCustomersApi(
  * Starts the API before the tests of the calling file and stops it after them. The object
  * returned is filled in by beforeAll, so read its fields inside tests and hooks only.
  */
-export function useCustomersApi(options: { tokenTtlSeconds?: number } = {}): RunningCustomersApi {
+export function useCustomersApi(options: Parameters<typeof startCustomersApi>[0] = {}): RunningCustomersApi {
   const api = {} as RunningCustomersApi;
   beforeAll(async () => {
     Object.assign(api, await startCustomersApi(options));
@@ -60,6 +74,12 @@ export function useCustomersApi(options: { tokenTtlSeconds?: number } = {}): Run
   afterAll(() => api.stop());
   return api;
 }
+
+/**
+ * The scrypt cost of passwords in tests: the real one (N = 2^17) takes up to a second per
+ * hash on a small machine, and log-in tests hash many. passwords.test.ts covers the real one.
+ */
+export const CHEAP_SCRYPT_COST: ScryptCost = { N: 1024, r: 8, p: 1 };
 
 /** Far above any id a test database hands out; never a literal auto-increment id. */
 export const UNKNOWN_CUSTOMER_ID = 9_000_000_000;

@@ -13,6 +13,7 @@ import {
   jsonResult,
   parseJsonBody,
   problemResult,
+  repeatedHeaders,
   type ApiGatewayProxyEvent,
   type ApiGatewayProxyResult,
   type ParsedBody,
@@ -23,6 +24,7 @@ import {
   Forbidden,
   InputError,
   PayloadTooLarge,
+  UnsupportedMediaType,
   ValidationFailed,
   authenticate,
   correlationIdFrom,
@@ -87,27 +89,38 @@ function headerViolations(event: ApiGatewayProxyEvent): FieldError[] {
   return [{ field: 'header.x-correlation-id', message: 'must be 1–128 of A-Z a-z 0-9 . _ : -' }];
 }
 
+/**
+ * What the APIs refuse before authenticating (their JSON parser runs first): repeated
+ * identity headers, and a JSON body that is too large, not UTF-8, not JSON or not
+ * well-formed text.
+ */
+function assertReadableRequest(event: ApiGatewayProxyEvent, body: ParsedBody): void {
+  const repeated = repeatedHeaders(event);
+  if (repeated.length > 0) throw new ValidationFailed(repeated);
+  switch (body.kind) {
+    case 'too-large':
+      throw new PayloadTooLarge();
+    case 'invalid-json':
+      throw new InputError('INVALID_JSON', body.detail);
+    case 'ill-formed-text':
+      throw new ValidationFailed([{ field: body.field, message: 'must be well-formed Unicode text' }]);
+  }
+}
+
+/** What the contract says of the request, checked after authentication as the APIs do. */
 function validRequest(
   event: ApiGatewayProxyEvent,
   body: ParsedBody,
   validator: ContractValidator,
 ): CreateAndConfirmOrderRequest {
-  switch (body.kind) {
-    case 'too-large':
-      throw new PayloadTooLarge();
-    case 'invalid-json':
-      throw new InputError('INVALID_JSON', 'The request body is not valid JSON.');
-    case 'missing':
-      throw new ValidationFailed([{ field: 'body', message: 'is required' }]);
-    case 'json': {
-      const violations = [
-        ...headerViolations(event),
-        ...validator.requestBody(OPERATION.method, OPERATION.path, body.value),
-      ];
-      if (violations.length > 0) throw new ValidationFailed(violations);
-      return body.value as CreateAndConfirmOrderRequest;
-    }
-  }
+  if (body.kind === 'unsupported-media-type') throw new UnsupportedMediaType(body.contentType);
+  if (body.kind !== 'json') throw new ValidationFailed([{ field: 'body', message: 'is required' }]);
+  const violations = [
+    ...headerViolations(event),
+    ...validator.requestBody(OPERATION.method, OPERATION.path, body.value),
+  ];
+  if (violations.length > 0) throw new ValidationFailed(violations);
+  return body.value as CreateAndConfirmOrderRequest;
 }
 
 /**
@@ -120,6 +133,7 @@ export function createHandler(config: OrchestratorConfig, clients: ClientOverrid
   const dependencies = dependenciesFor(config, logger, clients);
 
   async function answer(event: ApiGatewayProxyEvent, body: ParsedBody, correlationId: string) {
+    assertReadableRequest(event, body);
     await authenticateOperator(config.auth, event);
     const request = validRequest(event, body, validator);
     const data = await createAndConfirmOrder(request, dependencies);

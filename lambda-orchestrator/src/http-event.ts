@@ -3,6 +3,10 @@ import {
   CORRELATION_HEADER,
   PROBLEM_CONTENT_TYPE,
   buildProblem,
+  findIllFormedText,
+  isValidUtf8,
+  repeatedHeaderErrors,
+  type FieldError,
   type ProblemParts,
 } from '@b2b/service-kit';
 
@@ -14,6 +18,8 @@ export interface ApiGatewayProxyEvent {
   httpMethod: string;
   path: string;
   headers: Record<string, string | undefined> | null;
+  /** Every value of every header, as sent; `headers` keeps only one value of each. */
+  multiValueHeaders?: Record<string, string[] | undefined> | null;
   body: string | null;
   isBase64Encoded?: boolean;
 }
@@ -24,31 +30,89 @@ export interface ApiGatewayProxyResult {
   body: string;
 }
 
-/** API Gateway keeps header names as the client sent them; HTTP says they are case-insensitive. */
-export function headerValue(event: ApiGatewayProxyEvent, name: string): string | undefined {
+/**
+ * Every value sent for a header, in order, from `multiValueHeaders` (API Gateway and
+ * serverless-offline fill it) or else `headers`. Names compare case-insensitively (RFC 9110).
+ */
+function headerValues(event: ApiGatewayProxyEvent, name: string): string[] {
   const wanted = name.toLowerCase();
-  const entry = Object.entries(event.headers ?? {}).find(([key]) => key.toLowerCase() === wanted);
-  return entry?.[1];
+  const matching = <T>(headers: Record<string, T> | null | undefined) =>
+    Object.entries(headers ?? {}).filter(([key]) => key.toLowerCase() === wanted);
+  if (event.multiValueHeaders) {
+    return matching(event.multiValueHeaders).flatMap(([, values]) => values ?? []);
+  }
+  return matching(event.headers).flatMap(([, value]) => (value === undefined ? [] : [value]));
+}
+
+/** The one value of a header (the APIs' and the Lambda's single-value headers are checked by headerProblems). */
+export function headerValue(event: ApiGatewayProxyEvent, name: string): string | undefined {
+  return headerValues(event, name)[0];
+}
+
+/** Headers that name the caller or the request must come once, as the APIs require too. */
+export function repeatedHeaders(event: ApiGatewayProxyEvent): FieldError[] {
+  const names = event.multiValueHeaders
+    ? Object.entries(event.multiValueHeaders).flatMap(([name, values]) => (values ?? []).map(() => name))
+    : Object.keys(event.headers ?? {});
+  return repeatedHeaderErrors(names);
 }
 
 export type ParsedBody =
-  { kind: 'json'; value: unknown } | { kind: 'missing' } | { kind: 'invalid-json' } | { kind: 'too-large' };
+  | { kind: 'json'; value: unknown }
+  | { kind: 'missing' }
+  | { kind: 'invalid-json'; detail: string }
+  | { kind: 'ill-formed-text'; field: string }
+  | { kind: 'unsupported-media-type'; contentType: string | undefined }
+  | { kind: 'too-large' };
 
+/** `application/json`, any `application/*+json`, with no charset or UTF-8: what the APIs accept too. */
+function isJsonMediaType(contentType: string): boolean {
+  const [mediaType = '', ...parameters] = contentType.split(';').map((part) => part.trim().toLowerCase());
+  const charset = parameters.find((parameter) => parameter.startsWith('charset='))?.slice('charset='.length);
+  const isJson = mediaType === 'application/json' || /^application\/[^/]+\+json$/.test(mediaType);
+  return isJson && (charset === undefined || charset.replaceAll('"', '') === 'utf-8');
+}
+
+/** Reads the body as the APIs' strict JSON parser does: JSON media type, UTF-8, well-formed text. */
 export function parseJsonBody(event: ApiGatewayProxyEvent): ParsedBody {
   if (event.body === null || event.body === '') return { kind: 'missing' };
-  const text = event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
-  if (Buffer.byteLength(text) > BODY_LIMIT_BYTES) return { kind: 'too-large' };
-  try {
-    return { kind: 'json', value: JSON.parse(text) };
-  } catch {
-    return { kind: 'invalid-json' };
+  const contentType = headerValue(event, 'Content-Type');
+  if (contentType === undefined || !isJsonMediaType(contentType)) {
+    return { kind: 'unsupported-media-type', contentType };
   }
+  const bytes = event.isBase64Encoded ? Buffer.from(event.body, 'base64') : Buffer.from(event.body, 'utf8');
+  if (bytes.byteLength > BODY_LIMIT_BYTES) return { kind: 'too-large' };
+  if (!isValidUtf8(bytes)) {
+    return {
+      kind: 'invalid-json',
+      detail: 'The request body is not valid UTF-8, which JSON requires (RFC 8259 §8.1).',
+    };
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(bytes.toString('utf8'));
+  } catch {
+    return { kind: 'invalid-json', detail: 'The request body is not valid JSON.' };
+  }
+  const field = findIllFormedText(value);
+  return field ? { kind: 'ill-formed-text', field } : { kind: 'json', value };
+}
+
+/** The headers every answer carries, as the APIs send them (helmet there). */
+function responseHeaders(contentType: string, correlationId: string): Record<string, string> {
+  return {
+    'Content-Type': contentType,
+    [CORRELATION_HEADER]: correlationId,
+    'Cache-Control': 'no-store',
+    'X-Content-Type-Options': 'nosniff',
+    'Content-Security-Policy': "default-src 'none'; frame-ancestors 'none'",
+  };
 }
 
 export function jsonResult(statusCode: number, body: unknown, correlationId: string): ApiGatewayProxyResult {
   return {
     statusCode,
-    headers: { 'Content-Type': 'application/json', [CORRELATION_HEADER]: correlationId },
+    headers: responseHeaders('application/json', correlationId),
     body: JSON.stringify(body),
   };
 }
@@ -58,9 +122,10 @@ export function problemResult(
   event: ApiGatewayProxyEvent,
   correlationId: string,
 ): ApiGatewayProxyResult {
+  const { headers, ...problem } = parts;
   return {
     statusCode: parts.status,
-    headers: { 'Content-Type': PROBLEM_CONTENT_TYPE, [CORRELATION_HEADER]: correlationId },
-    body: JSON.stringify(buildProblem({ ...parts, instance: event.path, correlationId })),
+    headers: { ...responseHeaders(PROBLEM_CONTENT_TYPE, correlationId), ...headers },
+    body: JSON.stringify(buildProblem({ ...problem, instance: event.path, correlationId })),
   };
 }

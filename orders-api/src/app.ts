@@ -1,8 +1,10 @@
+import { randomBytes } from 'node:crypto';
 import type { Express } from 'express';
 import { createCustomersClient } from '@b2b/contracts/customers';
 import { document, type paths } from '@b2b/contracts/orders';
 import {
   contractRouter,
+  createCursorKey,
   createServiceApp,
   currentCorrelationId,
   type ApiHandlers,
@@ -22,8 +24,16 @@ export interface OrdersAppOptions {
   idempotencyKeyTtlHours?: number;
   abandonedClaimSeconds?: number;
   cancelWindowMinutes?: number;
+  /**
+   * CURSOR_SECRET, the key of list cursors. Without it a random key is made: cursors then
+   * hold only within this app (enough for a test); a server passes the configured secret
+   * so every replica and restart accepts them.
+   */
+  cursorSecret?: string;
   /** Turns a response that violates the contract into a 500: on in tests. */
   validateResponses?: boolean;
+  /** Origins whose browser pages may call this API (CORS); none when absent. */
+  corsAllowedOrigins?: string[];
 }
 
 /** Builds the Orders API (no listen): the contract, its validation and auth, and the handlers. */
@@ -34,14 +44,16 @@ export function createOrdersApp(options: OrdersAppOptions): Express {
     timeoutMs: options.customersApiTimeoutMs ?? 3000,
     correlationId: currentCorrelationId,
   });
+  const cursorKey = createCursorKey(options.cursorSecret ?? randomBytes(32));
   const handlers: ApiHandlers<paths> = {
-    ...productHandlers(options.db),
+    ...productHandlers(options.db, cursorKey),
     ...orderHandlers({
       db: options.db,
       customers,
       idempotencyKeyTtlHours: options.idempotencyKeyTtlHours ?? 24,
       abandonedClaimSeconds: options.abandonedClaimSeconds ?? 120,
       cancelWindowMinutes: options.cancelWindowMinutes ?? 10,
+      cursorKey,
     }),
   };
   return createServiceApp({
@@ -51,5 +63,6 @@ export function createOrdersApp(options: OrdersAppOptions): Express {
     logger: options.logger,
     routes: contractRouter<paths>(document, handlers),
     validateResponses: options.validateResponses,
+    corsAllowedOrigins: options.corsAllowedOrigins,
   });
 }

@@ -1,4 +1,4 @@
-import { EnvReader, readServiceConfig, type ServiceConfig } from '@b2b/service-kit';
+import { EnvReader, readCursorSecret, readServiceConfig, type ServiceConfig } from '@b2b/service-kit';
 
 export interface OrdersApiConfig extends ServiceConfig {
   customersApiBase: string;
@@ -7,13 +7,16 @@ export interface OrdersApiConfig extends ServiceConfig {
   /** An IN_PROGRESS idempotency claim older than this belongs to a process that died mid-request. */
   abandonedClaimSeconds: number;
   cancelWindowMinutes: number;
+  cursorSecret: string;
 }
 
 /** Reads and validates the whole configuration once, at start-up; every problem is reported together. */
 export function readOrdersApiConfig(env: Record<string, string | undefined> = process.env): OrdersApiConfig {
   const reader = new EnvReader(env);
+  const service = readServiceConfig(reader, { port: 3002 });
   const config: OrdersApiConfig = {
-    ...readServiceConfig(reader, { port: 3002 }),
+    ...service,
+    cursorSecret: readCursorSecret(reader, service.environment),
     customersApiBase: reader.string('CUSTOMERS_API_BASE', { default: 'http://127.0.0.1:3001' }),
     customersApiTimeoutMs: reader.integer('CUSTOMERS_API_TIMEOUT_MS', { default: 3000, min: 1, max: 60_000 }),
     idempotencyKeyTtlHours: reader.integer('IDEMPOTENCY_KEY_TTL_HOURS', {

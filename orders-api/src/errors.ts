@@ -87,12 +87,14 @@ export class IdempotencyKeyReused extends Conflict {
   }
 }
 
+/** Answered at once, never after waiting on the first request: the client retries after a second. */
 export class IdempotencyKeyInProgress extends Conflict {
   constructor(key: string) {
     super(
       'IDEMPOTENCY_KEY_IN_PROGRESS',
       `A request with idempotency key ${key} is still in progress; retry later.`,
     );
+    this.headers = { 'Retry-After': '1' };
   }
 }
 

@@ -16,6 +16,8 @@ const app = createOrdersApp({
   abandonedClaimSeconds: config.abandonedClaimSeconds,
   idempotencyKeyTtlHours: config.idempotencyKeyTtlHours,
   cancelWindowMinutes: config.cancelWindowMinutes,
+  cursorSecret: config.cursorSecret,
+  corsAllowedOrigins: config.corsAllowedOrigins,
 });
 const stopIdempotencyKeyCleanup = scheduleIdempotencyKeyCleanup(db, logger);
 

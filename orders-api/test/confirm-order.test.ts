@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from '@b2b/service-kit';
-import { TEST_AUTH } from '@b2b/service-kit/testing';
+import { createGate, TEST_AUTH } from '@b2b/service-kit/testing';
 import { startSystem, type System } from './helpers';
 
 let system: System;
@@ -61,6 +61,39 @@ describe('POST /orders/{id}/confirm', () => {
     expect(response.body.code).toBe('IDEMPOTENCY_KEY_REUSED');
     const untouched = await system.api.get(`/orders/${second.id}`, { token: system.token });
     expect(untouched.body.status).toBe('CREATED');
+  });
+
+  it('when the first confirmation with a key waits on a locked order, then a retry with that key is refused at once with Retry-After', async () => {
+    const { order } = await system.createOrder();
+    const key = randomUUID();
+    // Another transaction holds the order's row lock until the test lets it go.
+    const holdLock = createGate();
+    const locked = createGate();
+    const holder = system.database.db.tx(async (tx) => {
+      await tx.query(sql`SELECT id FROM orders WHERE id = ${order.id} FOR UPDATE`);
+      void locked.pass();
+      await holdLock.pass();
+    });
+    await locked.arrived;
+    const first = confirm(order.id, key);
+    // The first request has claimed its key when the key's row exists (it then waits on the lock).
+    await expect
+      .poll(
+        async () =>
+          (await system.database.db.query(sql`SELECT 1 FROM idempotency_keys WHERE idempotency_key = ${key}`))
+            .length,
+      )
+      .toBe(1);
+
+    const retry = await confirm(order.id, key);
+
+    expect(retry.status).toBe(409);
+    expect(retry.body.code).toBe('IDEMPOTENCY_KEY_IN_PROGRESS');
+    expect(retry.headers.get('retry-after')).toBe('1');
+    holdLock.release();
+    await holder;
+    expect((await first).status).toBe(200);
+    expect((await confirm(order.id, key)).headers.get('idempotent-replayed')).toBe('true');
   });
 
   it('when a new key confirms an order that is already CONFIRMED, then 200 with the order as it is', async () => {

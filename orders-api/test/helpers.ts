@@ -15,6 +15,7 @@ import {
   httpClient,
   operatorToken,
   TEST_AUTH,
+  TEST_CURSOR_SECRET,
   type Gate,
   type HttpClient,
   type TestDatabase,
@@ -46,7 +47,13 @@ export async function startSystem(options: { orders?: Partial<OrdersAppOptions> 
   const servers: Array<{ close(): Promise<void> }> = [];
   const pools: Database[] = [];
   const customersServer = await listen(
-    createCustomersApp({ db: database.db, auth: TEST_AUTH, logger: silentLogger, validateResponses: true }),
+    createCustomersApp({
+      db: database.db,
+      auth: TEST_AUTH,
+      logger: silentLogger,
+      validateResponses: true,
+      cursorSecret: TEST_CURSOR_SECRET,
+    }),
   );
   servers.push(customersServer);
   const token = await operatorToken();
@@ -67,6 +74,7 @@ export async function startSystem(options: { orders?: Partial<OrdersAppOptions> 
         logger: silentLogger,
         customersApiBase: customersServer.url,
         validateResponses: true,
+        cursorSecret: TEST_CURSOR_SECRET,
         ...options.orders,
         ...appOverrides,
       }),

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TEST_AUTH } from '@b2b/service-kit/testing';
+import { expectInvalidCursor, secondPageCursor, TEST_AUTH } from '@b2b/service-kit/testing';
 import { startSystem, statusCounts, unique, type System } from './helpers';
 
 let system: System;
@@ -199,17 +199,94 @@ describe('GET /products', () => {
     expect(pages).toBe(3);
   });
 
-  it('when the cursor was not issued by this API, then 400 INVALID_CURSOR', async () => {
-    const forged = Buffer.from(JSON.stringify(['x'])).toString('base64url');
+  it.each([
+    ['made by hand from a position', Buffer.from('[18]').toString('base64url')],
+    ['made by hand from a string', Buffer.from(JSON.stringify(['x'])).toString('base64url')],
+    ['the example of the contract before cursors were signed', 'eyJpZCI6OX0'],
+  ])('when the cursor is %s, then 400 INVALID_CURSOR', async (_case, cursor) => {
+    const response = await system.api.get(`/products?cursor=${cursor}`, { token: system.token });
 
-    const response = await system.api.get(`/products?cursor=${forged}`, { token: system.token });
-
-    expect(response.status).toBe(400);
-    expect(response.body.code).toBe('INVALID_CURSOR');
+    expectInvalidCursor(response);
   });
 
   it('when the limit is out of range, then 400', async () => {
     expect((await system.api.get('/products?limit=0', { token: system.token })).status).toBe(400);
     expect((await system.api.get('/products?limit=101', { token: system.token })).status).toBe(400);
+  });
+});
+
+describe('GET /products cursors', () => {
+  /** Two products named `<marker> n`, so a search for the marker has a second page at limit=1. */
+  async function twoProducts(): Promise<string> {
+    const marker = unique('cursor');
+    for (let index = 0; index < 2; index++) await system.createProduct({ name: `${marker} ${index}` });
+    return marker;
+  }
+
+  it('when a cursor is used with its search and another limit, then the next page comes', async () => {
+    const marker = await twoProducts();
+    const cursor = await secondPageCursor(system.api, `/products?search=${marker}&limit=1`, system.token);
+
+    const response = await system.api.get(`/products?search=${marker}&limit=5&cursor=${cursor}`, {
+      token: system.token,
+    });
+
+    expect(response.status).toBe(200);
+    expect(response.body.data).toHaveLength(1);
+  });
+
+  it('when a cursor of GET /customers or GET /orders is used on GET /products, then 400 INVALID_CURSOR', async () => {
+    for (let index = 0; index < 2; index++) await system.createOrder();
+    const customersCursor = await secondPageCursor(system.customersApi, '/customers?limit=1', system.token);
+    const ordersCursor = await secondPageCursor(system.api, '/orders?limit=1', system.token);
+
+    for (const cursor of [customersCursor, ordersCursor]) {
+      expectInvalidCursor(
+        await system.api.get(`/products?limit=1&cursor=${cursor}`, { token: system.token }),
+      );
+    }
+  });
+
+  it('when a cursor issued for one search is used with another search or none, then 400 INVALID_CURSOR', async () => {
+    const marker = await twoProducts();
+    const cursor = await secondPageCursor(system.api, `/products?search=${marker}&limit=1`, system.token);
+
+    for (const query of [`search=${marker.toUpperCase()}&`, 'search=a&', '']) {
+      expectInvalidCursor(
+        await system.api.get(`/products?${query}limit=1&cursor=${cursor}`, { token: system.token }),
+      );
+    }
+  });
+
+  it('when a byte of a cursor is edited, then 400 INVALID_CURSOR', async () => {
+    const marker = await twoProducts();
+    const bytes = Buffer.from(
+      await secondPageCursor(system.api, `/products?search=${marker}&limit=1`, system.token),
+      'base64url',
+    );
+    // The last byte is the closing bracket of the position: the edit keeps it valid JSON.
+    const edited = Buffer.from(bytes);
+    edited[bytes.length - 2] = edited[bytes.length - 2]! ^ 0x01;
+
+    const response = await system.api.get(
+      `/products?search=${marker}&limit=1&cursor=${edited.toString('base64url')}`,
+      {
+        token: system.token,
+      },
+    );
+
+    expectInvalidCursor(response);
+  });
+
+  it('when a cursor was signed with another CURSOR_SECRET, then 400 INVALID_CURSOR', async () => {
+    const marker = await twoProducts();
+    const other = await system.startOrdersApi({ cursorSecret: 'another-cursor-secret-0123456789abcdef' });
+    const foreign = await secondPageCursor(other, `/products?search=${marker}&limit=1`, system.token);
+
+    const response = await system.api.get(`/products?search=${marker}&limit=1&cursor=${foreign}`, {
+      token: system.token,
+    });
+
+    expectInvalidCursor(response);
   });
 });

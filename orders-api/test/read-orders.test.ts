@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sql } from '@b2b/service-kit';
+import { document } from '@b2b/contracts/orders';
+import { DEVELOPMENT_CURSOR_SECRET, sql } from '@b2b/service-kit';
+import { documentedCursors, expectInvalidCursor, secondPageCursor } from '@b2b/service-kit/testing';
 import { startSystem, type System } from './helpers';
 
 let system: System;
@@ -148,15 +150,85 @@ describe('GET /orders', () => {
     expect(seen).toEqual([tiedHigh, tiedLow, third, second, first]);
   });
 
-  it('when the cursor was not issued by this endpoint, then 400 INVALID_CURSOR', async () => {
-    const productCursor = Buffer.from(JSON.stringify([5])).toString('base64url');
-    const badDate = Buffer.from(JSON.stringify(['not a date', 5])).toString('base64url');
+  it('when the cursor is made by hand, then 400 INVALID_CURSOR', async () => {
+    const handMade = [[18], [5], ['not a date', 5], ['2090-01-04T00:00:00.000Z', tiedHigh]].map((position) =>
+      Buffer.from(JSON.stringify(position)).toString('base64url'),
+    );
 
-    for (const cursor of [productCursor, badDate, 'garbage']) {
-      const response = await system.api.get(`/orders?cursor=${cursor}`, { token: system.token });
-      expect(response.status).toBe(400);
-      expect(response.body.code).toBe('INVALID_CURSOR');
+    for (const cursor of [...handMade, 'garbage']) {
+      expectInvalidCursor(await system.api.get(`/orders?cursor=${cursor}`, { token: system.token }));
     }
+  });
+
+  it('when a cursor of GET /products or GET /customers is used on GET /orders, then 400 INVALID_CURSOR', async () => {
+    const productsCursor = await secondPageCursor(system.api, '/products?limit=1', system.token);
+    const customersCursor = await secondPageCursor(system.customersApi, '/customers?limit=1', system.token);
+
+    for (const cursor of [productsCursor, customersCursor]) {
+      expectInvalidCursor(await system.api.get(`/orders?limit=1&cursor=${cursor}`, { token: system.token }));
+    }
+  });
+
+  it('when a cursor is used with other filters, then 400 INVALID_CURSOR', async () => {
+    const issuedWith = { status: 'CREATED', from: '2090-01-01T00:00:00Z', limit: '1' };
+    const cursor = await secondPageCursor(system.api, ordersPath(issuedWith), system.token);
+
+    const otherFilters: Array<Record<string, string>> = [
+      { status: 'CONFIRMED', from: issuedWith.from },
+      { from: issuedWith.from },
+      { status: 'CREATED', from: '2090-01-01T00:00:00.001Z' },
+      { status: 'CREATED', from: issuedWith.from, to: '2090-02-01T00:00:00Z' },
+      { status: 'CREATED', to: issuedWith.from },
+    ];
+    for (const filters of otherFilters) {
+      const response = await system.api.get(ordersPath({ ...filters, limit: '1', cursor }), {
+        token: system.token,
+      });
+      expectInvalidCursor(response);
+    }
+  });
+
+  it('when a cursor is used with the same instants written another way and another limit, then the next page comes', async () => {
+    const cursor = await secondPageCursor(
+      system.api,
+      ordersPath({ status: 'CREATED', from: '2090-01-01T00:00:00Z', limit: '1' }),
+      system.token,
+    );
+
+    const response = await system.api.get(
+      ordersPath({ status: 'CREATED', from: '2090-01-01T01:00:00.000+01:00', limit: '10', cursor }),
+      { token: system.token },
+    );
+
+    expect(response.status).toBe(200);
+    expect(response.body.data.map((order: { id: number }) => order.id)).toEqual([tiedLow, third, first]);
+  });
+
+  it('when a byte of a cursor is edited, then 400 INVALID_CURSOR', async () => {
+    const query = { from: '2090-01-01T00:00:00Z', limit: '1' };
+    const bytes = Buffer.from(
+      await secondPageCursor(system.api, ordersPath(query), system.token),
+      'base64url',
+    );
+
+    for (const index of [0, 16, bytes.length - 2]) {
+      const edited = Buffer.from(bytes);
+      edited[index] = edited[index]! ^ 0x01;
+      const response = await system.api.get(ordersPath({ ...query, cursor: edited.toString('base64url') }), {
+        token: system.token,
+      });
+      expectInvalidCursor(response);
+    }
+  });
+
+  it('when a cursor was signed with another CURSOR_SECRET, then 400 INVALID_CURSOR', async () => {
+    const query = { from: '2090-01-01T00:00:00Z', limit: '1' };
+    const other = await system.startOrdersApi({ cursorSecret: 'another-cursor-secret-0123456789abcdef' });
+    const foreign = await secondPageCursor(other, ordersPath(query), system.token);
+
+    expectInvalidCursor(
+      await system.api.get(ordersPath({ ...query, cursor: foreign }), { token: system.token }),
+    );
   });
 
   it('when a filter is malformed, then 400 VALIDATION_FAILED', async () => {
@@ -173,4 +245,27 @@ describe('GET /orders', () => {
       expect(response.body.code).toBe('VALIDATION_FAILED');
     }
   });
+});
+
+describe('the cursors the contract shows', () => {
+  it.each([
+    ['/products', 2],
+    ['/orders', 1],
+  ])(
+    'when the API runs with the development CURSOR_SECRET, then it accepts every cursor the contract shows for GET %s',
+    async (path, count) => {
+      const { query, cursors } = documentedCursors(document, path);
+      expect(cursors).toHaveLength(count);
+      const development = await system.startOrdersApi({ cursorSecret: DEVELOPMENT_CURSOR_SECRET });
+
+      for (const cursor of cursors) {
+        const response = await development.get(`${path}?${query}&cursor=${cursor}`, { token: system.token });
+        expect(response.status, cursor).toBe(200);
+        // The secret is what makes them valid: the test secret refuses them.
+        expectInvalidCursor(
+          await system.api.get(`${path}?${query}&cursor=${cursor}`, { token: system.token }),
+        );
+      }
+    },
+  );
 });

@@ -37,12 +37,25 @@ function verifierFor(config: AuthConfig): Verifier {
   return verifier;
 }
 
-/** Signs an operator JWT (HS256) for `username`, valid `expiresInSeconds` from now. */
+/**
+ * How far the clocks of the issuer and a verifier may disagree, in seconds: applied by jose
+ * to `exp`, `nbf` and `iat` alike, so a token issued by a host whose clock runs a little
+ * ahead is not refused as "issued in the future".
+ */
+export const CLOCK_TOLERANCE_SECONDS = 5;
+
+/**
+ * Signs an operator JWT (HS256) for `username`, valid `expiresInSeconds` from now (the
+ * configured TTL by default). A longer lifetime would be refused by every verifier.
+ */
 export async function signOperatorToken(
   config: AuthConfig,
   username: string,
-  expiresInSeconds: number,
+  expiresInSeconds = config.tokenTtlSeconds,
 ): Promise<string> {
+  if (expiresInSeconds > config.tokenTtlSeconds) {
+    throw new RangeError(`A token may live at most ${config.tokenTtlSeconds} s (JWT_TTL_SECONDS)`);
+  }
   return new SignJWT({ kind: 'operator' })
     .setProtectedHeader({ alg: ALGORITHM, typ: 'JWT' })
     .setSubject(username)
@@ -55,9 +68,13 @@ export async function signOperatorToken(
 
 /**
  * Verifies an operator JWT (RFC 7519): HS256 only (so `alg: none` and algorithm confusion
- * are refused), issuer, audience and expiry enforced. A token verified once is remembered
- * until it expires (a bounded LRU cache; a hit costs well under a microsecond, a
- * verification ~100 µs). Throws Unauthorized when the token is invalid or expired.
+ * are refused), issuer, audience and expiry enforced. Only claims our issuer could have
+ * produced pass: `iat` and `exp` present, `iat` not in the future, the token no older than
+ * the TTL (`maxTokenAge`), `nbf` (if any) reached, and a lifetime `exp - iat` of at most
+ * the TTL — a token minted with a stolen secret for a year is refused. Each check allows
+ * CLOCK_TOLERANCE_SECONDS of clock skew. A token verified once is remembered until it
+ * expires (a bounded LRU cache; a hit costs well under a microsecond, a verification
+ * ~100 µs). Throws Unauthorized when the token is invalid or expired.
  */
 export async function verifyOperatorToken(config: AuthConfig, token: string): Promise<Principal> {
   const { key, verified } = verifierFor(config);
@@ -69,14 +86,22 @@ export async function verifyOperatorToken(config: AuthConfig, token: string): Pr
       algorithms: [ALGORITHM],
       issuer: config.jwtIssuer,
       audience: config.jwtAudience,
-      requiredClaims: ['sub', 'exp'],
+      requiredClaims: ['sub', 'exp', 'iat'],
+      maxTokenAge: config.tokenTtlSeconds,
+      clockTolerance: CLOCK_TOLERANCE_SECONDS,
     });
+    const lifetimeSeconds = payload.exp! - payload.iat!;
+    if (lifetimeSeconds <= 0 || lifetimeSeconds > config.tokenTtlSeconds) {
+      throw new Unauthorized('The bearer token is invalid.');
+    }
     if (payload.kind !== 'operator' || typeof payload.sub !== 'string') {
       throw new Unauthorized('The bearer token is not an operator token.');
     }
     const principal: Principal = { kind: 'operator', username: payload.sub };
-    const expiresAtMs = payload.exp! * 1000;
-    verified.set(token, { principal, expiresAtMs }, { ttl: expiresAtMs - Date.now() });
+    // Remembered exactly as long as jose would still accept it.
+    const expiresAtMs = (payload.exp! + CLOCK_TOLERANCE_SECONDS) * 1000;
+    const ttl = expiresAtMs - Date.now();
+    if (ttl > 0) verified.set(token, { principal, expiresAtMs }, { ttl });
     return principal;
   } catch (error) {
     if (error instanceof Unauthorized) throw error;
@@ -132,8 +157,11 @@ export function securityHandlers(config: AuthConfig) {
     }
     return principal;
   };
+  // On a route open to both schemes one handler always refuses the caller: one error
+  // object, built once, spares a stack trace per request (4xx are never logged with one).
+  const wrongKind = new Forbidden();
   const handlerFor = (scheme: SecurityScheme) => async (request: Request) => {
-    if (SCHEME_FOR[(await principalOf(request)).kind] !== scheme) throw new Forbidden();
+    if (SCHEME_FOR[(await principalOf(request)).kind] !== scheme) throw wrongKind;
     return true;
   };
   return { operatorJwt: handlerFor('operatorJwt'), serviceToken: handlerFor('serviceToken') };

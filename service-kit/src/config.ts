@@ -83,12 +83,20 @@ export interface AuthConfig {
   jwtIssuer: string;
   jwtAudience: string;
   serviceToken: string;
+  /**
+   * Lifetime of operator tokens (JWT_TTL_SECONDS): the Customers API issues tokens for this
+   * long, and every part refuses a token whose lifetime or age exceeds it.
+   */
+  tokenTtlSeconds: number;
 }
 
+export const DEFAULT_TOKEN_TTL_SECONDS = 3600;
+
 /**
- * Reads JWT_SECRET and SERVICE_TOKEN. In development and test a missing value falls back
- * to a documented development secret; anywhere else a missing or development secret
- * stops the service from starting.
+ * Reads JWT_SECRET, SERVICE_TOKEN, the expected issuer and audience and the token lifetime
+ * (one JWT_TTL_SECONDS for the issuer and every verifier). In development and test a
+ * missing secret falls back to a documented development secret; anywhere else a missing or
+ * development secret stops the service from starting.
  */
 export function readAuthConfig(reader: EnvReader, environment: Environment): AuthConfig {
   const isLocal = environment === 'development' || environment === 'test';
@@ -109,7 +117,37 @@ export function readAuthConfig(reader: EnvReader, environment: Environment): Aut
     serviceToken: secret('SERVICE_TOKEN', 16),
     jwtIssuer: reader.string('JWT_ISSUER', { default: 'b2b-orders-customers-api' }),
     jwtAudience: reader.string('JWT_AUDIENCE', { default: 'b2b-orders-backoffice' }),
+    tokenTtlSeconds: reader.integer('JWT_TTL_SECONDS', {
+      default: DEFAULT_TOKEN_TTL_SECONDS,
+      min: 60,
+      max: 24 * 3600,
+    }),
   };
+}
+
+/** CURSOR_SECRET in development and test; the contracts' example cursors are signed with it. */
+export const DEVELOPMENT_CURSOR_SECRET = 'development-cursor-secret-change-me-0123456789';
+
+/**
+ * Reads CURSOR_SECRET, the HMAC key that signs list cursors, by the rules of the auth
+ * secrets: development and test fall back to DEVELOPMENT_CURSOR_SECRET; anywhere else a
+ * missing, development or placeholder value stops the service. Its own secret rather than
+ * one derived from JWT_SECRET: the orchestrator, which holds JWT_SECRET, has no business
+ * minting cursors, and rotating either secret leaves the other alone. Every replica of an
+ * API needs the same value; changing it invalidates the cursors clients hold.
+ */
+export function readCursorSecret(reader: EnvReader, environment: Environment): string {
+  const isLocal = environment === 'development' || environment === 'test';
+  const value = reader.string('CURSOR_SECRET', isLocal ? { default: DEVELOPMENT_CURSOR_SECRET } : {});
+  if (!value) return value;
+  if (!isLocal && (value === DEVELOPMENT_CURSOR_SECRET || /change-?me/i.test(value))) {
+    reader.reject(
+      `CURSOR_SECRET must not be the development default or a placeholder when NODE_ENV=${environment}`,
+    );
+  } else if (value.length < 32) {
+    reader.reject('CURSOR_SECRET must be at least 32 characters long');
+  }
+  return value;
 }
 
 export const DEFAULT_DATABASE_URL = 'mysql://root@127.0.0.1:3306/b2b_orders';
@@ -122,6 +160,8 @@ export interface ServiceConfig {
   databasePoolSize: number;
   logLevel: string;
   auth: AuthConfig;
+  /** Origins whose pages may call the API from a browser (CORS); empty: none. */
+  corsAllowedOrigins: string[];
 }
 
 /** The settings every API shares. Call `reader.done()` after reading service-specific ones. */
@@ -142,5 +182,27 @@ export function readServiceConfig(reader: EnvReader, defaults: { port: number })
       'info',
     ),
     auth: readAuthConfig(reader, environment),
+    corsAllowedOrigins: readAllowedOrigins(reader),
   };
+}
+
+/**
+ * CORS_ALLOWED_ORIGINS: a comma-separated list of origins (`https://console.example`)
+ * whose browser pages may call the API. Empty (the default): no cross-origin access.
+ * `*` is refused: the callers send bearer credentials.
+ */
+function readAllowedOrigins(reader: EnvReader): string[] {
+  const origins = reader
+    .string('CORS_ALLOWED_ORIGINS', { default: '' })
+    .split(',')
+    .map((origin) => origin.trim())
+    .filter(Boolean);
+  for (const origin of origins) {
+    const isOrigin = URL.canParse(origin) && new URL(origin).origin === origin;
+    if (!isOrigin)
+      reader.reject(
+        `CORS_ALLOWED_ORIGINS must list origins such as https://console.example (got "${origin}")`,
+      );
+  }
+  return origins;
 }

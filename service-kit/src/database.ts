@@ -12,7 +12,7 @@ export type Database = ConnectionPool;
  */
 export function connectDatabase(url: string, options: { poolSize?: number } = {}): Database {
   return connect({
-    connectionString: url,
+    connectionString: withoutQueryTraces(url),
     bigIntMode: 'string',
     timeZone: 'utc',
     poolSize: options.poolSize ?? 10,
@@ -20,6 +20,17 @@ export function connectDatabase(url: string, options: { poolSize?: number } = {}
     // The pool reports errors of idle connections here; queries report their own.
     onError: () => undefined,
   });
+}
+
+/**
+ * mysql2 captures a stack trace for every query, to point async errors at their caller
+ * (`trace`); it costs about 2 % of an order's CPU here and our errors do not need it. A URL
+ * that sets `trace` itself keeps its choice.
+ */
+function withoutQueryTraces(url: string): string {
+  const parsed = new URL(url);
+  if (!parsed.searchParams.has('trace')) parsed.searchParams.set('trace', 'false');
+  return parsed.toString();
 }
 
 /**

@@ -11,6 +11,9 @@ export interface FieldError {
 
 /** Base of every error a client is meant to see: a stable machine-readable `code` and a detail. */
 export abstract class AppError extends Error {
+  /** Response headers that belong with this error (e.g. Retry-After, Allow). */
+  headers?: Record<string, string>;
+
   constructor(
     readonly code: string,
     detail: string,
@@ -50,8 +53,19 @@ export class PayloadTooLarge extends AppError {
     super('PAYLOAD_TOO_LARGE', `The request body is larger than ${BODY_LIMIT_BYTES / 1024} kB.`);
   }
 }
+/** The request body is not JSON (415); the contracts accept application/json only. */
+export class UnsupportedMediaType extends AppError {
+  constructor(contentType: string | undefined) {
+    super(
+      'UNSUPPORTED_MEDIA_TYPE',
+      `The request body must be application/json (got ${contentType === undefined ? 'no Content-Type' : contentType}).`,
+    );
+  }
+}
 /** The body refers to something that does not exist (422). */
 export class UnknownReference extends AppError {}
+/** The caller sent too many requests of a kind (429); carries Retry-After in `headers`. */
+export class TooManyRequests extends AppError {}
 /** A service we depend on failed or gave an answer we cannot use (502). */
 export class UpstreamFailed extends AppError {}
 /** We cannot serve the request now, e.g. the database is unreachable (503). */
@@ -70,7 +84,9 @@ export const STATUS_OF_KIND: ReadonlyArray<readonly [abstract new (...args: neve
   [NotFound, 404],
   [Conflict, 409],
   [PayloadTooLarge, 413],
+  [UnsupportedMediaType, 415],
   [UnknownReference, 422],
+  [TooManyRequests, 429],
   [UpstreamFailed, 502],
   [Unavailable, 503],
   [UpstreamTimeout, 504],

@@ -14,3 +14,4 @@ export * from './http/problem-handler';
 export * from './http/server';
 export * from './http/contract-router';
 export * from './pagination';
+export * from './strict-input';

@@ -4,6 +4,7 @@ import { STATUS_CODES } from 'node:http';
 import * as validatorErrors from 'express-openapi-validator/dist/framework/types.js';
 import { isDatabaseUnavailable } from './database-errors';
 import { AppError, BODY_LIMIT_BYTES, statusOf, type FieldError } from './errors';
+import { INVALID_UTF8 } from './strict-input';
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
 
@@ -19,12 +20,14 @@ export interface Problem {
   errors?: FieldError[];
 }
 
-/** What decides a problem response: status, stable code, detail, and the offending fields. */
+/** What decides a problem response: status, stable code, detail, the offending fields, and its headers. */
 export interface ProblemParts {
   status: number;
   code: string;
   detail: string;
   errors?: FieldError[];
+  /** Response headers the problem needs (Allow on a 405, Retry-After on a 429). */
+  headers?: Record<string, string>;
 }
 
 /** Builds the RFC 9457 body; `type` is a URI derived from the code, `title` the status's reason phrase. */
@@ -85,7 +88,24 @@ const BODY_PARSER_PROBLEMS: Record<string, ProblemParts> = {
     code: 'REQUEST_ABORTED',
     detail: 'The request was aborted by the client.',
   },
+  [INVALID_UTF8]: {
+    status: 400,
+    code: 'INVALID_JSON',
+    detail: 'The request body is not valid UTF-8, which JSON requires (RFC 8259 §8.1).',
+  },
 };
+
+/** zlib's error codes (Z_DATA_ERROR, Z_BUF_ERROR, …): a body that does not decode as its Content-Encoding says. */
+const isContentDecodingError = (error: unknown) =>
+  /^Z_/.test(String((error as { code?: unknown } | null)?.code));
+
+/** Allow (RFC 9110 §10.2.1) names HEAD wherever GET is allowed: it is answered like GET. */
+function allowHeader(allow: string | undefined): Record<string, string> | undefined {
+  if (!allow) return undefined;
+  const methods = allow.split(',').map((method) => method.trim().toUpperCase());
+  if (methods.includes('GET') && !methods.includes('HEAD')) methods.push('HEAD');
+  return { Allow: methods.join(', ') };
+}
 
 function validatorProblem(error: validatorErrors.HttpError): ProblemParts {
   if (error instanceof validatorErrors.BadRequest) {
@@ -97,6 +117,22 @@ function validatorProblem(error: validatorErrors.HttpError): ProblemParts {
         field: fieldName(item.path),
         message: item.message ?? 'is invalid',
       })),
+    };
+  }
+  if (error instanceof validatorErrors.MethodNotAllowed) {
+    const headers = allowHeader((error.headers as Record<string, string> | undefined)?.Allow);
+    return {
+      status: 405,
+      code: 'METHOD_NOT_ALLOWED',
+      detail: `${error.message}; see the Allow header.`,
+      headers,
+    };
+  }
+  if (error instanceof validatorErrors.UnsupportedMediaType) {
+    return {
+      status: 415,
+      code: 'UNSUPPORTED_MEDIA_TYPE',
+      detail: `The request body must be application/json (${error.message.replace(/^unsupported media type /, 'got ')}).`,
     };
   }
   const code = VALIDATOR_CODES.find(([Kind]) => error instanceof Kind)?.[1];
@@ -120,11 +156,19 @@ const INTERNAL_ERROR: ProblemParts = {
  */
 export function toProblem(error: unknown): ProblemParts {
   if (error instanceof AppError) {
-    return { status: statusOf(error), code: error.code, detail: error.message, errors: error.fieldErrors };
+    const { code, message: detail, fieldErrors: errors, headers } = error;
+    return { status: statusOf(error), code, detail, errors, headers };
   }
   if (error instanceof validatorErrors.HttpError) return validatorProblem(error);
   const bodyParserProblem = BODY_PARSER_PROBLEMS[(error as { type?: unknown } | null)?.type as string];
   if (bodyParserProblem) return bodyParserProblem;
+  if (isContentDecodingError(error)) {
+    return {
+      status: 400,
+      code: 'INVALID_CONTENT_ENCODING',
+      detail: 'The request body could not be decoded as its Content-Encoding header says.',
+    };
+  }
   if (isDatabaseUnavailable(error)) {
     return {
       status: 503,

@@ -6,6 +6,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import {
   authenticate,
   bearerToken,
+  CLOCK_TOLERANCE_SECONDS,
   isServiceToken,
   securityHandlers,
   signOperatorToken,
@@ -25,6 +26,7 @@ const AUTH: AuthConfig = {
   jwtIssuer: 'b2b-orders-customers-api',
   jwtAudience: 'b2b-orders-backoffice',
   serviceToken: 'auth-test-service-token-0123456789',
+  tokenTtlSeconds: 900,
 };
 
 const NOW = new Date('2026-11-23T09:30:00.000Z');
@@ -40,15 +42,18 @@ function operatorJwt(
     audience?: string;
     claims?: Record<string, unknown>;
     expiresAt?: number | null;
+    issuedAt?: number | null;
+    notBefore?: number;
   } = {},
 ) {
   const jwt = new SignJWT({ kind: 'operator', ...options.claims })
     .setProtectedHeader({ alg: options.alg ?? 'HS256', typ: 'JWT' })
     .setSubject('ana')
     .setIssuer(options.issuer ?? AUTH.jwtIssuer)
-    .setAudience(options.audience ?? AUTH.jwtAudience)
-    .setIssuedAt();
+    .setAudience(options.audience ?? AUTH.jwtAudience);
+  if (options.issuedAt !== null) jwt.setIssuedAt(options.issuedAt ?? nowInSeconds());
   if (options.expiresAt !== null) jwt.setExpirationTime(options.expiresAt ?? nowInSeconds() + 600);
+  if (options.notBefore !== undefined) jwt.setNotBefore(options.notBefore);
   return jwt.sign(key(options.secret));
 }
 
@@ -95,18 +100,18 @@ describe('operator tokens', () => {
     });
   });
 
-  it('when the clock is one second short of the expiry, then the token is still accepted', async () => {
+  it('when the clock is one second short of the expiry plus the clock tolerance, then the token is still accepted', async () => {
     const token = await signOperatorToken(AUTH, 'ana', 600);
 
-    vi.setSystemTime(NOW.getTime() + 599_000);
+    vi.setSystemTime(NOW.getTime() + (600 + CLOCK_TOLERANCE_SECONDS - 1) * 1000);
 
     expect(await verifyOperatorToken(AUTH, token)).toEqual({ kind: 'operator', username: 'ana' });
   });
 
-  it('when the token has expired, then Unauthorized saying so', async () => {
+  it('when the token has expired (beyond the clock tolerance), then Unauthorized saying so', async () => {
     const token = await signOperatorToken(AUTH, 'ana', 600);
 
-    vi.setSystemTime(NOW.getTime() + 601_000);
+    vi.setSystemTime(NOW.getTime() + (600 + CLOCK_TOLERANCE_SECONDS) * 1000);
 
     const error = await rejectionOf(verifyOperatorToken(AUTH, token));
     expect(error).toBeInstanceOf(Unauthorized);
@@ -117,7 +122,7 @@ describe('operator tokens', () => {
     const token = await signOperatorToken(AUTH, 'ben', 600);
     expect(await verifyOperatorToken(AUTH, token)).toEqual({ kind: 'operator', username: 'ben' });
 
-    vi.setSystemTime(NOW.getTime() + 601_000);
+    vi.setSystemTime(NOW.getTime() + (600 + CLOCK_TOLERANCE_SECONDS) * 1000);
 
     expect(await rejectionOf(verifyOperatorToken(AUTH, token))).toMatchObject({
       message: 'The bearer token has expired.',
@@ -153,6 +158,32 @@ describe('operator tokens', () => {
       () => operatorJwt({ secret: 'another-secret-0123456789abcdef0123456789' }),
     ],
     ['without an expiry', () => operatorJwt({ expiresAt: null })],
+    // Claims our issuer never produces: a token made with a leaked secret or a forged clock.
+    ['without iat', () => operatorJwt({ issuedAt: null })],
+    [
+      'with a lifetime longer than the TTL',
+      () => operatorJwt({ expiresAt: nowInSeconds() + AUTH.tokenTtlSeconds + 1 }),
+    ],
+    [
+      'with a lifetime of a year, issued a minute ago',
+      () => operatorJwt({ issuedAt: nowInSeconds() - 60, expiresAt: nowInSeconds() + 365 * 86400 }),
+    ],
+    [
+      'expiring before it was issued',
+      () => operatorJwt({ issuedAt: nowInSeconds() + 1, expiresAt: nowInSeconds() }),
+    ],
+    [
+      'issued in the future beyond the clock tolerance',
+      () =>
+        operatorJwt({
+          issuedAt: nowInSeconds() + CLOCK_TOLERANCE_SECONDS + 1,
+          expiresAt: nowInSeconds() + 600,
+        }),
+    ],
+    [
+      'not valid before a later time',
+      () => operatorJwt({ notBefore: nowInSeconds() + CLOCK_TOLERANCE_SECONDS + 1 }),
+    ],
     [
       'with a tampered signature',
       async () => {
@@ -178,6 +209,35 @@ describe('operator tokens', () => {
 
     expect(error).toBeInstanceOf(Unauthorized);
     expect(error).toMatchObject({ code: 'UNAUTHORIZED', message: 'The bearer token is invalid.' });
+  });
+
+  it('when a token was issued longer ago than the TTL, then Unauthorized: expired, whatever its exp says', async () => {
+    const token = await operatorJwt({
+      issuedAt: nowInSeconds() - AUTH.tokenTtlSeconds - CLOCK_TOLERANCE_SECONDS - 1,
+    });
+
+    const error = await rejectionOf(verifyOperatorToken(AUTH, token));
+
+    expect(error).toBeInstanceOf(Unauthorized);
+    expect(error).toMatchObject({ message: 'The bearer token has expired.' });
+  });
+
+  it("when the issuer's clock runs a few seconds ahead (within the tolerance), then its token is accepted", async () => {
+    const issuedAt = nowInSeconds() + CLOCK_TOLERANCE_SECONDS;
+    const token = await operatorJwt({ issuedAt, expiresAt: issuedAt + AUTH.tokenTtlSeconds });
+
+    expect(await verifyOperatorToken(AUTH, token)).toEqual({ kind: 'operator', username: 'ana' });
+  });
+
+  it('when a token is signed without a lifetime, then it lives exactly the TTL and is accepted', async () => {
+    const token = await signOperatorToken(AUTH, 'ana');
+
+    expect(decodeJwt(token).exp! - decodeJwt(token).iat!).toBe(AUTH.tokenTtlSeconds);
+    expect(await verifyOperatorToken(AUTH, token)).toEqual({ kind: 'operator', username: 'ana' });
+  });
+
+  it('when a token longer than the TTL is to be signed, then signing refuses', async () => {
+    await expect(signOperatorToken(AUTH, 'ana', AUTH.tokenTtlSeconds + 1)).rejects.toThrow(RangeError);
   });
 
   it('when a valid JWT is not an operator token, then Unauthorized', async () => {

@@ -128,8 +128,22 @@ describe('readServiceConfig', () => {
         serviceToken: DEVELOPMENT_SECRETS.SERVICE_TOKEN,
         jwtIssuer: 'b2b-orders-customers-api',
         jwtAudience: 'b2b-orders-backoffice',
+        tokenTtlSeconds: 3600,
       },
+      corsAllowedOrigins: [],
     });
+  });
+
+  it('when CORS_ALLOWED_ORIGINS lists origins, then they are allowed; anything that is not an origin is refused', () => {
+    expect(
+      readService({ CORS_ALLOWED_ORIGINS: 'http://127.0.0.1:5173, https://console.example' }).config
+        .corsAllowedOrigins,
+    ).toEqual(['http://127.0.0.1:5173', 'https://console.example']);
+    for (const notAnOrigin of ['*', 'console.example', 'https://console.example/path']) {
+      expect(readService({ CORS_ALLOWED_ORIGINS: notAnOrigin }).problems).toEqual([
+        `CORS_ALLOWED_ORIGINS must list origins such as https://console.example (got "${notAnOrigin}")`,
+      ]);
+    }
   });
 
   it('when NODE_ENV is not a known environment, then it is reported', () => {
@@ -235,6 +249,7 @@ describe('readAuthConfig', () => {
       serviceToken: REAL_SECRETS.SERVICE_TOKEN,
       jwtIssuer: 'b2b-orders-customers-api',
       jwtAudience: 'b2b-orders-backoffice',
+      tokenTtlSeconds: 3600,
     });
   });
 });

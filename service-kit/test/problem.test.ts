@@ -15,6 +15,7 @@ import {
   UpstreamFailed,
   UpstreamTimeout,
   ValidationFailed,
+  INVALID_UTF8,
 } from '../src';
 
 class OrderNotFound extends NotFound {
@@ -41,11 +42,10 @@ describe('toProblem', () => {
   });
 
   it('when a domain error subclasses a kind, then it answers with that kind’s status and its own code', () => {
-    expect(toProblem(new OrderNotFound(7))).toEqual({
+    expect(toProblem(new OrderNotFound(7))).toMatchObject({
       status: 404,
       code: 'ORDER_NOT_FOUND',
       detail: 'Order 7 does not exist.',
-      errors: undefined,
     });
   });
 
@@ -80,19 +80,56 @@ describe('toProblem', () => {
     ],
     [new validatorErrors.Forbidden({ path: '/x', message: 'wrong kind' }), 403, 'FORBIDDEN'],
     [new validatorErrors.NotFound({ path: '/x', message: 'not found' }), 404, 'NOT_FOUND'],
-    [
-      new validatorErrors.MethodNotAllowed({ path: '/x', message: 'PUT not allowed' }),
-      405,
-      'METHOD_NOT_ALLOWED',
-    ],
     [new validatorErrors.NotAcceptable({ path: '/x', message: 'no' }), 406, 'NOT_ACCEPTABLE'],
-    [
-      new validatorErrors.UnsupportedMediaType({ path: '/x', message: 'text/plain' }),
-      415,
-      'UNSUPPORTED_MEDIA_TYPE',
-    ],
   ])('when the validator throws %s, then it is recognised by its class', (error, status, code) => {
     expect(toProblem(error)).toEqual({ status, code, detail: error.message });
+  });
+
+  it('when a method is not allowed, then 405 with an Allow header that names HEAD wherever GET is allowed', () => {
+    const error = new validatorErrors.MethodNotAllowed({
+      path: '/products',
+      message: 'PUT method not allowed',
+      headers: { Allow: 'GET, POST' },
+    });
+
+    expect(toProblem(error)).toEqual({
+      status: 405,
+      code: 'METHOD_NOT_ALLOWED',
+      detail: 'PUT method not allowed; see the Allow header.',
+      headers: { Allow: 'GET, POST, HEAD' },
+    });
+  });
+
+  it('when the body is of another media type, then 415 saying which one was sent', () => {
+    const error = new validatorErrors.UnsupportedMediaType({
+      path: '/x',
+      message: 'unsupported media type text/plain',
+    });
+
+    expect(toProblem(error)).toEqual({
+      status: 415,
+      code: 'UNSUPPORTED_MEDIA_TYPE',
+      detail: 'The request body must be application/json (got text/plain).',
+    });
+  });
+
+  it('when the body does not decode as its Content-Encoding says, then 400 INVALID_CONTENT_ENCODING', () => {
+    const zlibError = Object.assign(new Error('incorrect header check'), {
+      code: 'Z_DATA_ERROR',
+      status: 400,
+    });
+
+    expect(toProblem(zlibError)).toMatchObject({ status: 400, code: 'INVALID_CONTENT_ENCODING' });
+  });
+
+  it('when the JSON body is not UTF-8, then 400 INVALID_JSON saying so', () => {
+    const error = Object.assign(new Error('not UTF-8'), { type: INVALID_UTF8, status: 400 });
+
+    expect(toProblem(error)).toMatchObject({
+      status: 400,
+      code: 'INVALID_JSON',
+      detail: expect.stringContaining('UTF-8'),
+    });
   });
 
   it('when something only looks like a validator error (a status field), then it is a 500 that reveals nothing', () => {

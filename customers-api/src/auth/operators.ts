@@ -1,31 +1,67 @@
 import type { components } from '@b2b/contracts/customers';
 import { signOperatorToken, type AuthConfig, type Database } from '@b2b/service-kit';
 import { InvalidCredentials } from '../errors';
-import { findOperatorCredentials } from './operator-repository';
-import { DUMMY_PASSWORD_HASH, isPasswordCorrect } from './passwords';
+import type { LoginThrottle } from './login-throttle';
+import {
+  findOperatorCredentials,
+  replacePasswordHash,
+  type OperatorCredentials,
+} from './operator-repository';
+import {
+  hashPassword,
+  isBelowCost,
+  isPasswordCorrect,
+  unmatchablePasswordHash,
+  type ScryptCost,
+} from './passwords';
 
 export type TokenRequest = components['schemas']['TokenRequest'];
 export type TokenResponse = components['schemas']['TokenResponse'];
 
-export const DEFAULT_TOKEN_TTL_SECONDS = 3600;
+export interface LogIn {
+  db: Database;
+  auth: AuthConfig;
+  throttle: LoginThrottle;
+  /** The cost of new password hashes; older, cheaper ones are upgraded at log-in. */
+  passwordCost: ScryptCost;
+}
 
-/** Logs an operator in: checks the password against its stored hash and issues a JWT. */
+/**
+ * Logs an operator in: the throttle admits (and counts) the attempt, the password is
+ * checked against the stored hash of exactly that username, and a JWT is issued for the
+ * configured TTL.
+ */
 export async function issueOperatorToken(
-  db: Database,
-  auth: AuthConfig,
+  { db, auth, throttle, passwordCost }: LogIn,
   credentials: TokenRequest,
-  ttlSeconds: number,
+  clientAddress: string,
 ): Promise<TokenResponse> {
+  const attempt = await throttle.admit(credentials.username, clientAddress);
+  const operator = await checkCredentials(db, credentials, passwordCost).finally(attempt.finished);
+  await attempt.succeeded();
+  if (isBelowCost(operator.passwordHash, passwordCost)) {
+    const upgraded = await hashPassword(credentials.password, passwordCost);
+    await replacePasswordHash(db, operator.username, operator.passwordHash, upgraded);
+  }
+  return {
+    access_token: await signOperatorToken(auth, operator.username),
+    token_type: 'Bearer',
+    expires_in: auth.tokenTtlSeconds,
+  };
+}
+
+/** The operator with exactly this username and password; InvalidCredentials otherwise. */
+async function checkCredentials(
+  db: Database,
+  credentials: TokenRequest,
+  passwordCost: ScryptCost,
+): Promise<OperatorCredentials> {
   const operator = await findOperatorCredentials(db, credentials.username);
   // An unknown username still pays for one scrypt run, so timing does not tell it apart.
   const isCorrect = await isPasswordCorrect(
     credentials.password,
-    operator?.passwordHash ?? DUMMY_PASSWORD_HASH,
+    operator?.passwordHash ?? unmatchablePasswordHash(passwordCost),
   );
   if (!operator || !isCorrect) throw new InvalidCredentials();
-  return {
-    access_token: await signOperatorToken(auth, operator.username, ttlSeconds),
-    token_type: 'Bearer',
-    expires_in: ttlSeconds,
-  };
+  return operator;
 }

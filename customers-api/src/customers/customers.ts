@@ -5,6 +5,8 @@ import {
   isDuplicateKey,
   toPage,
   transactionWithRetry,
+  type CursorKey,
+  type CursorScope,
   type Database,
 } from '@b2b/service-kit';
 import { CustomerNotFound, EmailTaken } from '../errors';
@@ -69,12 +71,21 @@ export async function deleteCustomer(db: Database, id: number): Promise<void> {
   });
 }
 
+/** The list of customers a cursor belongs to: GET /customers with this search. */
+const customerListScope = (key: CursorKey, search: string | undefined): CursorScope => ({
+  key,
+  list: 'listCustomers',
+  filters: { search },
+});
+
 export async function listCustomers(
   db: Database,
   query: { search?: string; cursor?: string; limit?: number },
+  cursorKey: CursorKey,
 ): Promise<CustomerPage> {
   const limit = query.limit ?? DEFAULT_PAGE_SIZE;
-  const beforeId = query.cursor ? decodeCursor(query.cursor, ['integer'])[0] : undefined;
+  const scope = customerListScope(cursorKey, query.search);
+  const beforeId = query.cursor ? decodeCursor(query.cursor, ['integer'], scope)[0] : undefined;
   // One row more than the page tells whether another page follows.
   const customers = await findCustomerPage(db, { search: query.search, beforeId, limit: limit + 1 });
   return toPage(
@@ -82,5 +93,6 @@ export async function listCustomers(
     limit,
     (customer) => customer,
     (customer) => [customer.id],
+    scope,
   );
 }

@@ -1,17 +1,20 @@
 import type { paths } from '@b2b/contracts/customers';
-import type { ApiHandlers, Database } from '@b2b/service-kit';
+import type { ApiHandlers, CursorKey, Database } from '@b2b/service-kit';
 import { createCustomer, deleteCustomer, getCustomer, listCustomers, replaceCustomer } from './customers';
 
 type CustomerPaths = '/customers' | '/customers/{id}' | '/internal/customers/{id}';
 
-export function customerHandlers(db: Database): Pick<ApiHandlers<paths>, CustomerPaths> {
+export function customerHandlers(
+  db: Database,
+  cursorKey: CursorKey,
+): Pick<ApiHandlers<paths>, CustomerPaths> {
   return {
     '/customers': {
       post: async ({ body }) => {
         const customer = await createCustomer(db, body);
         return { status: 201, body: customer, headers: { Location: `/customers/${customer.id}` } };
       },
-      get: async ({ query }) => ({ status: 200, body: await listCustomers(db, query) }),
+      get: async ({ query }) => ({ status: 200, body: await listCustomers(db, query, cursorKey) }),
     },
     '/customers/{id}': {
       get: async ({ params }) => ({ status: 200, body: await getCustomer(db, params.id) }),

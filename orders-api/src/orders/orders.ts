@@ -6,9 +6,12 @@ import {
   DEFAULT_PAGE_SIZE,
   InvalidCursor,
   JsonText,
+  parseInstant,
   toPage,
   transactionWithRetry,
   ValidationFailed,
+  type CursorKey,
+  type CursorScope,
   type Database,
   type Queryable,
 } from '@b2b/service-kit';
@@ -44,6 +47,8 @@ export interface OrdersContext {
   idempotencyKeyTtlHours: number;
   abandonedClaimSeconds: number;
   cancelWindowMinutes: number;
+  /** Signs and checks the cursors of GET /orders. */
+  cursorKey: CursorKey;
 }
 
 /** The idempotency settings of this API for one operation and key. */
@@ -167,39 +172,49 @@ export async function getOrder(db: Queryable, id: number): Promise<Order> {
   return order;
 }
 
-function decodeOrderCursor(cursor: string): { createdAt: Date; id: number } {
-  const [createdAt, id] = decodeCursor(cursor, ['string', 'integer']);
+function decodeOrderCursor(cursor: string, scope: CursorScope): { createdAt: Date; id: number } {
+  const [createdAt, id] = decodeCursor(cursor, ['string', 'integer'], scope);
   const date = new Date(createdAt);
   if (Number.isNaN(date.getTime())) throw new InvalidCursor();
   return { createdAt: date, id };
 }
 
 /**
- * The contract's date-time format admits strings no calendar has (month 13, second 60):
- * they are a 400 here rather than a filter that silently matches nothing.
+ * A bound as an instant, read by the strict parser the contract router has already
+ * applied (so a value here is always a real instant; a 400 otherwise, naming it).
  */
 function instantOf(parameter: 'from' | 'to', value: string | undefined): Date | undefined {
   if (value === undefined) return undefined;
-  const instant = new Date(value);
-  if (Number.isNaN(instant.getTime())) {
+  const instant = parseInstant(value);
+  if (!instant)
     throw new ValidationFailed([
-      { field: `query.${parameter}`, message: 'must be a real ISO 8601 date-time' },
+      { field: `query.${parameter}`, message: 'must be a real RFC 3339 date-time' },
     ]);
-  }
   return instant;
 }
 
-/** A page of orders with their items: two queries whatever the page size. */
+/**
+ * A page of orders with their items: two queries whatever the page size. A cursor belongs to
+ * the status and the instants of from and to, however they were written.
+ */
 export async function listOrders(
   db: Database,
   query: { status?: OrderStatus; from?: string; to?: string; cursor?: string; limit?: number },
+  cursorKey: CursorKey,
 ): Promise<{ data: Order[]; next_cursor: string | null }> {
   const limit = query.limit ?? DEFAULT_PAGE_SIZE;
+  const from = instantOf('from', query.from);
+  const to = instantOf('to', query.to);
+  const scope: CursorScope = {
+    key: cursorKey,
+    list: 'listOrders',
+    filters: { status: query.status, from: from?.toISOString(), to: to?.toISOString() },
+  };
   const orders = await findOrderPage(db, {
     status: query.status,
-    from: instantOf('from', query.from),
-    to: instantOf('to', query.to),
-    after: query.cursor === undefined ? undefined : decodeOrderCursor(query.cursor),
+    from,
+    to,
+    after: query.cursor === undefined ? undefined : decodeOrderCursor(query.cursor, scope),
     limit: limit + 1,
   });
   const pageOrders = orders.slice(0, limit);
@@ -212,5 +227,6 @@ export async function listOrders(
     limit,
     (order) => ({ ...order, items: itemsByOrder.get(order.id) ?? [] }),
     (order) => [order.created_at, order.id],
+    scope,
   );
 }

@@ -24,7 +24,10 @@ export function orderHandlers(context: OrdersContext): Pick<ApiHandlers<paths>, 
           headers: { Location: `/orders/${created.targetId}`, ...replayHeaders(created) },
         };
       },
-      get: async ({ query }) => ({ status: 200, body: await listOrders(context.db, query) }),
+      get: async ({ query }) => ({
+        status: 200,
+        body: await listOrders(context.db, query, context.cursorKey),
+      }),
     },
     '/orders/{id}': {
       get: async ({ params }) => ({ status: 200, body: await getOrder(context.db, params.id) }),

@@ -4,6 +4,8 @@ import {
   isDuplicateKey,
   toPage,
   transactionWithRetry,
+  type CursorKey,
+  type CursorScope,
   type Database,
 } from '@b2b/service-kit';
 import { ProductNotFound, SkuTaken } from '../errors';
@@ -47,17 +49,27 @@ export async function updateProduct(db: Database, id: number, changes: ProductUp
   return product;
 }
 
+/** The list of products a cursor belongs to: GET /products with this search. */
+const productListScope = (key: CursorKey, search: string | undefined): CursorScope => ({
+  key,
+  list: 'listProducts',
+  filters: { search },
+});
+
 export async function listProducts(
   db: Database,
   query: { search?: string; cursor?: string; limit?: number },
+  cursorKey: CursorKey,
 ): Promise<{ data: Product[]; next_cursor: string | null }> {
   const limit = query.limit ?? DEFAULT_PAGE_SIZE;
-  const [afterId] = query.cursor ? decodeCursor(query.cursor, ['integer']) : [0];
+  const scope = productListScope(cursorKey, query.search);
+  const [afterId] = query.cursor ? decodeCursor(query.cursor, ['integer'], scope) : [0];
   const products = await findProductPage(db, { search: query.search, afterId, limit: limit + 1 });
   return toPage(
     products,
     limit,
     (product) => product,
     (product) => [product.id],
+    scope,
   );
 }

@@ -1,15 +1,18 @@
 import type { paths } from '@b2b/contracts/orders';
-import type { ApiHandlers, Database } from '@b2b/service-kit';
+import type { ApiHandlers, CursorKey, Database } from '@b2b/service-kit';
 import { createProduct, getProduct, listProducts, updateProduct } from './products';
 
-export function productHandlers(db: Database): Pick<ApiHandlers<paths>, '/products' | '/products/{id}'> {
+export function productHandlers(
+  db: Database,
+  cursorKey: CursorKey,
+): Pick<ApiHandlers<paths>, '/products' | '/products/{id}'> {
   return {
     '/products': {
       post: async ({ body }) => {
         const product = await createProduct(db, body);
         return { status: 201, body: product, headers: { Location: `/products/${product.id}` } };
       },
-      get: async ({ query }) => ({ status: 200, body: await listProducts(db, query) }),
+      get: async ({ query }) => ({ status: 200, body: await listProducts(db, query, cursorKey) }),
     },
     '/products/{id}': {
       get: async ({ params }) => ({ status: 200, body: await getProduct(db, params.id) }),

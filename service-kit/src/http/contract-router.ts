@@ -1,5 +1,7 @@
 import { Router, type Request, type Response } from 'express';
 import type { OpenApiDocument } from '@b2b/contracts/document';
+import { ValidationFailed, type FieldError } from '../errors';
+import { parseDecimalInteger, parseInstant } from '../strict-input';
 
 /**
  * Routes typed by a contract's generated `paths`: a handler receives the operation's
@@ -37,6 +39,11 @@ export interface ContractRequest<Operation> {
   query: ParametersIn<Operation, 'query'>;
   headers: ParametersIn<Operation, 'header'>;
   body: JsonRequestBody<Operation>;
+  /**
+   * The client's address: Express's `request.ip`, i.e. the socket's peer unless the app
+   * trusts proxy hops (`trust proxy`), in which case it is read from X-Forwarded-For.
+   */
+  clientAddress: string;
 }
 
 /**
@@ -92,10 +99,15 @@ export type ContractHandlers<Paths> = {
 /** The handlers an API writes itself: every operation except the shared ops routes. */
 export type ApiHandlers<Paths> = ContractHandlers<Omit<Paths, OpsPath>>;
 
+interface SchemaSpec {
+  type?: string;
+  format?: string;
+}
+
 interface ParameterSpec {
   name: string;
   in: string;
-  schema?: { type?: string };
+  schema?: SchemaSpec | { $ref: string };
 }
 
 interface OperationSpec {
@@ -113,49 +125,102 @@ function resolveRef<T>(document: OpenApiDocument, value: T | { $ref: string }): 
   return resolveRef(document, target as T);
 }
 
-type Coerce = (raw: string) => unknown;
+/** Reads one raw value as its schema says, or returns the message that refuses it. */
+type Parse = (raw: string) => { value: unknown } | { refused: string };
 
 /**
- * Query and path values reach Express as strings; the validator has already checked them
- * against their schemas, so converting by the schema's type is all that is left.
+ * Path, query and header values reach Express as text. express-openapi-validator has
+ * checked them already, but it reads `0x1`, `1e0`, ` 1` as the integer 1 and rolls
+ * 2026-02-31 over to March 3: here each kind is read with service-kit's strict parser,
+ * and anything that is not exactly what the contract states is refused (400).
  */
-function coercionFor(parameter: ParameterSpec): Coerce {
-  switch (parameter.schema?.type) {
-    case 'integer':
-    case 'number':
-      return Number;
-    case 'string':
-    case undefined:
-      return (raw) => raw;
-    default:
-      throw new Error(`Parameter ${parameter.name}: type ${parameter.schema?.type} is not supported`);
+function parserFor(parameter: ParameterSpec, schema: SchemaSpec | undefined): Parse {
+  const { type, format } = schema ?? {};
+  if (type === 'integer') {
+    return (raw) => {
+      const value = parseDecimalInteger(raw);
+      return value === undefined ? { refused: 'must be a plain decimal integer' } : { value };
+    };
   }
+  if (type === 'string' && format === 'date-time') {
+    return (raw) =>
+      parseInstant(raw) === undefined
+        ? { refused: 'must be a real RFC 3339 date-time, at most to the millisecond' }
+        : { value: raw };
+  }
+  if (type === 'string' || type === undefined) return (raw) => ({ value: raw });
+  throw new Error(`Parameter ${parameter.name}: type ${type} is not supported`);
 }
 
-/** Builds the typed request from Express's request, reading only what the operation declares. */
+/**
+ * The query's values as sent, percent-decoded strictly: a value whose escapes are not
+ * UTF-8 (`%ff`) is undefined here, where Express's parser would have made it U+FFFD.
+ */
+function strictQuery(url: string): Map<string, string | undefined> {
+  const values = new Map<string, string | undefined>();
+  const query = url.includes('?') ? url.slice(url.indexOf('?') + 1) : '';
+  for (const pair of query.split('&').filter(Boolean)) {
+    const [name = '', raw = ''] = pair.split(/=(.*)/s);
+    const decode = (text: string) => {
+      try {
+        return decodeURIComponent(text.replaceAll('+', ' '));
+      } catch {
+        return undefined;
+      }
+    };
+    const key = decode(name);
+    if (key !== undefined) values.set(key, decode(raw));
+  }
+  return values;
+}
+
+/**
+ * Builds the typed request from Express's request, reading only what the operation
+ * declares. Throws ValidationFailed listing every value that its strict parser refuses.
+ */
 function requestReader(document: OpenApiDocument, path: string, method: HttpMethod) {
   const item = document.paths[path] as Record<string, OperationSpec> & OperationSpec;
   const declared = [...(item.parameters ?? []), ...(item[method]?.parameters ?? [])].map((parameter) =>
     resolveRef(document, parameter),
   );
-  const readers = declared.map((parameter) => ({ parameter, coerce: coercionFor(parameter) }));
+  const readers = declared.map((parameter) => ({
+    parameter,
+    parse: parserFor(parameter, parameter.schema && resolveRef<SchemaSpec>(document, parameter.schema)),
+  }));
   return (request: Request): ContractRequest<unknown> => {
-    const params: Record<string, unknown> = {};
-    const query: Record<string, unknown> = {};
-    const headers: Record<string, unknown> = {};
-    for (const { parameter, coerce } of readers) {
+    const values: Record<'path' | 'query' | 'header', Record<string, unknown>> = {
+      path: {},
+      query: {},
+      header: {},
+    };
+    const refused: FieldError[] = [];
+    const query = request.originalUrl.includes('?') ? strictQuery(request.originalUrl) : undefined;
+    for (const { parameter, parse } of readers) {
       const { name } = parameter;
-      if (parameter.in === 'path') params[name] = coerce(request.params[name] as string);
-      if (parameter.in === 'query') {
-        const raw = (request.query as Record<string, string | undefined>)[name];
-        if (raw !== undefined) query[name] = coerce(raw);
+      const location = parameter.in as 'path' | 'query' | 'header';
+      let raw: string | undefined;
+      if (location === 'path') raw = request.params[name] as string;
+      if (location === 'header') raw = request.get(name);
+      if (location === 'query' && query?.has(name)) {
+        raw = query.get(name);
+        if (raw === undefined) {
+          refused.push({ field: `query.${name}`, message: 'must be percent-encoded UTF-8' });
+          continue;
+        }
       }
-      if (parameter.in === 'header') {
-        const raw = request.get(name);
-        if (raw !== undefined) headers[name] = coerce(raw);
-      }
+      if (raw === undefined) continue;
+      const parsed = parse(raw);
+      if ('refused' in parsed) refused.push({ field: `${location}.${name}`, message: parsed.refused });
+      else values[location][name] = parsed.value;
     }
-    return { params, query, headers, body: request.body as never } as ContractRequest<unknown>;
+    if (refused.length > 0) throw new ValidationFailed(refused);
+    return {
+      params: values.path,
+      query: values.query,
+      headers: values.header,
+      body: request.body as never,
+      clientAddress: request.ip ?? request.socket.remoteAddress ?? '',
+    } as ContractRequest<unknown>;
   };
 }
 

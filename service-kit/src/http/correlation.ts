@@ -15,11 +15,13 @@ export function correlationAndAccessLog(logger: Logger): RequestHandler {
     const correlationId = correlationIdFrom(request.get(CORRELATION_HEADER));
     response.setHeader(CORRELATION_HEADER, correlationId);
     const startedAt = process.hrtime.bigint();
+    // As received: HEAD is routed as GET further on.
+    const { method } = request;
     runWithContext({ correlationId }, () => {
       response.on('finish', () => {
         logger.info(
           {
-            method: request.method,
+            method,
             path: request.originalUrl.split('?')[0],
             status: response.statusCode,
             durationMs: Number(process.hrtime.bigint() - startedAt) / 1e6,

@@ -1,14 +1,16 @@
-import express, { type Express, type Router } from 'express';
+import cors from 'cors';
+import express, { type Express, type RequestHandler, type Router } from 'express';
+import helmet from 'helmet';
 import type { OpenApiDocument } from '@b2b/contracts/document';
 import { middleware as openApiValidator } from 'express-openapi-validator';
 import type { AuthConfig } from '../config';
 import { securityHandlers } from '../auth';
 import type { Database } from '../database';
-import { BODY_LIMIT_BYTES } from '../errors';
 import type { Logger } from '../logger';
 import { correlationAndAccessLog } from './correlation';
 import { opsRoutes } from './ops-routes';
 import { problemHandler } from './problem-handler';
+import { headAsGet, noBodyIsNoMediaType, rejectRepeatedHeaders, strictJsonBody } from './strict-edge';
 
 export interface ServiceAppOptions {
   contract: OpenApiDocument;
@@ -19,20 +21,67 @@ export interface ServiceAppOptions {
   routes: Router;
   /** Turns a response that violates the contract into a 500: on in tests. */
   validateResponses?: boolean;
+  /** Origins whose pages may call the API from a browser; none when empty or absent. */
+  corsAllowedOrigins?: string[];
+}
+
+/** What browsers may send to, and read from, the APIs across origins. */
+const CORS_REQUEST_HEADERS = ['Authorization', 'Content-Type', 'X-Correlation-Id', 'X-Idempotency-Key'];
+const CORS_RESPONSE_HEADERS = ['X-Correlation-Id', 'Location', 'Idempotent-Replayed', 'Retry-After'];
+
+/**
+ * Security headers on every answer (helmet): nosniff, no framing, no referrer, and a
+ * Content-Security-Policy that lets a JSON answer load nothing; the Swagger UI page gets
+ * one that allows this origin's scripts and styles. Nothing here is worth caching by a
+ * shared cache (personal data, credentials): Cache-Control: no-store.
+ */
+function securityHeaders(): RequestHandler[] {
+  const api = helmet.contentSecurityPolicy({
+    useDefaults: false,
+    directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] },
+  });
+  const docs = helmet.contentSecurityPolicy({
+    useDefaults: false,
+    directives: {
+      defaultSrc: ["'self'"],
+      imgSrc: ["'self'", 'data:'],
+      styleSrc: ["'self'", "'unsafe-inline'"],
+      frameAncestors: ["'none'"],
+    },
+  });
+  return [
+    helmet({ contentSecurityPolicy: false }),
+    (request, response, next) => {
+      response.setHeader('Cache-Control', 'no-store');
+      (request.path.startsWith('/docs') ? docs : api)(request, response, next);
+    },
+  ];
 }
 
 /**
  * Builds an API the way every service here is built: correlation id and access log first,
- * then JSON parsing, then every request validated (and authenticated) against the
- * contract, then the routes, and finally one handler that turns every error into
- * problem+json. No `listen` here: tests mount the app on an ephemeral port.
+ * security headers and CORS, the strict edge (repeated identity headers, HEAD, strict
+ * JSON), then every request validated (and authenticated) against the contract, then the
+ * routes, and finally one handler that turns every error into problem+json. No `listen`
+ * here: tests mount the app on an ephemeral port.
  */
 export function createServiceApp(options: ServiceAppOptions): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
   app.use(correlationAndAccessLog(options.logger));
-  app.use(express.json({ limit: BODY_LIMIT_BYTES, type: ['application/json', 'application/*+json'] }));
+  app.use(securityHeaders());
+  if (options.corsAllowedOrigins?.length) {
+    app.use(
+      cors({
+        origin: options.corsAllowedOrigins,
+        allowedHeaders: CORS_REQUEST_HEADERS,
+        exposedHeaders: CORS_RESPONSE_HEADERS,
+        maxAge: 600,
+      }),
+    );
+  }
+  app.use(rejectRepeatedHeaders(), headAsGet(), noBodyIsNoMediaType(), strictJsonBody());
   app.use(
     openApiValidator({
       // The validator annotates the document it is given; each app gets its own copy.

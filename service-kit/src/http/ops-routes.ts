@@ -29,13 +29,16 @@ function docsPage(title: string): string {
   <div id="swagger-ui"></div>
   <script src="/docs/assets/swagger-ui-bundle.js"></script>
   <script src="/docs/assets/swagger-ui-standalone-preset.js"></script>
-  <script>
-    window.ui = SwaggerUIBundle({ url: '/openapi.yaml', dom_id: '#swagger-ui', deepLinking: true });
-  </script>
+  <script src="/docs/assets/docs-init.js"></script>
 </body>
 </html>
 `;
 }
+
+// A file rather than an inline script, so the docs page works under a Content-Security-Policy
+// that allows scripts from this origin only.
+const DOCS_INIT_SCRIPT =
+  "window.ui = SwaggerUIBundle({ url: '/openapi.yaml', dom_id: '#swagger-ui', deepLinking: true });\n";
 
 /** GET /health, /openapi.yaml, /docs and its assets: the same for every API. */
 export function opsRoutes(options: { contract: { info: { title: string } }; db: Database }): Router {
@@ -62,6 +65,10 @@ export function opsRoutes(options: { contract: { info: { title: string } }; db: 
   router.get('/docs/assets/:file', async (request, response) => {
     const file = String(request.params.file);
     const contentType = DOCS_ASSETS[file];
+    if (file === 'docs-init.js') {
+      response.type('application/javascript').send(DOCS_INIT_SCRIPT);
+      return;
+    }
     if (!contentType) throw new NotFound('NOT_FOUND', `No documentation asset named ${file}.`);
     response.type(contentType).send(await readFile(path.join(assetsDirectory, file)));
   });

@@ -12,12 +12,14 @@ export function problemHandler(logger: Logger): ErrorRequestHandler {
     }
     const parts = toProblem(error);
     if (parts.status >= 500) logger.error({ err: error }, parts.detail);
+    const { headers: _headers, ...problem } = parts;
     const body = buildProblem({
-      ...parts,
+      ...problem,
       instance: request.originalUrl.split('?')[0],
       correlationId: currentCorrelationId(),
     });
     response.status(parts.status).type(PROBLEM_CONTENT_TYPE);
+    if (parts.headers) response.set(parts.headers);
     // json() goes through response validation (in tests); a 500 is sent around it, since
     // a contract violation found there is itself reported as a 500.
     if (parts.status === 500) response.send(JSON.stringify(body));

@@ -1,6 +1,10 @@
-import type { Server } from 'node:http';
+import { STATUS_CODES, type Server } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { Express } from 'express';
 import type { Logger } from '../logger';
+import { buildProblem, PROBLEM_CONTENT_TYPE } from '../problem';
+import { correlationIdFrom } from '../request-context';
+import { CORRELATION_HEADER } from './correlation';
 
 export interface RunningServer {
   server: Server;
@@ -8,11 +12,57 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
+const CLIENT_ERRORS: Record<string, { status: number; code: string; detail: string }> = {
+  HPE_HEADER_OVERFLOW: {
+    status: 431,
+    code: 'REQUEST_HEADERS_TOO_LARGE',
+    detail: 'The request headers are larger than the server accepts (16 kB in all).',
+  },
+  ERR_HTTP_REQUEST_TIMEOUT: {
+    status: 408,
+    code: 'REQUEST_TIMEOUT',
+    detail: 'The request was not received in time.',
+  },
+};
+
+/**
+ * Requests Node's HTTP parser refuses never reach Express: answer them as problem+json
+ * too (431 for headers over the limit, 400 for a malformed request) instead of Node's
+ * bare status line, then close the connection, as the parser state is lost.
+ */
+function answerClientError(error: NodeJS.ErrnoException, socket: Duplex): void {
+  if (!socket.writable || error.code === 'ECONNRESET') {
+    socket.destroy();
+    return;
+  }
+  const { status, code, detail } = CLIENT_ERRORS[error.code ?? ''] ?? {
+    status: 400,
+    code: 'MALFORMED_REQUEST',
+    detail: 'The request is not valid HTTP/1.1.',
+  };
+  const correlationId = correlationIdFrom(undefined);
+  const body = JSON.stringify(buildProblem({ status, code, detail, correlationId }));
+  socket.end(
+    [
+      `HTTP/1.1 ${status} ${STATUS_CODES[status]}`,
+      `Content-Type: ${PROBLEM_CONTENT_TYPE}; charset=utf-8`,
+      `Content-Length: ${Buffer.byteLength(body)}`,
+      `${CORRELATION_HEADER}: ${correlationId}`,
+      'X-Content-Type-Options: nosniff',
+      'Cache-Control: no-store',
+      'Connection: close',
+      '',
+      body,
+    ].join('\r\n'),
+  );
+}
+
 /** Listens on host:port (0 picks a free port) and resolves once the server accepts connections. */
 export function listen(app: Express, options: { host?: string; port?: number } = {}): Promise<RunningServer> {
   const host = options.host ?? '127.0.0.1';
   return new Promise((resolve, reject) => {
     const server = app.listen(options.port ?? 0, host);
+    server.on('clientError', answerClientError);
     server.once('error', reject);
     server.once('listening', () => {
       server.off('error', reject);

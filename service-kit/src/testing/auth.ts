@@ -8,7 +8,11 @@ export const TEST_AUTH: AuthConfig = {
   jwtIssuer: 'b2b-orders-customers-api',
   jwtAudience: 'b2b-orders-backoffice',
   serviceToken: 'test-service-token-0123456789',
+  tokenTtlSeconds: 3600,
 };
+
+/** CURSOR_SECRET of every test app; never the development secret the contract examples use. */
+export const TEST_CURSOR_SECRET = 'test-cursor-secret-0123456789abcdef0123456789';
 
 export function operatorToken(username = 'test-operator', expiresInSeconds = 600): Promise<string> {
   return signOperatorToken(TEST_AUTH, username, expiresInSeconds);
@@ -56,5 +60,38 @@ export async function invalidOperatorTokens(): Promise<Record<string, string>> {
       .setExpirationTime(now + 600)
       .sign(key(TEST_AUTH.jwtSecret)),
     garbage: 'not-a-token',
+    // Well signed, but with claims our issuer never produces (see verifyOperatorToken).
+    'lifetime longer than the TTL': await new SignJWT(claims)
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject('test-operator')
+      .setIssuer(TEST_AUTH.jwtIssuer)
+      .setAudience(TEST_AUTH.jwtAudience)
+      .setIssuedAt(now)
+      .setExpirationTime(now + TEST_AUTH.tokenTtlSeconds + 60)
+      .sign(key(TEST_AUTH.jwtSecret)),
+    'issued in the future': await new SignJWT(claims)
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject('test-operator')
+      .setIssuer(TEST_AUTH.jwtIssuer)
+      .setAudience(TEST_AUTH.jwtAudience)
+      .setIssuedAt(now + 120)
+      .setExpirationTime(now + 600)
+      .sign(key(TEST_AUTH.jwtSecret)),
+    'not valid yet': await new SignJWT(claims)
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject('test-operator')
+      .setIssuer(TEST_AUTH.jwtIssuer)
+      .setAudience(TEST_AUTH.jwtAudience)
+      .setIssuedAt(now)
+      .setNotBefore(now + 120)
+      .setExpirationTime(now + 600)
+      .sign(key(TEST_AUTH.jwtSecret)),
+    'without iat': await new SignJWT(claims)
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject('test-operator')
+      .setIssuer(TEST_AUTH.jwtIssuer)
+      .setAudience(TEST_AUTH.jwtAudience)
+      .setExpirationTime(now + 600)
+      .sign(key(TEST_AUTH.jwtSecret)),
   };
 }

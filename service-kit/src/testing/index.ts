@@ -4,3 +4,4 @@ export * from './contract-responses';
 export * from './processes';
 export * from './http';
 export * from './gate';
+export * from './cursors';

@@ -1,0 +1,127 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { operatorToken } from '@b2b/service-kit/testing';
+import { createHandler } from '../src/handler';
+import type { ApiGatewayProxyEvent } from '../src/http-event';
+import { expectContractResult, orchestratorEvent, testConfig, uniqueKey } from './support/orchestrator';
+
+/**
+ * The orchestrator's front door behaves like the APIs': the same media types, one value
+ * per identity header, strict JSON, and every answer problem+json with the same security
+ * headers. Nothing here reaches an upstream (they point at a closed port).
+ */
+const handle = createHandler(testConfig());
+let token: string;
+const validBody = () => ({
+  customer_id: 1,
+  items: [{ product_id: 1, qty: 1 }],
+  idempotency_key: uniqueKey(),
+});
+
+beforeAll(async () => {
+  token = await operatorToken();
+});
+
+async function answerTo(event: ApiGatewayProxyEvent) {
+  const result = await handle(event);
+  return { result, body: expectContractResult(result) };
+}
+
+describe('the orchestrator front door', () => {
+  it.each([
+    'text/plain',
+    'application/octet-stream',
+    'application/x-www-form-urlencoded',
+    'application/json; charset=latin1',
+  ])(
+    'when a JSON body is sent as %s, then 415 as in the APIs, and no order is placed',
+    async (contentType) => {
+      const event = orchestratorEvent({ token, body: validBody(), headers: { 'Content-Type': contentType } });
+
+      const { result, body } = await answerTo(event);
+
+      expect(result.statusCode).toBe(415);
+      expect(body.detail).toBe(`The request body must be application/json (got ${contentType}).`);
+    },
+  );
+
+  it('when the body has no Content-Type at all, then 415', async () => {
+    const event = {
+      ...orchestratorEvent({ token, body: validBody() }),
+      headers: { Authorization: `Bearer ${token}` },
+    };
+
+    expect((await answerTo(event)).result.statusCode).toBe(415);
+  });
+
+  it.each([['false'], ['null'], ['[]'], ['"text"'], ['42']])(
+    'when the body is the JSON %s (not an object), then 400 problem+json',
+    async (json) => {
+      const { result, body } = await answerTo(orchestratorEvent({ token, body: json }));
+
+      expect(result.statusCode).toBe(400);
+      expect(body.code).toBe('VALIDATION_FAILED');
+    },
+  );
+
+  it.each(['Authorization', 'X-Correlation-Id', 'X-Idempotency-Key'])(
+    'when %s comes twice (multiValueHeaders), then 400 naming it before anything else is read',
+    async (name) => {
+      const event = orchestratorEvent({ token, body: validBody() });
+      const first = name === 'Authorization' ? `Bearer ${token}` : 'first-value';
+      event.multiValueHeaders = {
+        ...Object.fromEntries(Object.entries(event.headers ?? {}).map(([key, value]) => [key, [value!]])),
+        [name]: [first, 'second-value'],
+      };
+
+      const { result, body } = await answerTo(event);
+
+      expect(result.statusCode).toBe(400);
+      expect(body.errors).toEqual([{ field: `header.${name.toLowerCase()}`, message: 'must be sent once' }]);
+    },
+  );
+
+  it('when the same header arrives under two spellings of its name, then it counts as repeated', async () => {
+    const event = orchestratorEvent({ token, body: validBody() });
+    event.multiValueHeaders = {
+      'Content-Type': ['application/json'],
+      authorization: [`Bearer ${token}`],
+      AUTHORIZATION: [`Bearer ${token}`],
+    };
+
+    expect((await answerTo(event)).result.statusCode).toBe(400);
+  });
+
+  it('when a string of the body holds a lone surrogate, then 400 naming the field', async () => {
+    const body = '{"customer_id":1,"items":[{"product_id":1,"qty":1}],"idempotency_key":"key-\\udc00"}';
+
+    const answer = await answerTo(orchestratorEvent({ token, body }));
+
+    expect(answer.result.statusCode).toBe(400);
+    expect(answer.body.errors).toEqual([
+      { field: 'body.idempotency_key', message: 'must be well-formed Unicode text' },
+    ]);
+  });
+
+  it('when a base64 body is not UTF-8, then 400 INVALID_JSON', async () => {
+    const event = {
+      ...orchestratorEvent({ token }),
+      body: Buffer.from('{"idempotency_key":"caf\xe9"}', 'latin1').toString('base64'),
+      isBase64Encoded: true,
+    };
+
+    const { result, body } = await answerTo(event);
+
+    expect(result.statusCode).toBe(400);
+    expect(body.code).toBe('INVALID_JSON');
+  });
+
+  it('when it answers, then with nosniff, no-store and a Content-Security-Policy, like the APIs', async () => {
+    const { result } = await answerTo(orchestratorEvent({ token, body: 'false' }));
+
+    expect(result.headers).toMatchObject({
+      'X-Content-Type-Options': 'nosniff',
+      'Cache-Control': 'no-store',
+      'Content-Security-Policy': "default-src 'none'; frame-ancestors 'none'",
+    });
+  });
+});
