@@ -1,8 +1,10 @@
-// Small node:http JSON client for the harness's own calls (set-up, readiness, cold calls).
-import { Agent, request } from 'node:http';
+// Small node:http JSON client: the harness's own calls (set-up, readiness, cold calls) and
+// the reference's calls between its services.
+import { Agent, request, type IncomingHttpHeaders } from 'node:http';
 
 export interface TimedResponse {
   status: number;
+  headers: IncomingHttpHeaders;
   body: unknown;
   text: string;
   milliseconds: number;
@@ -19,6 +21,8 @@ export function httpJson(
     timeoutMs?: number;
     /** A new connection for this call alone (what a first caller pays). */
     freshConnection?: boolean;
+    /** The keep-alive pool to use instead of the harness's own. */
+    agent?: Agent;
   } = {},
 ): Promise<TimedResponse> {
   return new Promise((resolve, reject) => {
@@ -27,7 +31,7 @@ export function httpJson(
     const outgoing = request(
       url,
       {
-        agent: options.freshConnection ? false : keepAlive,
+        agent: options.freshConnection ? false : (options.agent ?? keepAlive),
         method: options.method ?? 'GET',
         headers: {
           ...options.headers,
@@ -50,6 +54,7 @@ export function httpJson(
           }
           resolve({
             status: response.statusCode ?? 0,
+            headers: response.headers,
             body,
             text,
             milliseconds: performance.now() - startedAt,

@@ -1,7 +1,8 @@
 // Shared by the plain reference implementation: a mysql2 pool and a keep-alive JSON client
 // on node:http. No contract validation, no authentication, no request logs.
-import { Agent, request } from 'node:http';
+import { Agent } from 'node:http';
 import { createPool, type Pool, type PoolConnection } from 'mysql2/promise';
+import { httpJson, type TimedResponse } from '../lib/http';
 
 export function connectPool(): Pool {
   const url = process.env.DATABASE_URL;
@@ -94,56 +95,14 @@ export async function transaction<T>(
   }
 }
 
-export interface JsonResponse {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  body: unknown;
-}
-
 const agent = new Agent({ keepAlive: true, maxSockets: 256 });
 
-/** One JSON request over a keep-alive connection, with a timeout. */
+/** One JSON request between the reference's services, over a keep-alive pool, with a 3 s timeout. */
 export function requestJson(
   url: string,
   options: { method?: string; body?: unknown; headers?: Record<string, string>; timeoutMs?: number } = {},
-): Promise<JsonResponse> {
-  return new Promise((resolve, reject) => {
-    const payload = options.body === undefined ? undefined : JSON.stringify(options.body);
-    const outgoing = request(
-      url,
-      {
-        agent,
-        method: options.method ?? 'GET',
-        headers: {
-          ...options.headers,
-          ...(payload === undefined
-            ? {}
-            : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) }),
-        },
-        timeout: options.timeoutMs ?? 3000,
-      },
-      (response) => {
-        const chunks: Buffer[] = [];
-        response.on('data', (chunk: Buffer) => chunks.push(chunk));
-        response.on('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8');
-          try {
-            resolve({
-              status: response.statusCode ?? 0,
-              headers: response.headers,
-              body: text ? JSON.parse(text) : undefined,
-            });
-          } catch (error) {
-            reject(error as Error);
-          }
-        });
-        response.on('error', reject);
-      },
-    );
-    outgoing.on('timeout', () => outgoing.destroy(new Error(`timeout: ${url}`)));
-    outgoing.on('error', reject);
-    outgoing.end(payload);
-  });
+): Promise<TimedResponse> {
+  return httpJson(url, { timeoutMs: 3000, ...options, agent });
 }
 
 export class HttpError extends Error {
