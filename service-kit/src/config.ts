@@ -99,19 +99,8 @@ export const DEFAULT_TOKEN_TTL_SECONDS = 3600;
  * development secret stops the service from starting.
  */
 export function readAuthConfig(reader: EnvReader, environment: Environment): AuthConfig {
-  const isLocal = environment === 'development' || environment === 'test';
-  const secret = (name: keyof typeof DEVELOPMENT_SECRETS, minLength: number): string => {
-    const value = reader.string(name, isLocal ? { default: DEVELOPMENT_SECRETS[name] } : {});
-    if (!value) return value;
-    if (!isLocal && (value === DEVELOPMENT_SECRETS[name] || /change-?me/i.test(value))) {
-      reader.reject(
-        `${name} must not be the development default or a placeholder when NODE_ENV=${environment}`,
-      );
-    } else if (value.length < minLength) {
-      reader.reject(`${name} must be at least ${minLength} characters long`);
-    }
-    return value;
-  };
+  const secret = (name: keyof typeof DEVELOPMENT_SECRETS, minLength: number): string =>
+    readSecret(reader, environment, { name, developmentValue: DEVELOPMENT_SECRETS[name], minLength });
   return {
     jwtSecret: secret('JWT_SECRET', 32),
     serviceToken: secret('SERVICE_TOKEN', 16),
@@ -137,15 +126,33 @@ export const DEVELOPMENT_CURSOR_SECRET = 'development-cursor-secret-change-me-01
  * API needs the same value; changing it invalidates the cursors clients hold.
  */
 export function readCursorSecret(reader: EnvReader, environment: Environment): string {
+  return readSecret(reader, environment, {
+    name: 'CURSOR_SECRET',
+    developmentValue: DEVELOPMENT_CURSOR_SECRET,
+    minLength: 32,
+  });
+}
+
+/**
+ * One secret by the rules every secret here follows: development and test fall back to its
+ * documented development value; anywhere else a missing, development or placeholder
+ * (`change-me`) value, or one shorter than `minLength`, stops the service from starting.
+ */
+function readSecret(
+  reader: EnvReader,
+  environment: Environment,
+  secret: { name: string; developmentValue: string; minLength: number },
+): string {
+  const { name, developmentValue, minLength } = secret;
   const isLocal = environment === 'development' || environment === 'test';
-  const value = reader.string('CURSOR_SECRET', isLocal ? { default: DEVELOPMENT_CURSOR_SECRET } : {});
+  const value = reader.string(name, isLocal ? { default: developmentValue } : {});
   if (!value) return value;
-  if (!isLocal && (value === DEVELOPMENT_CURSOR_SECRET || /change-?me/i.test(value))) {
+  if (!isLocal && (value === developmentValue || /change-?me/i.test(value))) {
     reader.reject(
-      `CURSOR_SECRET must not be the development default or a placeholder when NODE_ENV=${environment}`,
+      `${name} must not be the development default or a placeholder when NODE_ENV=${environment}`,
     );
-  } else if (value.length < 32) {
-    reader.reject('CURSOR_SECRET must be at least 32 characters long');
+  } else if (value.length < minLength) {
+    reader.reject(`${name} must be at least ${minLength} characters long`);
   }
   return value;
 }
