@@ -6,7 +6,6 @@ import {
   contractRouter,
   createCursorKey,
   createServiceApp,
-  currentCorrelationId,
   type ApiHandlers,
   type AuthConfig,
   type Database,
@@ -42,7 +41,6 @@ export function createOrdersApp(options: OrdersAppOptions): Express {
     baseUrl: options.customersApiBase,
     bearerToken: options.auth.serviceToken,
     timeoutMs: options.customersApiTimeoutMs ?? 3000,
-    correlationId: currentCorrelationId,
   });
   const cursorKey = createCursorKey(options.cursorSecret ?? randomBytes(32));
   const handlers: ApiHandlers<paths> = {

@@ -1,4 +1,4 @@
-import { isTimeoutError } from '@b2b/contracts/client';
+import { CORRELATION_HEADER, isTimeoutError } from '@b2b/contracts/client';
 import type { CustomersClient } from '@b2b/contracts/customers';
 import type { components } from '@b2b/contracts/orders';
 import {
@@ -71,11 +71,12 @@ export function idempotencyOptions(
 export async function createOrder(
   context: OrdersContext,
   input: OrderCreate,
-  idempotencyKey: string | undefined,
+  request: { idempotencyKey: string | undefined; correlationId: string },
 ): Promise<IdempotentResponse<Order>> {
+  const { idempotencyKey, correlationId } = request;
   assertOneLinePerProduct(input.items);
   const work = {
-    prepare: () => assertCustomerExists(context.customers, input.customer_id),
+    prepare: () => assertCustomerExists(context.customers, input.customer_id, correlationId),
     transaction: (tx: Queryable) => placeOrder(tx, input),
   };
   if (idempotencyKey === undefined) {
@@ -133,10 +134,17 @@ async function placeOrder(tx: Queryable, input: OrderCreate): Promise<StoredResp
   return { status: 201, body: JsonText.of(order), targetId: orderId };
 }
 
-async function assertCustomerExists(customers: CustomersClient, customerId: number): Promise<void> {
+async function assertCustomerExists(
+  customers: CustomersClient,
+  customerId: number,
+  correlationId: string,
+): Promise<void> {
   let result;
   try {
-    result = await customers.GET('/internal/customers/{id}', { params: { path: { id: customerId } } });
+    result = await customers.GET('/internal/customers/{id}', {
+      params: { path: { id: customerId } },
+      headers: { [CORRELATION_HEADER]: correlationId },
+    });
   } catch (error) {
     if (isTimeoutError(error)) throw new CustomersApiTimeout(customerId);
     throw new CustomersApiUnavailable(customerId, 'could not be reached');

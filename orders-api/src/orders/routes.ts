@@ -16,8 +16,9 @@ function replayHeaders(response: IdempotentResponse<Order>): Record<string, stri
 export function orderHandlers(context: OrdersContext): Pick<ApiHandlers<paths>, OrderPaths> {
   return {
     '/orders': {
-      post: async ({ body, headers }) => {
-        const created = await createOrder(context, body, headers['X-Idempotency-Key']);
+      post: async ({ body, headers, correlationId }) => {
+        const idempotencyKey = headers['X-Idempotency-Key'];
+        const created = await createOrder(context, body, { idempotencyKey, correlationId });
         return {
           status: 201,
           body: created.body,

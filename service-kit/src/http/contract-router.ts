@@ -2,6 +2,7 @@ import { Router, type Request, type Response } from 'express';
 import type { OpenApiDocument } from '@b2b/contracts/document';
 import { ValidationFailed, type FieldError } from '../errors';
 import { parseDecimalInteger, parseInstant } from '../strict-input';
+import { correlationIdOf } from './correlation';
 
 /**
  * Routes typed by a contract's generated `paths`: a handler receives the operation's
@@ -44,6 +45,8 @@ export interface ContractRequest<Operation> {
    * trusts proxy hops (`trust proxy`), in which case it is read from X-Forwarded-For.
    */
   clientAddress: string;
+  /** The request's correlation id, to pass on to every downstream call. */
+  correlationId: string;
 }
 
 /**
@@ -187,7 +190,7 @@ function requestReader(document: OpenApiDocument, path: string, method: HttpMeth
     parameter,
     parse: parserFor(parameter, parameter.schema && resolveRef<SchemaSpec>(document, parameter.schema)),
   }));
-  return (request: Request): ContractRequest<unknown> => {
+  return (request: Request, response: Response): ContractRequest<unknown> => {
     const values: Record<'path' | 'query' | 'header', Record<string, unknown>> = {
       path: {},
       query: {},
@@ -220,6 +223,7 @@ function requestReader(document: OpenApiDocument, path: string, method: HttpMeth
       headers: values.header,
       body: request.body as never,
       clientAddress: request.ip ?? request.socket.remoteAddress ?? '',
+      correlationId: correlationIdOf(response),
     } as ContractRequest<unknown>;
   };
 }
@@ -255,7 +259,7 @@ export function contractRouter<Paths>(document: OpenApiDocument, handlers: ApiHa
       const read = requestReader(document, path, method as HttpMethod);
       const handle = handler as OperationHandler<unknown>;
       router[method as HttpMethod](expressPath(path), async (request, response) => {
-        send(response, (await handle(read(request))) as SentResponse);
+        send(response, (await handle(read(request, response))) as SentResponse);
       });
     }
   }

@@ -1,7 +1,7 @@
 import type { ErrorRequestHandler } from 'express';
 import type { Logger } from '../logger';
 import { buildProblem, PROBLEM_CONTENT_TYPE, toProblem } from '../problem';
-import { currentCorrelationId } from '../request-context';
+import { correlationIdOf } from './correlation';
 
 /** The Express end of `toProblem`: every error of a request becomes one problem+json response. */
 export function problemHandler(logger: Logger): ErrorRequestHandler {
@@ -11,12 +11,13 @@ export function problemHandler(logger: Logger): ErrorRequestHandler {
       return;
     }
     const parts = toProblem(error);
-    if (parts.status >= 500) logger.error({ err: error }, parts.detail);
+    const correlationId = correlationIdOf(response);
+    if (parts.status >= 500) logger.error({ err: error, correlationId }, parts.detail);
     const { headers: _headers, ...problem } = parts;
     const body = buildProblem({
       ...problem,
       instance: request.originalUrl.split('?')[0],
-      correlationId: currentCorrelationId(),
+      correlationId,
     });
     response.status(parts.status).type(PROBLEM_CONTENT_TYPE);
     if (parts.headers) response.set(parts.headers);
