@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
+import waitOn from 'wait-on';
 
 /** Asks the OS for a port nobody listens on. */
 export function freePort(): Promise<number> {
@@ -65,18 +66,21 @@ export async function startChildService(
     },
   };
 
-  const deadline = Date.now() + (options.timeoutMs ?? 30_000);
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) {
-      throw new Error(`${command} exited with ${child.exitCode} before it was ready:\n${output}`);
-    }
-    try {
-      await fetch(options.readyUrl, { signal: AbortSignal.timeout(1_000) });
-      return service;
-    } catch {
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
-  }
+  // Ready when readyUrl answers at all (wait-on polls it), unless the process exits first.
+  const ready = waitOn({
+    resources: [options.readyUrl.replace(/^http:/, 'http-get:')],
+    timeout: options.timeoutMs ?? 30_000,
+    window: 0,
+    validateStatus: () => true,
+  }).then(
+    () => 'ready' as const,
+    () => 'timed-out' as const,
+  );
+  const outcome = await Promise.race([ready, exited.then(() => 'exited' as const)]);
+  if (outcome === 'ready') return service;
   await service.stop();
+  if (outcome === 'exited') {
+    throw new Error(`${command} exited with ${child.exitCode} before it was ready:\n${output}`);
+  }
   throw new Error(`${command} was not ready at ${options.readyUrl} in time:\n${output}`);
 }
