@@ -24,7 +24,12 @@ import {
   UnknownCustomer,
   UnknownProduct,
 } from '../errors';
-import { withIdempotency, type IdempotentResponse, type StoredResponse } from '../idempotency/idempotency';
+import {
+  withIdempotency,
+  type IdempotencyScope,
+  type IdempotentResponse,
+  type StoredResponse,
+} from '../idempotency/idempotency';
 import { decrementStock, lockProducts, type LockedProduct } from '../products/product-repository';
 import {
   findItemsOfOrders,
@@ -54,7 +59,7 @@ export interface OrdersContext {
 /** The idempotency settings of this API for one operation and key. */
 export function idempotencyOptions(
   context: OrdersContext,
-  scope: 'create_order' | 'confirm_order',
+  scope: IdempotencyScope,
   key: string,
   request: unknown,
 ) {

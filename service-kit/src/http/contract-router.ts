@@ -177,6 +177,16 @@ function strictQuery(url: string): Map<string, string | undefined> {
   return values;
 }
 
+/** A request as read here, before the contract's types are put on it. */
+interface ReadRequest {
+  params: Record<string, unknown>;
+  query: Record<string, unknown>;
+  headers: Record<string, unknown>;
+  body: unknown;
+  clientAddress: string;
+  correlationId: string;
+}
+
 /**
  * Builds the typed request from Express's request, reading only what the operation
  * declares. Throws ValidationFailed listing every value that its strict parser refuses.
@@ -190,7 +200,7 @@ function requestReader(document: OpenApiDocument, path: string, method: HttpMeth
     parameter,
     parse: parserFor(parameter, parameter.schema && resolveRef<SchemaSpec>(document, parameter.schema)),
   }));
-  return (request: Request, response: Response): ContractRequest<unknown> => {
+  return (request: Request, response: Response): ReadRequest => {
     const values: Record<'path' | 'query' | 'header', Record<string, unknown>> = {
       path: {},
       query: {},
@@ -202,7 +212,11 @@ function requestReader(document: OpenApiDocument, path: string, method: HttpMeth
       const { name } = parameter;
       const location = parameter.in as 'path' | 'query' | 'header';
       let raw: string | undefined;
-      if (location === 'path') raw = request.params[name] as string;
+      if (location === 'path') {
+        // `{name}` becomes `:name`, one segment: Express gives it as a string (arrays are for wildcards).
+        const value = request.params[name];
+        raw = typeof value === 'string' ? value : undefined;
+      }
       if (location === 'header') raw = request.get(name);
       if (location === 'query' && query?.has(name)) {
         raw = query.get(name);
@@ -221,10 +235,10 @@ function requestReader(document: OpenApiDocument, path: string, method: HttpMeth
       params: values.path,
       query: values.query,
       headers: values.header,
-      body: request.body as never,
+      body: request.body,
       clientAddress: request.ip ?? request.socket.remoteAddress ?? '',
       correlationId: correlationIdOf(response),
-    } as ContractRequest<unknown>;
+    };
   };
 }
 
@@ -257,9 +271,11 @@ export function contractRouter<Paths>(document: OpenApiDocument, handlers: ApiHa
       const operation = (document.paths[path] as Record<string, unknown> | undefined)?.[method];
       if (!operation) throw new Error(`The contract has no operation ${method.toUpperCase()} ${path}`);
       const read = requestReader(document, path, method as HttpMethod);
-      const handle = handler as OperationHandler<unknown>;
+      // The one place untyped request data meets the contract's types: express-openapi-validator
+      // has validated it against this very operation, and the strict parsers above have read it.
+      const handle = handler as (request: ReadRequest) => Promise<SentResponse>;
       router[method as HttpMethod](expressPath(path), async (request, response) => {
-        send(response, (await handle(read(request, response))) as SentResponse);
+        send(response, await handle(read(request, response)));
       });
     }
   }
