@@ -1,6 +1,8 @@
 // Makes DATABASE_URL usable for `npm start`: finds the server (or starts the Compose MySQL
 // when a Docker engine is available), creates the database, applies the pending migrations,
-// and seeds it when it holds no data yet.
+// and, in development and test only, seeds it when it holds no data yet. The seed holds the
+// development operator, whose password is published: production starts with no operator
+// (`npm run operators -- create <username>` makes the first one).
 import { execFileSync } from 'node:child_process';
 import {
   applySeed,
@@ -14,6 +16,9 @@ import {
 import connect from '@databases/mysql';
 
 const url = process.env.DATABASE_URL ?? DEFAULT_DATABASE_URL;
+// Unset is development, as for the services (service-kit's readServiceConfig).
+const environment = process.env.NODE_ENV ?? 'development';
+const isSeeded = environment === 'development' || environment === 'test';
 const { serverUrl, name } = splitDatabaseUrl(url);
 const where = new URL(serverUrl).host;
 
@@ -74,12 +79,22 @@ const db = connectDatabase(url, { poolSize: 1 });
 try {
   const applied = await migrateDatabase(db);
   const migrated = applied.length === 0 ? 'up to date' : `migrated (${applied.join(', ')})`;
-  const [{ products }] = await db.query(sql`SELECT COUNT(*) AS products FROM products`);
-  if (Number(products) === 0) {
-    await applySeed(db);
-    console.log(`[setup] database ${name} ${migrated} and seeded`);
+  if (isSeeded) {
+    const [{ products }] = await db.query(sql`SELECT COUNT(*) AS products FROM products`);
+    if (Number(products) === 0) {
+      await applySeed(db);
+      console.log(`[setup] database ${name} ${migrated} and seeded`);
+    } else {
+      console.log(`[setup] database ${name} ${migrated}; it already holds data, seed skipped`);
+    }
   } else {
-    console.log(`[setup] database ${name} ${migrated}; it already holds data, seed skipped`);
+    const [{ operators }] = await db.query(sql`SELECT COUNT(*) AS operators FROM operators`);
+    console.log(`[setup] database ${name} ${migrated}; NODE_ENV=${environment}: no seed data`);
+    if (Number(operators) === 0) {
+      console.log(
+        '[setup] no operator yet: create the first one with npm run operators -- create <username>',
+      );
+    }
   }
 } finally {
   await db.dispose();

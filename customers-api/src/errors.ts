@@ -1,4 +1,4 @@
-import { Conflict, NotFound, TooManyRequests, Unauthorized } from '@b2b/service-kit';
+import { Conflict, InputError, NotFound, TooManyRequests, Unauthorized } from '@b2b/service-kit';
 
 /** The errors of the Customers API's use cases; their statuses come from service-kit's STATUS_OF_KIND. */
 
@@ -30,5 +30,26 @@ export class TooManyLoginAttempts extends TooManyRequests {
       `Too many log-in attempts. Try again in ${retryAfterSeconds} second${retryAfterSeconds === 1 ? '' : 's'}.`,
     );
     this.headers = { 'Retry-After': String(retryAfterSeconds) };
+  }
+}
+
+// Operator accounts (the `npm run operators` CLI, operator-accounts.ts); no HTTP route uses them yet.
+
+export class OperatorNotFound extends NotFound {
+  constructor(username: string) {
+    super('OPERATOR_NOT_FOUND', `There is no operator named ${JSON.stringify(username)}.`);
+  }
+}
+
+export class UsernameTaken extends Conflict {
+  constructor(username: string) {
+    super('USERNAME_TAKEN', `An operator named ${JSON.stringify(username)} already exists.`);
+  }
+}
+
+/** A username or password that breaks the rules of operator-accounts.ts; the detail says which. */
+export class InvalidOperatorInput extends InputError {
+  constructor(detail: string) {
+    super('INVALID_OPERATOR_INPUT', detail);
   }
 }

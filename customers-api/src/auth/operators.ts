@@ -50,7 +50,7 @@ export async function issueOperatorToken(
   };
 }
 
-/** The operator with exactly this username and password; InvalidCredentials otherwise. */
+/** The active operator with exactly this username and password; InvalidCredentials otherwise. */
 async function checkCredentials(
   db: Database,
   credentials: TokenRequest,
@@ -62,6 +62,8 @@ async function checkCredentials(
     credentials.password,
     operator?.passwordHash ?? unmatchablePasswordHash(passwordCost),
   );
-  if (!operator || !isCorrect) throw new InvalidCredentials();
+  // A disabled operator is refused like a wrong password, so the answer does not tell
+  // whether the account exists (its tokens already issued live until they expire).
+  if (!operator || !isCorrect || operator.isDisabled) throw new InvalidCredentials();
   return operator;
 }
