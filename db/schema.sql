@@ -26,6 +26,8 @@ CREATE TABLE operators (
   username      VARCHAR(100) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL,
   password_hash VARCHAR(255)    NOT NULL,
   created_at    DATETIME(3)     NOT NULL DEFAULT CURRENT_TIMESTAMP(3),
+  -- NULL: active; otherwise when it was disabled (log-in refuses it like a wrong password).
+  disabled_at   DATETIME(3)     NULL,
   PRIMARY KEY (id),
   UNIQUE KEY uq_operators_username (username)
 ) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_unicode_ci;
@@ -85,11 +87,17 @@ CREATE TABLE orders (
   updated_at   DATETIME(3)     NOT NULL DEFAULT CURRENT_TIMESTAMP(3),
   confirmed_at DATETIME(3)     NULL,
   canceled_at  DATETIME(3)     NULL,
+  -- Who canceled the order, and the client's reason (or the API's sentence for an expiry).
+  cancel_source ENUM('CLIENT', 'ORCHESTRATOR_COMPENSATION', 'RESERVATION_EXPIRY') NULL,
+  cancel_reason VARCHAR(500)   NULL,
   PRIMARY KEY (id),
   KEY ix_orders_created_at_id (created_at, id),
+  -- Also the reservation sweep's: CREATED orders oldest first.
   KEY ix_orders_status_created_at_id (status, created_at, id),
   KEY ix_orders_customer_id (customer_id),
-  CONSTRAINT ck_orders_total_not_negative CHECK (total_cents >= 0)
+  CONSTRAINT ck_orders_total_not_negative CHECK (total_cents >= 0),
+  CONSTRAINT ck_orders_cancel_source_only_when_canceled CHECK (cancel_source IS NULL OR status = 'CANCELED'),
+  CONSTRAINT ck_orders_cancel_reason_only_when_canceled CHECK (cancel_reason IS NULL OR status = 'CANCELED')
 ) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_unicode_ci;
 
 -- sku and name are copied from the product when the order is placed, so an order keeps
@@ -133,4 +141,6 @@ CREATE TABLE idempotency_keys (
 -- Every file in db/migrations/, by name without .sql.
 INSERT INTO schema_migrations (name) VALUES
   ('0001-initial-schema'),
-  ('0002-exact-usernames-and-login-throttle');
+  ('0002-exact-usernames-and-login-throttle'),
+  ('0003-order-cancel-source-and-reason'),
+  ('0004-operator-status');

@@ -641,10 +641,27 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description The database (or another dependency) is unreachable. */
+        /**
+         * @description The request could not be served now; nothing was written. Try again after
+         *     `Retry-After` seconds. `code` says why:
+         *     - `DATABASE_UNAVAILABLE`: the database is unreachable or did not answer within the
+         *       service's bound (`DATABASE_ACQUIRE_TIMEOUT_MS` + `DATABASE_STATEMENT_TIMEOUT_MS`,
+         *       default 5 s + 3 s).
+         *     - `SERVICE_SHUTTING_DOWN`: this instance is stopping and the request did not finish
+         *       within its grace period (`SHUTDOWN_GRACE_MS`, default 10 s); another instance
+         *       will serve the retry.
+         *     - `IDEMPOTENCY_CLAIM_RELEASED` (operations with `X-Idempotency-Key`): the request
+         *       was stopped at such a deadline before it finished; its key is free again and a
+         *       retry with the same key runs it.
+         */
         ServiceUnavailable: {
             headers: {
                 "X-Correlation-Id": components["headers"]["CorrelationId"];
+                /**
+                 * @description Seconds to wait before trying again (RFC 9110 §10.2.3, delay-seconds).
+                 * @example 1
+                 */
+                "Retry-After"?: number;
                 [name: string]: unknown;
             };
             content: {
@@ -745,7 +762,10 @@ export interface components {
                 "application/json": components["schemas"]["Health"];
             };
         };
-        /** @description The database does not answer. */
+        /**
+         * @description Do not send traffic here: the database did not answer within about 1 s, or this
+         *     instance is shutting down (it finishes what it has and accepts nothing new).
+         */
         HealthUnavailable: {
             headers: {
                 "X-Correlation-Id": components["headers"]["CorrelationId"];

@@ -27,6 +27,23 @@ export interface paths {
          *     nothing is created, confirmed or canceled. The same 409 answers a retry whose order
          *     was canceled before it was ever confirmed (e.g. by an earlier compensation).
          *     Repeated product ids in `items` are rejected with 400 `DUPLICATE_ORDER_ITEM`.
+         *
+         *     When confirmation fails, what happens depends on whether the Orders API answered:
+         *     - **It refused** (a 4xx answer other than 409 `IDEMPOTENCY_KEY_IN_PROGRESS`): the order
+         *       is not confirmed. It is canceled as a compensation (stock restored) and the answer is
+         *       502 `ORDER_CONFIRMATION_FAILED`, naming the order and whether the cancel worked.
+         *     - **No answer** (timeouts, connection resets, 5xx, after the retries): the
+         *       confirmation may have happened and only its answer been lost. The order is read
+         *       (`GET /orders/{id}`) before anything is decided: `CONFIRMED` → 201 as if the
+         *       confirmation had answered; `CREATED` → canceled as above (502
+         *       `ORDER_CONFIRMATION_FAILED`); `CANCELED` → 409 `ORDER_CANCELED`; cannot be read →
+         *       nothing is canceled and the answer is 502 `ORDER_STATE_UNKNOWN`. Retry with the same
+         *       `idempotency_key`: it replays the creation and confirms the order once (or replays
+         *       that confirmation), so it answers 201 with the order, or 409 `ORDER_CANCELED` if the
+         *       order has been canceled since; stock moves once either way.
+         *     - The cancel of a compensation says so (`source: ORCHESTRATOR_COMPENSATION`), and the
+         *       Orders API refuses it on an order that is `CONFIRMED`: a confirmation that got
+         *       through in the meantime is never undone, and the answer is then 201 with that order.
          */
         post: operations["createAndConfirmOrder"];
         delete?: never;
@@ -251,7 +268,14 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description An API is down or answered with a server error, or the order could not be confirmed and was canceled. */
+        /**
+         * @description An API is down or answered with a server error (`UPSTREAM_UNAVAILABLE`); the order was
+         *     created but could not be confirmed and was canceled, or canceling it failed too
+         *     (`ORDER_CONFIRMATION_FAILED`); or its confirmation went unanswered and the order could
+         *     not be read, so whether it is confirmed is unknown and nothing was canceled
+         *     (`ORDER_STATE_UNKNOWN`: retry with the same `idempotency_key` to settle it, the answer
+         *     is then 201 with the confirmed order or 409 `ORDER_CANCELED`).
+         */
         BadGateway: {
             headers: {
                 "X-Correlation-Id": components["headers"]["CorrelationId"];
@@ -360,7 +384,10 @@ export interface operations {
             };
         };
         responses: {
-            /** @description The order was created and confirmed (or, for a repeated idempotency key, had been). */
+            /**
+             * @description The order was created and confirmed (or, for a repeated idempotency key, had been;
+             *     or its confirmation went unanswered and the order was then read as `CONFIRMED`).
+             */
             201: {
                 headers: {
                     "X-Correlation-Id": components["headers"]["CorrelationId"];

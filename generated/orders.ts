@@ -78,7 +78,10 @@ export interface paths {
         put?: never;
         /**
          * Create an order
-         * @description Places an order for a customer and reserves its stock.
+         * @description Places an order for a customer and reserves its stock. The reservation lasts until the
+         *     order is confirmed or canceled, or at most `ORDER_RESERVATION_TTL_MINUTES` (default 30;
+         *     0 means no limit): an order still `CREATED` after that is canceled by the API with
+         *     `cancel_source` `RESERVATION_EXPIRY` and its stock restored.
          *
          *     1. The customer is checked through the Customers API's internal endpoint
          *        (`GET /internal/customers/{id}`, service token, this request's correlation id).
@@ -182,13 +185,25 @@ export interface paths {
         put?: never;
         /**
          * Cancel an order and restore its stock
-         * @description There is no request body.
+         * @description The request body is optional: send none (with or without a `Content-Type`), or a JSON
+         *     object with a `reason` (free text, 1–500 characters, not only white space), which is
+         *     stored and returned with the order as `cancel_reason`. Unknown properties are 400.
          *
          *     - `CREATED → CANCELED`: `canceled_at` set and the stock of every item restored.
          *     - `CONFIRMED → CANCELED`: allowed only within `ORDER_CANCEL_WINDOW_MINUTES`
          *       (default 10) of `confirmed_at`, measured on the database clock; the stock is
          *       restored. After the window: 409 `CANCEL_WINDOW_EXPIRED`, nothing changes.
-         *     - Already `CANCELED`: 200 with the order unchanged; no stock is restored again.
+         *     - Already `CANCELED`: 200 with the order unchanged; no stock is restored again, and
+         *       the first cancellation's `cancel_reason` and `cancel_source` stay.
+         *
+         *     **Who canceled.** Every canceled order says so in `cancel_source`: `CLIENT` (this
+         *     operation, the default), `ORCHESTRATOR_COMPENSATION` (this operation with
+         *     `"source": "ORCHESTRATOR_COMPENSATION"`: the orchestrator undoing an order it created
+         *     but could not confirm) or `RESERVATION_EXPIRY` (the API itself, never sent by a
+         *     client: a `CREATED` order older than `ORDER_RESERVATION_TTL_MINUTES` is canceled
+         *     and its stock restored; see the `Order` schema). A compensation reverses a
+         *     reservation only: on a `CONFIRMED` order it is 409 `INVALID_ORDER_STATUS` and
+         *     nothing changes, so an order that got confirmed in the meantime is never undone.
          *
          *     Concurrent cancellations of the same order restore its stock exactly once (the order
          *     row is locked and its status re-read inside the transaction).
@@ -357,6 +372,17 @@ export interface components {
              */
             subtotal_cents: number;
         };
+        /**
+         * @description An order and its items. Its status moves `CREATED → CONFIRMED`, `CREATED → CANCELED`
+         *     or `CONFIRMED → CANCELED` (within the cancel window), never back.
+         *
+         *     **Reservation expiry.** A `CREATED` order reserves its stock until it is confirmed or
+         *     canceled, but not forever: once it is older than `ORDER_RESERVATION_TTL_MINUTES`
+         *     (default 30; 0 turns expiry off) the API cancels it within
+         *     `ORDER_RESERVATION_SWEEP_INTERVAL_SECONDS` (default 60) and restores its stock,
+         *     exactly once however many instances run. Such an order has `cancel_source`
+         *     `RESERVATION_EXPIRY`; confirm it in time, or create it again.
+         */
         Order: {
             id: components["schemas"]["Id"];
             customer_id: components["schemas"]["Id"];
@@ -372,6 +398,47 @@ export interface components {
             updated_at: components["schemas"]["Timestamp"];
             confirmed_at: components["schemas"]["NullableTimestamp"];
             canceled_at: components["schemas"]["NullableTimestamp"];
+            cancel_source: components["schemas"]["CancelSource"];
+            /**
+             * @description Why the order was canceled, in words; null unless the order is `CANCELED`. The
+             *     `reason` the client sent with `POST /orders/{id}/cancel` (null when it sent none),
+             *     or the API's own sentence for a `RESERVATION_EXPIRY`. Meant for people: programs
+             *     branch on `cancel_source`.
+             * @example Customer ordered the wrong pallet size.
+             */
+            cancel_reason: string | null;
+        };
+        /**
+         * @description Who canceled the order, machine-readable; null unless the order is `CANCELED`.
+         *     `CLIENT`: a client's `POST /orders/{id}/cancel`. `ORCHESTRATOR_COMPENSATION`: the
+         *     orchestrator undid an order it created but could not confirm. `RESERVATION_EXPIRY`:
+         *     the order stayed `CREATED` longer than `ORDER_RESERVATION_TTL_MINUTES` (default 30)
+         *     and the API released its stock. More values may be added: treat an unknown one as
+         *     "canceled for another reason".
+         * @example CLIENT
+         * @enum {string|null}
+         */
+        CancelSource: "CLIENT" | "ORCHESTRATOR_COMPENSATION" | "RESERVATION_EXPIRY" | null;
+        /**
+         * @description Free text, 1–500 characters, not only white space; stored as sent.
+         * @example Customer ordered the wrong pallet size.
+         */
+        CancelReason: string;
+        /**
+         * @description Optional body of `POST /orders/{id}/cancel`. Both properties are optional; `{}` is
+         *     the same as no body.
+         */
+        OrderCancel: {
+            reason?: components["schemas"]["CancelReason"];
+            /**
+             * @description Who cancels; `CLIENT` when left out, as clients do. The orchestrator sends
+             *     `ORCHESTRATOR_COMPENSATION` when it undoes an order it could not confirm; such a
+             *     cancel is refused (409 `INVALID_ORDER_STATUS`) on a `CONFIRMED` order.
+             *     `RESERVATION_EXPIRY` is the API's own and cannot be sent.
+             * @example CLIENT
+             * @enum {string}
+             */
+            source?: "CLIENT" | "ORCHESTRATOR_COMPENSATION";
         };
         OrderItemInput: {
             product_id: components["schemas"]["Id"];
@@ -600,7 +667,9 @@ export interface components {
                  *       "created_at": "2026-11-23T09:30:00.000Z",
                  *       "updated_at": "2026-11-23T09:31:12.000Z",
                  *       "confirmed_at": "2026-11-23T09:31:12.000Z",
-                 *       "canceled_at": null
+                 *       "canceled_at": null,
+                 *       "cancel_source": null,
+                 *       "cancel_reason": null
                  *     }
                  */
                 "application/json": components["schemas"]["Order"];
@@ -646,7 +715,9 @@ export interface components {
                  *       "created_at": "2026-11-23T09:30:00.000Z",
                  *       "updated_at": "2026-11-23T09:30:00.000Z",
                  *       "confirmed_at": null,
-                 *       "canceled_at": null
+                 *       "canceled_at": null,
+                 *       "cancel_source": null,
+                 *       "cancel_reason": null
                  *     }
                  */
                 "application/json": components["schemas"]["Order"];
@@ -691,7 +762,9 @@ export interface components {
                  *       "created_at": "2026-11-23T09:30:00.000Z",
                  *       "updated_at": "2026-11-23T09:30:01.250Z",
                  *       "confirmed_at": "2026-11-23T09:30:01.250Z",
-                 *       "canceled_at": null
+                 *       "canceled_at": null,
+                 *       "cancel_source": null,
+                 *       "cancel_reason": null
                  *     }
                  */
                 "application/json": components["schemas"]["Order"];
@@ -731,7 +804,9 @@ export interface components {
                  *       "created_at": "2026-11-23T09:30:00.000Z",
                  *       "updated_at": "2026-11-23T09:36:40.500Z",
                  *       "confirmed_at": "2026-11-23T09:30:01.250Z",
-                 *       "canceled_at": "2026-11-23T09:36:40.500Z"
+                 *       "canceled_at": "2026-11-23T09:36:40.500Z",
+                 *       "cancel_source": "CLIENT",
+                 *       "cancel_reason": "Customer ordered the wrong pallet size."
                  *     }
                  */
                 "application/json": components["schemas"]["Order"];
@@ -765,7 +840,9 @@ export interface components {
                  *           "created_at": "2026-11-22T16:05:43.000Z",
                  *           "updated_at": "2026-11-22T16:05:43.000Z",
                  *           "confirmed_at": null,
-                 *           "canceled_at": null
+                 *           "canceled_at": null,
+                 *           "cancel_source": null,
+                 *           "cancel_reason": null
                  *         },
                  *         {
                  *           "id": 1,
@@ -801,7 +878,9 @@ export interface components {
                  *           "created_at": "2026-11-21T10:12:09.000Z",
                  *           "updated_at": "2026-11-21T10:14:30.000Z",
                  *           "confirmed_at": "2026-11-21T10:14:30.000Z",
-                 *           "canceled_at": null
+                 *           "canceled_at": null,
+                 *           "cancel_source": null,
+                 *           "cancel_reason": null
                  *         }
                  *       ],
                  *       "next_cursor": null
@@ -850,6 +929,33 @@ export interface components {
                  *         {
                  *           "field": "header.x-idempotency-key",
                  *           "message": "must have required property 'x-idempotency-key'"
+                 *         }
+                 *       ]
+                 *     }
+                 */
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description Invalid input, e.g. a blank or too long `reason` or an unknown property in the body. */
+        CancelBadRequest: {
+            headers: {
+                "X-Correlation-Id": components["headers"]["CorrelationId"];
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "type": "https://b2b-orders.example/problems/validation-failed",
+                 *       "title": "Bad Request",
+                 *       "status": 400,
+                 *       "detail": "The request is invalid.",
+                 *       "code": "VALIDATION_FAILED",
+                 *       "instance": "/orders/3/cancel",
+                 *       "correlationId": "7d4c1a8e-2f8b-4d55-9a3e-0c6f1b2a9e10",
+                 *       "errors": [
+                 *         {
+                 *           "field": "body.reason",
+                 *           "message": "must NOT have fewer than 1 characters"
                  *         }
                  *       ]
                  *     }
@@ -950,24 +1056,16 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description The order was confirmed longer ago than ORDER_CANCEL_WINDOW_MINUTES; nothing changes. */
-        CancelWindowExpired: {
+        /**
+         * @description The order was confirmed longer ago than ORDER_CANCEL_WINDOW_MINUTES, or an
+         *     orchestrator compensation found it CONFIRMED; nothing changes.
+         */
+        CancelConflict: {
             headers: {
                 "X-Correlation-Id": components["headers"]["CorrelationId"];
                 [name: string]: unknown;
             };
             content: {
-                /**
-                 * @example {
-                 *       "type": "https://b2b-orders.example/problems/cancel-window-expired",
-                 *       "title": "Conflict",
-                 *       "status": 409,
-                 *       "detail": "Order 1 was confirmed at 2026-11-21T10:14:30.000Z; confirmed orders can be canceled for 10 minutes only.",
-                 *       "code": "CANCEL_WINDOW_EXPIRED",
-                 *       "instance": "/orders/1/cancel",
-                 *       "correlationId": "7d4c1a8e-2f8b-4d55-9a3e-0c6f1b2a9e10"
-                 *     }
-                 */
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
@@ -1091,10 +1189,27 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description The database (or another dependency) is unreachable. */
+        /**
+         * @description The request could not be served now; nothing was written. Try again after
+         *     `Retry-After` seconds. `code` says why:
+         *     - `DATABASE_UNAVAILABLE`: the database is unreachable or did not answer within the
+         *       service's bound (`DATABASE_ACQUIRE_TIMEOUT_MS` + `DATABASE_STATEMENT_TIMEOUT_MS`,
+         *       default 5 s + 3 s).
+         *     - `SERVICE_SHUTTING_DOWN`: this instance is stopping and the request did not finish
+         *       within its grace period (`SHUTDOWN_GRACE_MS`, default 10 s); another instance
+         *       will serve the retry.
+         *     - `IDEMPOTENCY_CLAIM_RELEASED` (operations with `X-Idempotency-Key`): the request
+         *       was stopped at such a deadline before it finished; its key is free again and a
+         *       retry with the same key runs it.
+         */
         ServiceUnavailable: {
             headers: {
                 "X-Correlation-Id": components["headers"]["CorrelationId"];
+                /**
+                 * @description Seconds to wait before trying again (RFC 9110 §10.2.3, delay-seconds).
+                 * @example 1
+                 */
+                "Retry-After"?: number;
                 [name: string]: unknown;
             };
             content: {
@@ -1198,7 +1313,10 @@ export interface components {
                 "application/json": components["schemas"]["Health"];
             };
         };
-        /** @description The database does not answer. */
+        /**
+         * @description Do not send traffic here: the database did not answer within about 1 s, or this
+         *     instance is shutting down (it finishes what it has and accepts nothing new).
+         */
         HealthUnavailable: {
             headers: {
                 "X-Correlation-Id": components["headers"]["CorrelationId"];
@@ -1690,13 +1808,24 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody?: {
+            content: {
+                /**
+                 * @example {
+                 *       "reason": "Customer ordered the wrong pallet size."
+                 *     }
+                 */
+                "application/json": components["schemas"]["OrderCancel"];
+            };
+        };
         responses: {
             200: components["responses"]["OrderCanceled"];
-            400: components["responses"]["BadRequest"];
+            400: components["responses"]["CancelBadRequest"];
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["OrderNotFound"];
-            409: components["responses"]["CancelWindowExpired"];
+            409: components["responses"]["CancelConflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             431: components["responses"]["RequestHeadersTooLarge"];
             503: components["responses"]["ServiceUnavailable"];
         };

@@ -1,4 +1,4 @@
-import { copyFile, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdtemp, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -229,5 +229,33 @@ describe('database migrations', () => {
       sql`SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = ${database.name}`,
     );
     expect(tables).toEqual([]);
+  });
+
+  it('when 0003 adds cancel_source and cancel_reason, then answers stored with idempotency keys before it replay with both fields', async () => {
+    const database = await createEmptyDatabase();
+    const directory = await copyMigrationsDirectory();
+    const later = (await readdir(directory)).filter((file) => file.localeCompare('0003') >= 0);
+    const held = await mkdtemp(path.join(tmpdir(), 'b2b-migrations-later-'));
+    temporaryDirectories.push(held);
+    for (const file of later) await rename(path.join(directory, file), path.join(held, file));
+    await migrateDatabase(database.db, { directory });
+    const storedOrder = { id: 7, customer_id: 1, status: 'CONFIRMED', total_cents: 100, items: [] };
+    await database.db.query(sql`
+      INSERT INTO idempotency_keys
+        (scope, idempotency_key, target_type, target_id, request_fingerprint, status, response_status, response_body, expires_at)
+      VALUES ('confirm_order', 'before-0003', 'order', 7, ${'0'.repeat(64)}, 'COMPLETED', 200,
+        ${JSON.stringify(storedOrder)}, NOW(3) + INTERVAL 1 DAY)`);
+
+    for (const file of later) await rename(path.join(held, file), path.join(directory, file));
+    await migrateDatabase(database.db, { directory });
+
+    const [row] = await database.db.query(
+      sql`SELECT response_body FROM idempotency_keys WHERE idempotency_key = 'before-0003'`,
+    );
+    expect(JSON.parse(String(row.response_body))).toEqual({
+      ...storedOrder,
+      cancel_source: null,
+      cancel_reason: null,
+    });
   });
 });

@@ -120,3 +120,145 @@ describe('POST /orders/{id}/cancel with another cancel window', () => {
     expect(response.body.status).toBe('CANCELED');
   });
 });
+
+describe('POST /orders/{id}/cancel with a reason', () => {
+  const cancelWith = (orderId: number, body: unknown, headers?: Record<string, string>) =>
+    system.api.post(`/orders/${orderId}/cancel`, { token: system.token, body, headers });
+
+  it('when a client sends a reason, then the order is CANCELED by CLIENT with that reason, also when read back', async () => {
+    const { order } = await system.createOrder();
+
+    const response = await cancelWith(order.id, { reason: 'Customer ordered the wrong pallet size.' });
+
+    expect(response.status).toBe(200);
+    expect(response.body).toMatchObject({
+      status: 'CANCELED',
+      cancel_source: 'CLIENT',
+      cancel_reason: 'Customer ordered the wrong pallet size.',
+    });
+    const fetched = await system.api.get(`/orders/${order.id}`, { token: system.token });
+    expect(fetched.text).toBe(response.text);
+    const listed = await system.api.get('/orders?status=CANCELED&limit=100', { token: system.token });
+    expect(listed.body.data.find((item: { id: number }) => item.id === order.id)).toEqual(response.body);
+  });
+
+  it('when no body is sent, then the order is CANCELED by CLIENT without a reason', async () => {
+    const { order } = await system.createOrder();
+
+    const response = await cancel(order.id);
+
+    expect(response.status).toBe(200);
+    expect(response.body).toMatchObject({ cancel_source: 'CLIENT', cancel_reason: null });
+  });
+
+  it('when an empty body is sent as application/json, or {}, then it is canceled as without a body', async () => {
+    const first = await system.createOrder();
+    const second = await system.createOrder();
+
+    const empty = await system.api.post(`/orders/${first.order.id}/cancel`, {
+      token: system.token,
+      headers: { 'Content-Type': 'application/json' },
+    });
+    const emptyObject = await cancelWith(second.order.id, {});
+
+    expect([empty.status, emptyObject.status]).toEqual([200, 200]);
+    expect(empty.body).toMatchObject({ status: 'CANCELED', cancel_source: 'CLIENT', cancel_reason: null });
+    expect(emptyObject.body).toMatchObject({
+      status: 'CANCELED',
+      cancel_source: 'CLIENT',
+      cancel_reason: null,
+    });
+  });
+
+  it('when the reason is 500 characters outside the BMP, then it is stored and returned intact', async () => {
+    const { order } = await system.createOrder();
+    const reason = '🚚'.repeat(500);
+
+    const response = await cancelWith(order.id, { reason });
+
+    expect(response.status).toBe(200);
+    const fetched = await system.api.get(`/orders/${order.id}`, { token: system.token });
+    expect(fetched.body.cancel_reason).toBe(reason);
+  });
+
+  it.each([
+    ['empty', { reason: '' }, 'body.reason'],
+    ['only white space', { reason: ' \t\n ' }, 'body.reason'],
+    ['501 characters', { reason: 'x'.repeat(501) }, 'body.reason'],
+    ['not text', { reason: 42 }, 'body.reason'],
+    ['an unknown property', { note: 'wrong size' }, 'body.note'],
+    ['the API’s own source', { source: 'RESERVATION_EXPIRY' }, 'body.source'],
+  ])(
+    'when the body has %s, then 400 naming the field and the order stays CREATED',
+    async (_, body, field) => {
+      const { order, product } = await system.createOrder({ qty: 2, stock: 10 });
+
+      const response = await cancelWith(order.id, body);
+
+      expect(response.status).toBe(400);
+      expect(response.body.code).toBe('VALIDATION_FAILED');
+      expect(response.body.errors.map((error: { field: string }) => error.field)).toContain(field);
+      const fetched = await system.api.get(`/orders/${order.id}`, { token: system.token });
+      expect(fetched.body.status).toBe('CREATED');
+      expect(await system.stockOf(product.id)).toBe(8);
+    },
+  );
+
+  it('when the body is not JSON, then 415 and the order stays CREATED', async () => {
+    const { order } = await system.createOrder();
+
+    const response = await cancelWith(order.id, 'wrong size', { 'Content-Type': 'text/plain' });
+
+    expect(response.status).toBe(415);
+    const fetched = await system.api.get(`/orders/${order.id}`, { token: system.token });
+    expect(fetched.body.status).toBe('CREATED');
+  });
+
+  it('when a canceled order is canceled again with another reason, then the first reason and source stay', async () => {
+    const { order } = await system.createOrder();
+    const first = await cancelWith(order.id, { reason: 'First reason' });
+
+    const second = await cancelWith(order.id, {
+      reason: 'Second reason',
+      source: 'ORCHESTRATOR_COMPENSATION',
+    });
+
+    expect(second.status).toBe(200);
+    expect(second.text).toBe(first.text);
+    expect(second.body).toMatchObject({ cancel_source: 'CLIENT', cancel_reason: 'First reason' });
+  });
+});
+
+describe('POST /orders/{id}/cancel as an orchestrator compensation', () => {
+  const compensate = (orderId: number) =>
+    system.api.post(`/orders/${orderId}/cancel`, {
+      token: TEST_AUTH.serviceToken,
+      body: { source: 'ORCHESTRATOR_COMPENSATION', reason: 'Confirmation failed: Orders API timed out.' },
+    });
+
+  it('when the order is CREATED, then it is CANCELED by ORCHESTRATOR_COMPENSATION and its stock is back', async () => {
+    const { order, product } = await system.createOrder({ qty: 3, stock: 10 });
+
+    const response = await compensate(order.id);
+
+    expect(response.status).toBe(200);
+    expect(response.body).toMatchObject({
+      status: 'CANCELED',
+      cancel_source: 'ORCHESTRATOR_COMPENSATION',
+      cancel_reason: 'Confirmation failed: Orders API timed out.',
+    });
+    expect(await system.stockOf(product.id)).toBe(10);
+  });
+
+  it('when the order was confirmed meanwhile, then 409 INVALID_ORDER_STATUS and it stays CONFIRMED with its stock', async () => {
+    const { order, product } = await confirmedMinutesAgo(0);
+
+    const response = await compensate(order.id);
+
+    expect(response.status).toBe(409);
+    expect(response.body.code).toBe('INVALID_ORDER_STATUS');
+    const fetched = await system.api.get(`/orders/${order.id}`, { token: system.token });
+    expect(fetched.body).toMatchObject({ status: 'CONFIRMED', cancel_source: null, cancel_reason: null });
+    expect(await system.stockOf(product.id)).toBe(7);
+  });
+});

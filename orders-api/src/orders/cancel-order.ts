@@ -1,26 +1,48 @@
+import type { components } from '@b2b/contracts/orders';
 import { transactionWithRetry } from '@b2b/service-kit';
-import { CancelWindowExpired, OrderNotFound } from '../errors';
-import { restoreStockOfOrder } from '../products/product-repository';
-import { lockOrder, markOrderCanceled, type Order } from './order-repository';
+import { CancelWindowExpired, CompensationOfConfirmedOrder, OrderNotFound } from '../errors';
+import { restoreStockOfOrders } from '../products/product-repository';
+import { lockOrder, markOrdersCanceled, type Cancellation, type Order } from './order-repository';
 import type { OrdersContext } from './orders';
 
+/** The optional body of POST /orders/{id}/cancel. */
+export type OrderCancel = components['schemas']['OrderCancel'];
+
 /**
- * Cancels an order and gives its stock back. The order row is locked first and its status
- * read under that lock, so of two concurrent cancellations the second sees CANCELED and
- * restores nothing: the stock comes back exactly once.
+ * Cancels an order and gives its stock back, recording who canceled it and why. The order
+ * row is locked first and its status read under that lock, so of two concurrent
+ * cancellations (or a cancellation and the reservation sweep) the second sees CANCELED and
+ * restores nothing: the stock comes back exactly once, and the first one's reason stays.
  */
-export async function cancelOrder(context: OrdersContext, orderId: number): Promise<Order> {
+export async function cancelOrder(
+  context: OrdersContext,
+  orderId: number,
+  request: OrderCancel = {},
+): Promise<Order> {
+  const cancellation: Cancellation = { source: request.source ?? 'CLIENT', reason: request.reason ?? null };
   return transactionWithRetry(context.db, async (tx) => {
     const locked = await lockOrder(tx, orderId, context.cancelWindowMinutes);
     if (!locked) throw new OrderNotFound(orderId);
     const { order, lockedAt, isWithinCancelWindow } = locked;
     if (order.status === 'CANCELED') return order;
+    // A compensation undoes a reservation; an order confirmed meanwhile (a confirmation
+    // that landed after the orchestrator gave up on it) is a sale and stays.
+    if (order.status === 'CONFIRMED' && cancellation.source === 'ORCHESTRATOR_COMPENSATION') {
+      throw new CompensationOfConfirmedOrder(orderId);
+    }
     if (order.status === 'CONFIRMED' && !isWithinCancelWindow) {
       throw new CancelWindowExpired(orderId, order.confirmed_at, context.cancelWindowMinutes);
     }
-    await restoreStockOfOrder(tx, orderId);
-    await markOrderCanceled(tx, orderId, lockedAt);
+    await restoreStockOfOrders(tx, [orderId]);
+    await markOrdersCanceled(tx, [orderId], lockedAt, cancellation);
     const at = lockedAt.toISOString();
-    return { ...order, status: 'CANCELED', canceled_at: at, updated_at: at };
+    return {
+      ...order,
+      status: 'CANCELED',
+      canceled_at: at,
+      updated_at: at,
+      cancel_source: cancellation.source,
+      cancel_reason: cancellation.reason,
+    };
   });
 }

@@ -5,6 +5,15 @@ export type Order = components['schemas']['Order'];
 export type OrderItem = components['schemas']['OrderItem'];
 export type OrderStatus = components['schemas']['OrderStatus'];
 export type OrderWithoutItems = Omit<Order, 'items'>;
+/** Who canceled an order (the contract's CancelSource of a CANCELED order). */
+export type CancelSource = NonNullable<Order['cancel_source']>;
+
+/** What a cancellation records with the order. */
+export interface Cancellation {
+  source: CancelSource;
+  /** Free text (a client's reason, the API's sentence for an expiry); null when none was given. */
+  reason: string | null;
+}
 
 interface OrderRow {
   id: string;
@@ -15,6 +24,8 @@ interface OrderRow {
   updated_at: Date;
   confirmed_at: Date | null;
   canceled_at: Date | null;
+  cancel_source: CancelSource | null;
+  cancel_reason: string | null;
 }
 
 interface OrderItemRow {
@@ -44,6 +55,12 @@ export interface OrderPageQuery {
   limit: number;
 }
 
+const idList = (ids: number[]) =>
+  sql.join(
+    ids.map((id) => sql`${id}`),
+    sql`, `,
+  );
+
 function toOrderWithoutItems(row: OrderRow): OrderWithoutItems {
   return {
     id: toSafeInteger(row.id),
@@ -54,6 +71,8 @@ function toOrderWithoutItems(row: OrderRow): OrderWithoutItems {
     updated_at: row.updated_at.toISOString(),
     confirmed_at: row.confirmed_at?.toISOString() ?? null,
     canceled_at: row.canceled_at?.toISOString() ?? null,
+    cancel_source: row.cancel_source,
+    cancel_reason: row.cancel_reason,
   };
 }
 
@@ -96,7 +115,7 @@ export async function insertOrderItems(tx: Queryable, orderId: number, items: Or
 export async function findOrderWithItems(db: Queryable, id: number): Promise<Order | undefined> {
   const rows = (await db.query(sql`
     SELECT o.id, o.customer_id, o.status, o.total_cents, o.created_at, o.updated_at,
-           o.confirmed_at, o.canceled_at,
+           o.confirmed_at, o.canceled_at, o.cancel_source, o.cancel_reason,
            i.order_id, i.product_id, i.sku, i.name, i.qty, i.unit_price_cents, i.subtotal_cents
     FROM orders o
     JOIN order_items i ON i.order_id = o.id
@@ -135,10 +154,7 @@ export async function findItemsOfOrders(
   if (orderIds.length === 0) return itemsByOrder;
   const rows = (await db.query(sql`
     SELECT * FROM order_items
-    WHERE order_id IN (${sql.join(
-      orderIds.map((id) => sql`${id}`),
-      sql`, `,
-    )})
+    WHERE order_id IN (${idList(orderIds)})
     ORDER BY order_id, product_id
   `)) as OrderItemRow[];
   for (const row of rows) itemsByOrder.get(toSafeInteger(row.order_id))?.push(toOrderItem(row));
@@ -157,7 +173,7 @@ export async function lockOrder(
 ): Promise<LockedOrder | undefined> {
   const rows = (await tx.query(sql`
     SELECT o.id, o.customer_id, o.status, o.total_cents, o.created_at, o.updated_at,
-           o.confirmed_at, o.canceled_at,
+           o.confirmed_at, o.canceled_at, o.cancel_source, o.cancel_reason,
            i.order_id, i.product_id, i.sku, i.name, i.qty, i.unit_price_cents, i.subtotal_cents,
            o.confirmed_at > NOW(3) - INTERVAL ${cancelWindowMinutes} MINUTE AS is_within_cancel_window,
            NOW(3) AS locked_at
@@ -186,9 +202,40 @@ export async function markOrderConfirmed(tx: Queryable, id: number, at: Date): P
   `);
 }
 
-/** CANCELED at `at` (the database clock read by lockOrder). */
-export async function markOrderCanceled(tx: Queryable, id: number, at: Date): Promise<void> {
+/** CANCELED at `at` (the database clock read when the orders were locked), saying who and why. */
+export async function markOrdersCanceled(
+  tx: Queryable,
+  ids: number[],
+  at: Date,
+  cancellation: Cancellation,
+): Promise<void> {
   await tx.query(sql`
-    UPDATE orders SET status = 'CANCELED', canceled_at = ${at}, updated_at = ${at} WHERE id = ${id}
+    UPDATE orders
+    SET status = 'CANCELED', canceled_at = ${at}, updated_at = ${at},
+        cancel_source = ${cancellation.source}, cancel_reason = ${cancellation.reason}
+    WHERE id IN (${idList(ids)})
   `);
+}
+
+/**
+ * Locks up to `limit` CREATED orders older than `ttlMinutes` on the database clock, oldest
+ * first, for the rest of the transaction. SKIP LOCKED passes over orders another
+ * transaction holds — the same sweep in another replica, or a confirm or cancel in flight —
+ * so concurrent sweeps split the expired orders between them instead of waiting for each
+ * other, and every order is canceled by exactly one of them. Served by
+ * ix_orders_status_created_at_id.
+ */
+export async function lockExpiredReservations(
+  tx: Queryable,
+  ttlMinutes: number,
+  limit: number,
+): Promise<{ orderIds: number[]; lockedAt: Date | undefined }> {
+  const rows = (await tx.query(sql`
+    SELECT id, NOW(3) AS locked_at FROM orders
+    WHERE status = 'CREATED' AND created_at < NOW(3) - INTERVAL ${ttlMinutes} MINUTE
+    ORDER BY created_at, id
+    LIMIT ${limit}
+    FOR UPDATE SKIP LOCKED
+  `)) as Array<{ id: string; locked_at: Date }>;
+  return { orderIds: rows.map((row) => toSafeInteger(row.id)), lockedAt: rows[0]?.locked_at };
 }

@@ -133,6 +133,8 @@ async function placeOrder(tx: Queryable, input: OrderCreate): Promise<StoredResp
     updated_at: createdAt.toISOString(),
     confirmed_at: null,
     canceled_at: null,
+    cancel_source: null,
+    cancel_reason: null,
     // As findOrderWithItems lists them.
     items: items.toSorted((a, b) => a.product_id - b.product_id),
   };

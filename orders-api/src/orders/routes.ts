@@ -40,7 +40,8 @@ export function orderHandlers(context: OrdersContext): Pick<ApiHandlers<paths>, 
       },
     },
     '/orders/{id}/cancel': {
-      post: async ({ params }) => ({ status: 200, body: await cancelOrder(context, params.id) }),
+      // The body is optional: a request without one reaches here with `body` undefined.
+      post: async ({ params, body }) => ({ status: 200, body: await cancelOrder(context, params.id, body) }),
     },
   };
 }

@@ -133,18 +133,19 @@ export async function decrementStock(tx: Queryable, changes: StockChange[]): Pro
 }
 
 /**
- * Gives the quantities of an order back to its products in one statement. ORDER BY id
- * makes it lock the products in ascending id order, like order creation does.
+ * Gives the quantities of some orders back to their products in one statement (a product
+ * on several of them gets the sum). ORDER BY id makes it lock the products in ascending id
+ * order, like order creation does.
  */
-export async function restoreStockOfOrder(tx: Queryable, orderId: number): Promise<void> {
+export async function restoreStockOfOrders(tx: Queryable, orderIds: number[]): Promise<void> {
   await tx.query(sql`
     UPDATE products
     SET stock = stock + (
-          SELECT item.qty FROM order_items item
-          WHERE item.order_id = ${orderId} AND item.product_id = products.id
+          SELECT SUM(item.qty) FROM order_items item
+          WHERE item.order_id IN (${idList(orderIds)}) AND item.product_id = products.id
         ),
         updated_at = NOW(3)
-    WHERE id IN (SELECT product_id FROM order_items WHERE order_id = ${orderId})
+    WHERE id IN (SELECT product_id FROM order_items WHERE order_id IN (${idList(orderIds)}))
     ORDER BY id
   `);
 }
