@@ -4,7 +4,10 @@ import { readCustomersApiConfig } from './config';
 
 const config = readConfigOrExit('customers-api', () => readCustomersApiConfig());
 const logger = createLogger({ service: 'customers-api', level: config.logLevel });
-const db = connectDatabase(config.databaseUrl, { poolSize: config.databasePoolSize });
+const db = connectDatabase(config.databaseUrl, {
+  poolSize: config.databasePoolSize,
+  ...config.databaseTimeouts,
+});
 const app = createCustomersApp({
   db,
   auth: config.auth,
@@ -19,5 +22,7 @@ await runHttpServer(app, {
   host: config.host,
   port: config.port,
   logger,
+  timeouts: config.httpTimeouts,
+  shutdownGraceMs: config.shutdownGraceMs,
   onShutdown: () => db.dispose(),
 });

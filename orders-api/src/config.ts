@@ -1,4 +1,10 @@
-import { EnvReader, readCursorSecret, readServiceConfig, type ServiceConfig } from '@b2b/service-kit';
+import {
+  EnvReader,
+  readCursorSecret,
+  readServiceConfig,
+  TRANSACTION_ATTEMPTS,
+  type ServiceConfig,
+} from '@b2b/service-kit';
 
 export interface OrdersApiConfig extends ServiceConfig {
   customersApiBase: string;
@@ -8,6 +14,12 @@ export interface OrdersApiConfig extends ServiceConfig {
   abandonedClaimSeconds: number;
   cancelWindowMinutes: number;
   cursorSecret: string;
+  /** A CREATED order older than this is canceled and its stock restored; 0: never. */
+  reservationTtlMinutes: number;
+  /** How often each replica looks for expired reservations. */
+  reservationSweepIntervalSeconds: number;
+  /** Expired orders canceled per transaction of the sweep. */
+  reservationSweepBatchSize: number;
 }
 
 /** Reads and validates the whole configuration once, at start-up; every problem is reported together. */
@@ -30,15 +42,36 @@ export function readOrdersApiConfig(env: Record<string, string | undefined> = pr
       max: 86_400,
     }),
     cancelWindowMinutes: reader.integer('ORDER_CANCEL_WINDOW_MINUTES', { default: 10, min: 0, max: 525_600 }),
+    reservationTtlMinutes: reader.integer('ORDER_RESERVATION_TTL_MINUTES', {
+      default: 30,
+      min: 0,
+      max: 525_600,
+    }),
+    reservationSweepIntervalSeconds: reader.integer('ORDER_RESERVATION_SWEEP_INTERVAL_SECONDS', {
+      default: 60,
+      min: 1,
+      max: 3600,
+    }),
+    reservationSweepBatchSize: reader.integer('ORDER_RESERVATION_SWEEP_BATCH_SIZE', {
+      default: 100,
+      min: 1,
+      max: 1000,
+    }),
   };
   if (!URL.canParse(config.customersApiBase)) {
     reader.reject(`CUSTOMERS_API_BASE must be an absolute URL (got "${config.customersApiBase}")`);
   }
-  // A claim must outlive the longest request holding it, or a slow request could run twice.
-  if (config.abandonedClaimSeconds * 1000 <= 2 * config.customersApiTimeoutMs) {
+  // A claim must outlive the longest request holding it, or a slow request could run twice:
+  // the customer check (two attempts) then every attempt of the transaction, each bounded by
+  // the database timeouts. (The body has been received before the claim is made.)
+  const { acquireTimeoutMs, statementTimeoutMs } = config.databaseTimeouts;
+  const longestClaimMs =
+    2 * config.customersApiTimeoutMs + TRANSACTION_ATTEMPTS * (acquireTimeoutMs + statementTimeoutMs);
+  if (config.abandonedClaimSeconds * 1000 <= longestClaimMs) {
     reader.reject(
-      'IDEMPOTENCY_ABANDONED_CLAIM_SECONDS must be more than twice CUSTOMERS_API_TIMEOUT_MS ' +
-        `(got ${config.abandonedClaimSeconds} s and ${config.customersApiTimeoutMs} ms)`,
+      'IDEMPOTENCY_ABANDONED_CLAIM_SECONDS must exceed the longest a request holds a claim, ' +
+        `2 × CUSTOMERS_API_TIMEOUT_MS + ${TRANSACTION_ATTEMPTS} × (DATABASE_ACQUIRE_TIMEOUT_MS + ` +
+        `DATABASE_STATEMENT_TIMEOUT_MS) = ${longestClaimMs} ms (got ${config.abandonedClaimSeconds} s)`,
     );
   }
   reader.done();

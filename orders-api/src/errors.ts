@@ -71,6 +71,13 @@ export class OrderCanceled extends Conflict {
   }
 }
 
+/** An orchestrator compensation found the order CONFIRMED: it undoes reservations, never sales. */
+export class CompensationOfConfirmedOrder extends Conflict {
+  constructor(id: number) {
+    super('INVALID_ORDER_STATUS', `Order ${id} is CONFIRMED; a compensation cancels only a CREATED order.`);
+  }
+}
+
 export class CancelWindowExpired extends Conflict {
   constructor(id: number, confirmedAt: string | null, windowMinutes: number) {
     super(

@@ -12,6 +12,9 @@ describe('readOrdersApiConfig', () => {
       customersApiTimeoutMs: 3000,
       idempotencyKeyTtlHours: 24,
       cancelWindowMinutes: 10,
+      reservationTtlMinutes: 30,
+      reservationSweepIntervalSeconds: 60,
+      reservationSweepBatchSize: 100,
     });
   });
 
@@ -21,6 +24,9 @@ describe('readOrdersApiConfig', () => {
       CUSTOMERS_API_TIMEOUT_MS: '500',
       IDEMPOTENCY_KEY_TTL_HOURS: '48',
       ORDER_CANCEL_WINDOW_MINUTES: '30',
+      ORDER_RESERVATION_TTL_MINUTES: '0',
+      ORDER_RESERVATION_SWEEP_INTERVAL_SECONDS: '5',
+      ORDER_RESERVATION_SWEEP_BATCH_SIZE: '10',
     });
 
     expect(config).toMatchObject({
@@ -28,6 +34,9 @@ describe('readOrdersApiConfig', () => {
       customersApiTimeoutMs: 500,
       idempotencyKeyTtlHours: 48,
       cancelWindowMinutes: 30,
+      reservationTtlMinutes: 0,
+      reservationSweepIntervalSeconds: 5,
+      reservationSweepBatchSize: 10,
     });
   });
 
@@ -37,10 +46,18 @@ describe('readOrdersApiConfig', () => {
         CUSTOMERS_API_BASE: 'not a url',
         CUSTOMERS_API_TIMEOUT_MS: '0',
         IDEMPOTENCY_KEY_TTL_HOURS: 'soon',
+        ORDER_RESERVATION_TTL_MINUTES: '-1',
+        ORDER_RESERVATION_SWEEP_INTERVAL_SECONDS: '0',
       });
 
     expect(read).toThrow(ConfigError);
-    for (const name of ['CUSTOMERS_API_BASE', 'CUSTOMERS_API_TIMEOUT_MS', 'IDEMPOTENCY_KEY_TTL_HOURS']) {
+    for (const name of [
+      'CUSTOMERS_API_BASE',
+      'CUSTOMERS_API_TIMEOUT_MS',
+      'IDEMPOTENCY_KEY_TTL_HOURS',
+      'ORDER_RESERVATION_TTL_MINUTES',
+      'ORDER_RESERVATION_SWEEP_INTERVAL_SECONDS',
+    ]) {
       expect(read).toThrow(name);
     }
   });

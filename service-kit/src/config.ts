@@ -159,12 +159,37 @@ function readSecret(
 
 export const DEFAULT_DATABASE_URL = 'mysql://root@127.0.0.1:3306/b2b_orders';
 
+/**
+ * How long the HTTP server waits on a client (Node's server.headersTimeout, requestTimeout
+ * and keepAliveTimeout), all in ms. Node's defaults hold an idle or slow client for ~88 s.
+ */
+export interface HttpTimeouts {
+  /** The request line and headers must arrive within this (HTTP_HEADERS_TIMEOUT_MS); else 408. */
+  headersTimeoutMs: number;
+  /** The whole request, body included, must arrive within this (HTTP_REQUEST_TIMEOUT_MS); else 408. */
+  requestTimeoutMs: number;
+  /** An idle keep-alive connection is closed after this (HTTP_KEEP_ALIVE_TIMEOUT_MS). */
+  keepAliveTimeoutMs: number;
+}
+
+/** How long a database operation may wait, in ms (see connectDatabase). */
+export interface DatabaseTimeouts {
+  /** For a connection: from the pool, or a new one being opened (DATABASE_ACQUIRE_TIMEOUT_MS). */
+  acquireTimeoutMs: number;
+  /** For one query or one whole transaction once it holds its connection (DATABASE_STATEMENT_TIMEOUT_MS). */
+  statementTimeoutMs: number;
+}
+
 export interface ServiceConfig {
   environment: Environment;
   host: string;
   port: number;
   databaseUrl: string;
   databasePoolSize: number;
+  databaseTimeouts: DatabaseTimeouts;
+  httpTimeouts: HttpTimeouts;
+  /** On SIGTERM, how long in-flight requests may take to finish before they are cut off (SHUTDOWN_GRACE_MS). */
+  shutdownGraceMs: number;
   logLevel: string;
   auth: AuthConfig;
   /** Origins whose pages may call the API from a browser (CORS); empty: none. */
@@ -183,6 +208,20 @@ export function readServiceConfig(reader: EnvReader, defaults: { port: number })
         ? reader.string('DATABASE_URL')
         : reader.string('DATABASE_URL', { default: DEFAULT_DATABASE_URL }),
     databasePoolSize: reader.integer('DATABASE_POOL_SIZE', { default: 10, min: 1, max: 200 }),
+    databaseTimeouts: {
+      acquireTimeoutMs: reader.integer('DATABASE_ACQUIRE_TIMEOUT_MS', {
+        default: 5000,
+        min: 100,
+        max: 60_000,
+      }),
+      statementTimeoutMs: reader.integer('DATABASE_STATEMENT_TIMEOUT_MS', {
+        default: 3000,
+        min: 100,
+        max: 300_000,
+      }),
+    },
+    httpTimeouts: readHttpTimeouts(reader),
+    shutdownGraceMs: reader.integer('SHUTDOWN_GRACE_MS', { default: 10_000, min: 0, max: 120_000 }),
     logLevel: reader.oneOf(
       'LOG_LEVEL',
       ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'],
@@ -191,6 +230,35 @@ export function readServiceConfig(reader: EnvReader, defaults: { port: number })
     auth: readAuthConfig(reader, environment),
     corsAllowedOrigins: readAllowedOrigins(reader),
   };
+}
+
+/**
+ * HTTP_HEADERS_TIMEOUT_MS (10 s), HTTP_REQUEST_TIMEOUT_MS (30 s) and HTTP_KEEP_ALIVE_TIMEOUT_MS
+ * (5 s). Node refuses a headers timeout longer than the request timeout, so that is a
+ * configuration error here too.
+ */
+function readHttpTimeouts(reader: EnvReader): HttpTimeouts {
+  const timeouts: HttpTimeouts = {
+    headersTimeoutMs: reader.integer('HTTP_HEADERS_TIMEOUT_MS', { default: 10_000, min: 1000, max: 300_000 }),
+    requestTimeoutMs: reader.integer('HTTP_REQUEST_TIMEOUT_MS', {
+      default: 30_000,
+      min: 1000,
+      max: 3_600_000,
+    }),
+    // Whole seconds at least: Node announces it to clients as `Keep-Alive: timeout=<seconds>`.
+    keepAliveTimeoutMs: reader.integer('HTTP_KEEP_ALIVE_TIMEOUT_MS', {
+      default: 5000,
+      min: 1000,
+      max: 300_000,
+    }),
+  };
+  if (timeouts.headersTimeoutMs > timeouts.requestTimeoutMs) {
+    reader.reject(
+      'HTTP_HEADERS_TIMEOUT_MS must not exceed HTTP_REQUEST_TIMEOUT_MS ' +
+        `(got ${timeouts.headersTimeoutMs} and ${timeouts.requestTimeoutMs})`,
+    );
+  }
+  return timeouts;
 }
 
 /**

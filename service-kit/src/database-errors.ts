@@ -4,11 +4,16 @@
 interface MysqlError {
   code?: string;
   errno?: number;
+  /** mysql2 marks errors that killed the connection itself as fatal. */
+  fatal?: boolean;
 }
 
 function errorInfo(error: unknown): MysqlError {
   return typeof error === 'object' && error !== null ? (error as MysqlError) : {};
 }
+
+/** The codes of service-kit's DatabaseTimeout (database.ts): no connection, or no answer, in time. */
+const DATABASE_TIMEOUT_CODES = new Set(['DATABASE_ACQUIRE_TIMEOUT', 'DATABASE_STATEMENT_TIMEOUT']);
 
 const UNAVAILABLE_CODES = new Set([
   'ECONNREFUSED',
@@ -25,12 +30,49 @@ const UNAVAILABLE_CODES = new Set([
   'ER_BAD_DB_ERROR',
   'CONNECTION_POOL:QUEUE_TIMEOUT',
   'CONNECTION_POOL:OPEN_TIMEOUT',
+  ...DATABASE_TIMEOUT_CODES,
 ]);
 
-/** True when the error means the database cannot be reached (→ 503), not that a query was wrong. */
+/** The server stopped a statement at its time limit: MariaDB max_statement_time (1969), MySQL max_execution_time (3024). */
+const STATEMENT_TIMEOUT_ERRNOS = new Set([1969, 3024]);
+
+/**
+ * True when the error means the database cannot be reached or did not answer in time
+ * (→ 503), not that a query was wrong.
+ */
 export function isDatabaseUnavailable(error: unknown): boolean {
+  const { code, errno, fatal } = errorInfo(error);
+  return (
+    (code !== undefined && UNAVAILABLE_CODES.has(code)) ||
+    (errno !== undefined && STATEMENT_TIMEOUT_ERRNOS.has(errno)) ||
+    fatal === true
+  );
+}
+
+/** True when a bound of ours or of the server ran out (the database may be up but too slow). */
+export function isDatabaseTimeout(error: unknown): boolean {
+  const { code, errno } = errorInfo(error);
+  return (
+    (code !== undefined && DATABASE_TIMEOUT_CODES.has(code)) ||
+    (errno !== undefined && STATEMENT_TIMEOUT_ERRNOS.has(errno))
+  );
+}
+
+/** Errors after which a statement already sent may still be carried out: its answer was lost. */
+const OUTCOME_UNKNOWN_CODES = new Set([
+  'DATABASE_STATEMENT_TIMEOUT',
+  'PROTOCOL_CONNECTION_LOST',
+  'ECONNRESET',
+  'EPIPE',
+]);
+
+/**
+ * True when the database may or may not have carried out the statement (the connection was
+ * lost or timed out after it was sent), unlike a refused connection, which sent nothing.
+ */
+export function isOutcomeUnknown(error: unknown): boolean {
   const { code } = errorInfo(error);
-  return code !== undefined && UNAVAILABLE_CODES.has(code);
+  return code !== undefined && OUTCOME_UNKNOWN_CODES.has(code);
 }
 
 export function isDuplicateKey(error: unknown): boolean {

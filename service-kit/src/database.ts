@@ -1,35 +1,89 @@
-import connect, { sql, type ConnectionPool, type Queryable, type SQLQuery } from '@databases/mysql';
+import connect, {
+  sql,
+  type Connection,
+  type ConnectionPool,
+  type Queryable,
+  type SQLQuery,
+  type Transaction,
+} from '@databases/mysql';
+import type { Readable } from 'node:stream';
 import { isRetryableTransactionError } from './database-errors';
 
 export { sql };
 export type { ConnectionPool, Queryable, SQLQuery };
 export type Database = ConnectionPool;
 
+export interface DatabaseOptions {
+  poolSize?: number;
+  /**
+   * Longest wait for a connection, in ms: queued for one of the pool's, or opening a new one
+   * (mysql2's `connectTimeout`). Default 10 000.
+   */
+  acquireTimeoutMs?: number;
+  /**
+   * Longest one query, or one whole transaction, may run once it holds its connection, in ms.
+   * Absent (scripts, migrations, tests): no bound but the server's.
+   */
+  statementTimeoutMs?: number;
+}
+
+/** Why a database operation gave up waiting; `isDatabaseUnavailable` says yes to both codes (→ 503). */
+export class DatabaseTimeout extends Error {
+  readonly code: 'DATABASE_ACQUIRE_TIMEOUT' | 'DATABASE_STATEMENT_TIMEOUT';
+
+  constructor(phase: 'acquire' | 'statement', timeoutMs: number) {
+    super(
+      phase === 'acquire'
+        ? `No database connection within ${timeoutMs} ms`
+        : `The database did not answer within ${timeoutMs} ms`,
+    );
+    this.name = 'DatabaseTimeout';
+    this.code = phase === 'acquire' ? 'DATABASE_ACQUIRE_TIMEOUT' : 'DATABASE_STATEMENT_TIMEOUT';
+  }
+}
+
 /**
  * Opens a connection pool. BIGINT columns come back as strings (the driver's default
  * 'number' mode silently loses precision past 2^53); repositories convert them with
  * `toSafeInteger`. Times are UTC on both sides.
+ *
+ * With `statementTimeoutMs`, every wait is bounded (see BoundedPool): a query or a
+ * transaction that has not finished in time rejects with DatabaseTimeout, even when the
+ * server is frozen and will never answer, and its connection is closed so nothing it did is
+ * committed. Waiting for a connection is bounded by `acquireTimeoutMs` in any case.
  */
-export function connectDatabase(url: string, options: { poolSize?: number } = {}): Database {
-  return connect({
-    connectionString: withoutQueryTraces(url),
-    bigIntMode: 'string',
-    timeZone: 'utc',
-    poolSize: options.poolSize ?? 10,
-    queueTimeoutMilliseconds: 10_000,
-    // The pool reports errors of idle connections here; queries report their own.
-    onError: () => undefined,
-  });
+export function connectDatabase(url: string, options: DatabaseOptions = {}): Database {
+  const acquireTimeoutMs = options.acquireTimeoutMs ?? 10_000;
+  const openPool = (poolSize: number) =>
+    connect({
+      connectionString: withDriverOptions(url, acquireTimeoutMs),
+      bigIntMode: 'string',
+      timeZone: 'utc',
+      poolSize,
+      queueTimeoutMilliseconds: acquireTimeoutMs,
+      // The pool reports errors of idle connections here; queries report their own.
+      onError: () => undefined,
+    });
+  const pool = openPool(options.poolSize ?? 10);
+  if (options.statementTimeoutMs === undefined) return pool;
+  return new BoundedPool(pool, { acquireTimeoutMs, statementTimeoutMs: options.statementTimeoutMs }, () =>
+    openPool(1),
+  );
 }
 
 /**
- * mysql2 captures a stack trace for every query, to point async errors at their caller
- * (`trace`); it costs about 2 % of an order's CPU here and our errors do not need it. A URL
- * that sets `trace` itself keeps its choice.
+ * mysql2 options carried by the URL; one the URL sets itself keeps its value. mysql2 captures a
+ * stack trace for every query, to point async errors at their caller (`trace`); it costs
+ * about 2 % of an order's CPU here and our errors do not need it.
  */
-function withoutQueryTraces(url: string): string {
+function withDriverOptions(url: string, connectTimeoutMs: number): string {
   const parsed = new URL(url);
   if (!parsed.searchParams.has('trace')) parsed.searchParams.set('trace', 'false');
+  // mysql2 waits 10 s for a new connection's handshake by default; a frozen server accepts
+  // the TCP connection (the kernel does) and never greets.
+  if (!parsed.searchParams.has('connectTimeout')) {
+    parsed.searchParams.set('connectTimeout', String(connectTimeoutMs));
+  }
   return parsed.toString();
 }
 
@@ -59,6 +113,9 @@ export function containsPattern(text: string): string {
   return `%${text.replace(/[!%_]/g, (character) => `!${character}`)}%`;
 }
 
+/** How many times transactionWithRetry runs a transaction at most (each attempt is bounded on its own). */
+export const TRANSACTION_ATTEMPTS = 5;
+
 /**
  * Runs `work` in a transaction, retrying a bounded number of times when the database
  * aborted it as a deadlock or lock wait timeout. InnoDB rolls such a transaction back
@@ -69,7 +126,7 @@ export async function transactionWithRetry<T>(
   work: (tx: Queryable) => Promise<T>,
   options: { attempts?: number } = {},
 ): Promise<T> {
-  const attempts = options.attempts ?? 5;
+  const attempts = options.attempts ?? TRANSACTION_ATTEMPTS;
   for (let attempt = 1; ; attempt++) {
     try {
       return await db.tx(work);
@@ -80,11 +137,197 @@ export async function transactionWithRetry<T>(
   }
 }
 
-export async function pingDatabase(db: Database): Promise<boolean> {
+/** How long `/health` waits for the database, in ms, whatever the pool's own bounds. */
+export const HEALTH_CHECK_TIMEOUT_MS = 1000;
+
+/**
+ * True when the database answers `SELECT 1` within `timeoutMs` (half of it for a connection,
+ * half for the answer). A BoundedPool pings over a connection of its own, so a pool busy with
+ * requests does not make a healthy database look down.
+ */
+export async function pingDatabase(db: Database, timeoutMs = HEALTH_CHECK_TIMEOUT_MS): Promise<boolean> {
+  const bounds = { acquireTimeoutMs: timeoutMs / 2, statementTimeoutMs: timeoutMs / 2 };
+  const pool = db instanceof BoundedPool ? db.healthPool() : db;
   try {
-    await db.query(sql`SELECT 1`);
+    await withBoundedConnection(pool, bounds, (connection) => connection.query(sql`SELECT 1`));
     return true;
   } catch {
     return false;
+  }
+}
+
+interface Bounds {
+  acquireTimeoutMs: number;
+  statementTimeoutMs: number;
+}
+
+/**
+ * Runs `work` on one connection of `pool`, within `bounds`: rejects with DatabaseTimeout when
+ * no connection came within acquireTimeoutMs, or when `work` has not settled
+ * statementTimeoutMs after it got one. The second case closes the connection's socket: the
+ * statements waiting on it fail at once, @databases disposes of the connection instead of
+ * pooling it again, and the server rolls back whatever transaction it had open (a COMMIT
+ * already sent stays ambiguous, as with any lost connection). `configure` runs once per
+ * physical connection, before its first work.
+ */
+function withBoundedConnection<T>(
+  pool: ConnectionPool,
+  bounds: Bounds,
+  work: (connection: Connection) => Promise<T>,
+  configure?: (connection: Connection) => Promise<void>,
+): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    let isSettled = false;
+    const settle = (outcome: () => void) => {
+      if (isSettled) return;
+      isSettled = true;
+      outcome();
+    };
+    const acquireTimer = setTimeout(
+      () => settle(() => reject(new DatabaseTimeout('acquire', bounds.acquireTimeoutMs))),
+      bounds.acquireTimeoutMs,
+    );
+    pool
+      .task(async (connection) => {
+        clearTimeout(acquireTimer);
+        // The caller has gone (acquire timeout): the connection goes straight back.
+        if (isSettled) return undefined as T;
+        let hasTimedOut = false;
+        const statementTimer = setTimeout(() => {
+          hasTimedOut = true;
+          destroySocket(connection);
+          settle(() => reject(new DatabaseTimeout('statement', bounds.statementTimeoutMs)));
+        }, bounds.statementTimeoutMs);
+        try {
+          await configure?.(connection);
+          const result = await work(connection);
+          // An answer that raced the timer: the socket is gone, the connection must not be reused.
+          if (hasTimedOut) throw new DatabaseTimeout('statement', bounds.statementTimeoutMs);
+          return result;
+        } finally {
+          clearTimeout(statementTimer);
+        }
+      })
+      .then(
+        (result) => settle(() => resolve(result)),
+        (error: unknown) => settle(() => reject(error)),
+      );
+  });
+}
+
+interface DriverInternals {
+  client?: { connection?: { stream?: { destroy(): void } } };
+}
+
+/**
+ * The mysql2 driver under a @databases connection. @databases/mysql 7.1 offers no public
+ * handle, and mysql2's own `destroy()` only half-closes the socket, leaving a statement sent
+ * to a frozen server waiting for ever. Used for one-time session settings and to close a
+ * socket at once; test/faults/database-freeze.test.ts and service-kit/test/database-timeouts
+ * .test.ts fail if this stops working.
+ */
+function driverOf(connection: Connection): DriverInternals | undefined {
+  return (connection as unknown as { _driver?: DriverInternals })._driver;
+}
+
+function destroySocket(connection: Connection): void {
+  driverOf(connection)?.client?.connection?.stream?.destroy();
+}
+
+/**
+ * A ConnectionPool whose every operation is bounded (DATABASE_ACQUIRE_TIMEOUT_MS for a
+ * connection, DATABASE_STATEMENT_TIMEOUT_MS for the work) by the client, since a server that
+ * is frozen or cut off by the network never fires its own timeouts. The server is told the
+ * same bound once per connection, so it stops a long statement or lock wait by itself too:
+ * `innodb_lock_wait_timeout` (MySQL and MariaDB, whole seconds) and, on MariaDB only,
+ * `max_statement_time` (MySQL's `max_execution_time` covers SELECT only; the client bound
+ * covers MySQL).
+ */
+class BoundedPool implements ConnectionPool {
+  readonly type: ConnectionPool['type'];
+  readonly sql: ConnectionPool['sql'];
+  private readonly configured = new WeakSet<object>();
+  /** Learnt from the first connection: MariaDB knows max_statement_time, MySQL does not. */
+  private isMariaDb: boolean | undefined;
+  private health: ConnectionPool | undefined;
+
+  constructor(
+    private readonly pool: ConnectionPool,
+    private readonly bounds: Bounds,
+    private readonly openHealthPool: () => ConnectionPool,
+  ) {
+    this.type = pool.type;
+    this.sql = pool.sql;
+  }
+
+  query(query: SQLQuery): Promise<unknown[]>;
+  query(query: SQLQuery[]): Promise<unknown[][]>;
+  query(query: SQLQuery | SQLQuery[]): Promise<unknown[] | unknown[][]> {
+    return this.run((connection) =>
+      Array.isArray(query) ? connection.query(query) : connection.query(query),
+    );
+  }
+
+  tx<T>(fn: (tx: Transaction) => Promise<T>, options?: Parameters<ConnectionPool['tx']>[1]): Promise<T> {
+    return this.run((connection) => connection.tx(fn, options));
+  }
+
+  task<T>(fn: (connection: Connection) => Promise<T>): Promise<T> {
+    return this.run(fn);
+  }
+
+  // Unbounded: nothing here streams; kept so this is a whole ConnectionPool.
+  queryStream(
+    query: SQLQuery,
+    options?: Parameters<ConnectionPool['queryStream']>[1],
+  ): AsyncIterable<unknown> {
+    return this.pool.queryStream(query, options);
+  }
+
+  queryNodeStream(query: SQLQuery, options?: Parameters<ConnectionPool['queryNodeStream']>[1]): Readable {
+    return this.pool.queryNodeStream(query, options);
+  }
+
+  addPostCommitStep(fn: () => Promise<void>): Promise<void> {
+    return this.pool.addPostCommitStep(fn);
+  }
+
+  /** A one-connection pool of its own for health checks, opened on first use. */
+  healthPool(): ConnectionPool {
+    this.health ??= this.openHealthPool();
+    return this.health;
+  }
+
+  async dispose(): Promise<void> {
+    await Promise.all([this.pool.dispose(), this.health?.dispose()]);
+  }
+
+  private run<T>(work: (connection: Connection) => Promise<T>): Promise<T> {
+    return withBoundedConnection(this.pool, this.bounds, work, (connection) => this.configure(connection));
+  }
+
+  private async configure(connection: Connection): Promise<void> {
+    const driver = driverOf(connection);
+    if (!driver || this.configured.has(driver)) return;
+    const { statementTimeoutMs } = this.bounds;
+    const lockWaitSeconds = Math.max(1, Math.ceil(statementTimeoutMs / 1000));
+    if (this.isMariaDb !== false) {
+      try {
+        await connection.query(
+          sql`SET SESSION innodb_lock_wait_timeout = ${lockWaitSeconds}, max_statement_time = ${statementTimeoutMs / 1000}`,
+        );
+        this.isMariaDb = true;
+        this.configured.add(driver);
+        return;
+      } catch (error) {
+        // Unknown system variable: MySQL, which bounds SELECTs only (max_execution_time, ms).
+        if ((error as { errno?: number }).errno !== 1193) throw error;
+        this.isMariaDb = false;
+      }
+    }
+    await connection.query(
+      sql`SET SESSION innodb_lock_wait_timeout = ${lockWaitSeconds}, max_execution_time = ${statementTimeoutMs}`,
+    );
+    this.configured.add(driver);
   }
 }

@@ -2,7 +2,7 @@ import { STATUS_CODES } from 'node:http';
 // The validator's error classes, from the one module that defines them (its index would
 // pull the whole validator into the Lambda's bundle).
 import * as validatorErrors from 'express-openapi-validator/dist/framework/types.js';
-import { isDatabaseUnavailable } from './database-errors';
+import { isDatabaseTimeout, isDatabaseUnavailable } from './database-errors';
 import { AppError, BODY_LIMIT_BYTES, statusOf, type FieldError } from './errors';
 import { INVALID_UTF8 } from './strict-input';
 
@@ -173,7 +173,11 @@ export function toProblem(error: unknown): ProblemParts {
     return {
       status: 503,
       code: 'DATABASE_UNAVAILABLE',
-      detail: 'The database is unreachable. Try again later.',
+      detail: isDatabaseTimeout(error)
+        ? 'The database did not answer in time. Try again later.'
+        : 'The database is unreachable. Try again later.',
+      // Every wait is bounded, so a retry a second later meets a fresh attempt.
+      headers: { 'Retry-After': '1' },
     };
   }
   return INTERNAL_ERROR;

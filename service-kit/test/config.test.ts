@@ -122,6 +122,9 @@ describe('readServiceConfig', () => {
       port: 3001,
       databaseUrl: DEFAULT_DATABASE_URL,
       databasePoolSize: 10,
+      databaseTimeouts: { acquireTimeoutMs: 5000, statementTimeoutMs: 3000 },
+      httpTimeouts: { headersTimeoutMs: 10_000, requestTimeoutMs: 30_000, keepAliveTimeoutMs: 5000 },
+      shutdownGraceMs: 10_000,
       logLevel: 'info',
       auth: {
         jwtSecret: DEVELOPMENT_SECRETS.JWT_SECRET,
@@ -132,6 +135,39 @@ describe('readServiceConfig', () => {
       },
       corsAllowedOrigins: [],
     });
+  });
+
+  it('when the timeouts and the grace period are set, then they are used', () => {
+    const { config, problems } = readService({
+      DATABASE_ACQUIRE_TIMEOUT_MS: '800',
+      DATABASE_STATEMENT_TIMEOUT_MS: '1500',
+      HTTP_HEADERS_TIMEOUT_MS: '2000',
+      HTTP_REQUEST_TIMEOUT_MS: '4000',
+      HTTP_KEEP_ALIVE_TIMEOUT_MS: '1000',
+      SHUTDOWN_GRACE_MS: '0',
+    });
+
+    expect(problems).toEqual([]);
+    expect(config).toMatchObject({
+      databaseTimeouts: { acquireTimeoutMs: 800, statementTimeoutMs: 1500 },
+      httpTimeouts: { headersTimeoutMs: 2000, requestTimeoutMs: 4000, keepAliveTimeoutMs: 1000 },
+      shutdownGraceMs: 0,
+    });
+  });
+
+  it('when the headers timeout exceeds the request timeout, then it is refused (Node would throw)', () => {
+    expect(
+      readService({ HTTP_HEADERS_TIMEOUT_MS: '20000', HTTP_REQUEST_TIMEOUT_MS: '10000' }).problems,
+    ).toEqual(['HTTP_HEADERS_TIMEOUT_MS must not exceed HTTP_REQUEST_TIMEOUT_MS (got 20000 and 10000)']);
+  });
+
+  it.each([
+    ['DATABASE_STATEMENT_TIMEOUT_MS', '0'],
+    ['DATABASE_ACQUIRE_TIMEOUT_MS', '-1'],
+    ['HTTP_KEEP_ALIVE_TIMEOUT_MS', 'soon'],
+    ['SHUTDOWN_GRACE_MS', '600000'],
+  ])('when %s is %s, then it is reported', (name, value) => {
+    expect(readService({ [name]: value }).problems).toEqual([expect.stringContaining(name)]);
   });
 
   it('when CORS_ALLOWED_ORIGINS lists origins, then they are allowed; anything that is not an origin is refused', () => {

@@ -1,4 +1,4 @@
-import { JsonText, sql, toSafeInteger, type Queryable } from '@b2b/service-kit';
+import { insertedId, JsonText, sql, toSafeInteger, type Queryable } from '@b2b/service-kit';
 
 export interface IdempotencyKeyId {
   scope: string;
@@ -29,17 +29,19 @@ const isStale = (abandonedAfterSeconds: number) => sql`(expires_at < NOW(3)
 /**
  * Claims a key by inserting its row; the unique (scope, key) index makes a second claim fail
  * with errno 1062, or wait until the first claim's transaction ends. expires_at is computed on
- * the database clock so every instance of the service agrees on it.
+ * the database clock so every instance of the service agrees on it. Returns the row's id: it
+ * names this claim, so completing or releasing it never touches a later claim of the same key.
  */
 export async function insertIdempotencyKey(
   db: Queryable,
   input: IdempotencyKeyId & { targetType: string; fingerprint: string; ttlHours: number },
-): Promise<void> {
-  await db.query(sql`
+): Promise<number> {
+  const result = await db.query(sql`
     INSERT INTO idempotency_keys (scope, idempotency_key, target_type, request_fingerprint, status, expires_at)
     VALUES (${input.scope}, ${input.key}, ${input.targetType}, ${input.fingerprint}, 'IN_PROGRESS',
             NOW(3) + INTERVAL ${input.ttlHours} HOUR)
   `);
+  return insertedId(result);
 }
 
 export async function findIdempotencyKey(
@@ -65,24 +67,43 @@ export async function findIdempotencyKey(
   };
 }
 
+/**
+ * Stores the response with the claim. False when the claim is no longer there to complete
+ * (released at a shutdown deadline, or taken over as abandoned): the caller must not commit.
+ */
 export async function completeIdempotencyKey(
   db: Queryable,
-  id: IdempotencyKeyId,
+  claimId: number,
   response: { targetId: number; status: number; body: JsonText<unknown> },
-): Promise<void> {
-  await db.query(sql`
+): Promise<boolean> {
+  const result = (await db.query(sql`
     UPDATE idempotency_keys
     SET status = 'COMPLETED', target_id = ${response.targetId},
         response_status = ${response.status}, response_body = ${response.body.text}
-    WHERE scope = ${id.scope} AND idempotency_key = ${id.key} AND status = 'IN_PROGRESS'
-  `);
+    WHERE id = ${claimId} AND status = 'IN_PROGRESS'
+  `)) as unknown as { affectedRows?: number };
+  return result.affectedRows === 1;
 }
 
 /** Releases a claim whose request failed, so the same key may be used again. */
-export async function deleteInProgressIdempotencyKey(db: Queryable, id: IdempotencyKeyId): Promise<void> {
+export async function deleteInProgressIdempotencyKey(db: Queryable, claimId: number): Promise<void> {
+  await db.query(sql`
+    DELETE FROM idempotency_keys WHERE id = ${claimId} AND status = 'IN_PROGRESS'
+  `);
+}
+
+/**
+ * Deletes the claim a failed INSERT may yet have left (its answer was lost): the key's
+ * IN_PROGRESS row for this very request (same fingerprint).
+ */
+export async function deleteUnconfirmedIdempotencyClaim(
+  db: Queryable,
+  id: IdempotencyKeyId & { fingerprint: string },
+): Promise<void> {
   await db.query(sql`
     DELETE FROM idempotency_keys
-    WHERE scope = ${id.scope} AND idempotency_key = ${id.key} AND status = 'IN_PROGRESS'
+    WHERE scope = ${id.scope} AND idempotency_key = ${id.key}
+      AND request_fingerprint = ${id.fingerprint} AND status = 'IN_PROGRESS'
   `);
 }
 

@@ -1,7 +1,11 @@
 import { createHash } from 'node:crypto';
 import {
+  isDatabaseUnavailable,
   isDuplicateKey,
+  isOutcomeUnknown,
+  toProblem,
   transactionWithRetry,
+  Unavailable,
   type Database,
   type JsonText,
   type Logger,
@@ -13,6 +17,7 @@ import {
   deleteExpiredIdempotencyKeys,
   deleteInProgressIdempotencyKey,
   deleteStaleIdempotencyKey,
+  deleteUnconfirmedIdempotencyClaim,
   findIdempotencyKey,
   insertIdempotencyKey,
   type IdempotencyKeyId,
@@ -67,7 +72,49 @@ function canonicalJson(value: unknown): string {
   return JSON.stringify(value);
 }
 
-type Claim<Body> = { kind: 'claimed' } | { kind: 'replay'; response: IdempotentResponse<Body> };
+type Claim<Body> =
+  { kind: 'claimed'; claimId: number } | { kind: 'replay'; response: IdempotentResponse<Body> };
+
+/**
+ * The claim of a request was released before the request could store its response (at a
+ * shutdown deadline): its transaction is rolled back rather than committed without the key,
+ * which would let a retry with the same key run it a second time.
+ */
+export class IdempotencyClaimReleased extends Unavailable {
+  constructor(key: string) {
+    super(
+      'IDEMPOTENCY_CLAIM_RELEASED',
+      `The request with idempotency key ${key} was stopped before it finished; nothing was written. Retry it.`,
+    );
+    this.headers = { 'Retry-After': '1' };
+  }
+}
+
+/**
+ * The claims held by requests running in this process, per pool: from the claim's INSERT
+ * until its request stores its response or releases it. Read at a shutdown deadline.
+ */
+const heldClaims = new WeakMap<Database, Set<number>>();
+
+function claimsHeldOn(db: Database): Set<number> {
+  let claims = heldClaims.get(db);
+  if (!claims) heldClaims.set(db, (claims = new Set()));
+  return claims;
+}
+
+/**
+ * Releases the claims of the requests still running on `db`, for a shutdown deadline: a
+ * client retrying elsewhere is then served rather than refused as IDEMPOTENCY_KEY_IN_PROGRESS
+ * until IDEMPOTENCY_ABANDONED_CLAIM_SECONDS. A request that goes on to finish finds its claim
+ * gone and rolls back (IdempotencyClaimReleased). Returns how many claims were released.
+ */
+export async function releaseHeldIdempotencyClaims(db: Database): Promise<number> {
+  const claims = [...claimsHeldOn(db)];
+  const results = await Promise.allSettled(
+    claims.map((claimId) => deleteInProgressIdempotencyKey(db, claimId)),
+  );
+  return results.filter((result) => result.status === 'fulfilled').length;
+}
 
 /**
  * Claims the key by inserting its row in a statement of its own. When the key is taken
@@ -82,9 +129,21 @@ async function claim<Body>(
 ): Promise<Claim<Body>> {
   for (let attempt = 1; attempt <= CLAIM_ATTEMPTS; attempt++) {
     try {
-      await insertIdempotencyKey(db, { ...id, targetType: 'order', ttlHours: options.ttlHours });
-      return { kind: 'claimed' };
+      const claimId = await insertIdempotencyKey(db, {
+        ...id,
+        targetType: 'order',
+        ttlHours: options.ttlHours,
+      });
+      return { kind: 'claimed', claimId };
     } catch (error) {
+      if (isOutcomeUnknown(error)) {
+        // The INSERT may have reached a server that carries it out later (frozen, or its
+        // answer lost): make sure that claim does not outlive this failed request.
+        void releaseClaim(
+          () => deleteUnconfirmedIdempotencyClaim(db, id),
+          Date.now() + options.abandonedAfterSeconds * 1000,
+        );
+      }
       if (!isDuplicateKey(error)) throw error;
     }
     const record = await findIdempotencyKey(db, id, options.abandonedAfterSeconds);
@@ -105,8 +164,10 @@ async function claim<Body>(
  * claim the key → replay the stored response, or refuse a reuse (409 IDEMPOTENCY_KEY_REUSED)
  * or a request still in flight (409 IDEMPOTENCY_KEY_IN_PROGRESS) → run → store the
  * response in the work's own transaction, or release the key when the work fails (only
- * successes are stored, so the client may retry with the same key). Database errors of
- * the claim propagate; the work's own error is what the caller sees.
+ * successes are stored, so the client may retry with the same key; after a 5xx the release
+ * finishes in the background). The claim is named by its row id: completing it fails, and
+ * the transaction rolls back, if it was released meanwhile (shutdown deadline). Database
+ * errors of the claim propagate; the work's own error is what the caller sees.
  */
 export async function withIdempotency<Body>(
   db: Database,
@@ -117,18 +178,50 @@ export async function withIdempotency<Body>(
   const id = { scope: options.scope, key: options.key, fingerprint };
   const claimed = await claim<Body>(db, id, options);
   if (claimed.kind === 'replay') return claimed.response;
+  const { claimId } = claimed;
+  const held = claimsHeldOn(db);
+  held.add(claimId);
   try {
     await work.prepare?.();
     const response = await transactionWithRetry(db, async (tx) => {
       const stored = await work.transaction(tx);
-      await completeIdempotencyKey(tx, id, stored);
+      if (!(await completeIdempotencyKey(tx, claimId, stored))) throw new IdempotencyClaimReleased(id.key);
       return stored;
     });
     return { ...response, isReplay: false };
   } catch (error) {
-    // A claim left behind would expire anyway; the request's own error is what matters.
-    await deleteInProgressIdempotencyKey(db, id).catch(() => undefined);
+    // The request's own error is what the client sees. After a refusal (4xx) the key is free
+    // before the answer goes, so the client may send the request again at once. After a
+    // failure of ours or of a dependency (5xx) the database may well be what failed: the
+    // answer goes now, within the request's bound, and the release follows (retried while
+    // the database is unreachable); a retry meanwhile is told 409 IN_PROGRESS, Retry-After: 1.
+    const release = releaseClaim(
+      () => deleteInProgressIdempotencyKey(db, claimId),
+      Date.now() + options.abandonedAfterSeconds * 1000,
+    );
+    if (toProblem(error).status < 500) await release;
     throw error;
+  } finally {
+    held.delete(claimId);
+  }
+}
+
+/**
+ * Releases the claim of a failed request (`release` deletes it). While the database is
+ * unreachable it tries again, backing off from 0.5 to 2 s, until `giveUpAt` (by then the
+ * claim counts as abandoned anyway), so that after an outage the key is free again within
+ * seconds. Never rejects. A claim taken meanwhile by a retry and deleted here cannot make
+ * the work run twice: that retry then fails to complete it and rolls back.
+ */
+async function releaseClaim(release: () => Promise<void>, giveUpAt: number): Promise<void> {
+  for (let pauseMs = 500; ; pauseMs = Math.min(2 * pauseMs, 2000)) {
+    try {
+      await release();
+      return;
+    } catch (error) {
+      if (!isDatabaseUnavailable(error) || Date.now() + pauseMs >= giveUpAt) return;
+    }
+    await new Promise((resolve) => setTimeout(resolve, pauseMs).unref());
   }
 }
 

@@ -1,16 +1,12 @@
-import { STATUS_CODES, type Server } from 'node:http';
+import { createServer, STATUS_CODES, type Server, type ServerResponse } from 'node:http';
+import { Server as NetServer } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Express } from 'express';
+import type { HttpTimeouts } from '../config';
 import type { Logger } from '../logger';
 import { buildProblem, PROBLEM_CONTENT_TYPE } from '../problem';
 import { correlationIdFrom } from '../request-context';
 import { CORRELATION_HEADER } from './correlation';
-
-export interface RunningServer {
-  server: Server;
-  url: string;
-  close(): Promise<void>;
-}
 
 const CLIENT_ERRORS: Record<string, { status: number; code: string; detail: string }> = {
   HPE_HEADER_OVERFLOW: {
@@ -57,14 +53,155 @@ function answerClientError(error: NodeJS.ErrnoException, socket: Duplex): void {
   );
 }
 
-/** Listens on host:port (0 picks a free port) and resolves once the server accepts connections. */
-export function listen(app: Express, options: { host?: string; port?: number } = {}): Promise<RunningServer> {
+/** Node's defaults hold an idle or slow client ~88 s; these are the documented defaults of HTTP_*_TIMEOUT_MS. */
+export const DEFAULT_HTTP_TIMEOUTS: HttpTimeouts = {
+  headersTimeoutMs: 10_000,
+  requestTimeoutMs: 30_000,
+  keepAliveTimeoutMs: 5000,
+};
+
+/**
+ * How often Node checks the headers and request timeouts (its default, 30 s, is what made a
+ * slow client wait up to 60 + 30 s). The check walks the open connections once: cheap.
+ */
+const TIMEOUT_CHECK_INTERVAL_MS = 1000;
+
+/**
+ * After SIGTERM, how long idle keep-alive connections stay open before they are closed. A
+ * client that has just received an answer may already be sending its next request on that
+ * connection: closing it at once would reset that request. Within this linger such a
+ * request arrives, is served, and its answer says `Connection: close`.
+ */
+const IDLE_CONNECTION_LINGER_MS = 500;
+
+/** How long the answers given to requests cut off at the shutdown deadline may take to go out. */
+const CUT_OFF_FLUSH_MS = 1000;
+
+export interface ListenOptions {
+  host?: string;
+  /** 0 (the default) picks a free port. */
+  port?: number;
+  /** Default DEFAULT_HTTP_TIMEOUTS. */
+  timeouts?: HttpTimeouts;
+}
+
+export interface DrainOptions {
+  /** How long in-flight requests may take to finish, in ms. */
+  graceMs: number;
+  logger: Logger;
+  /**
+   * Runs at the deadline when requests are still in flight, before they are answered 503
+   * (e.g. releasing the idempotency claims they hold, so a retry elsewhere is not refused).
+   */
+  onDeadline?: () => Promise<void>;
+}
+
+export interface DrainOutcome {
+  /** Requests still running at the deadline, answered 503 SERVICE_SHUTTING_DOWN or cut. */
+  cutOff: number;
+}
+
+export interface RunningServer {
+  server: Server;
+  url: string;
+  /** Stops accepting connections, closes the idle ones, and resolves when the rest have closed. */
+  close(): Promise<void>;
+}
+
+/** A server started by `listen`: it can also drain. */
+export interface DrainableServer extends RunningServer {
+  /**
+   * Graceful drain (what SIGTERM runs): `/health` answers 503, no new connections are
+   * accepted, every answer from now on carries `Connection: close`, idle keep-alive
+   * connections are closed after a short linger and as they become idle, and in-flight
+   * requests get up to `graceMs` to finish. Requests still running then are answered 503
+   * problem+json (SERVICE_SHUTTING_DOWN, Retry-After: 1) when their headers have not gone
+   * out yet, and every connection is closed. Never rejects.
+   */
+  drain(options: DrainOptions): Promise<DrainOutcome>;
+}
+
+/** True once the app's server has started draining (`/health` answers 503 from then on). */
+export function isShuttingDown(app: Pick<Express, 'locals'>): boolean {
+  return app.locals.isShuttingDown === true;
+}
+
+/**
+ * Listens on host:port and resolves once the server accepts connections. The server has
+ * deliberate timeouts (`timeouts`), and keeps track of the requests in flight for `drain`.
+ */
+export function listen(app: Express, options: ListenOptions = {}): Promise<DrainableServer> {
   const host = options.host ?? '127.0.0.1';
+  const timeouts = options.timeouts ?? DEFAULT_HTTP_TIMEOUTS;
+  const inFlight = new Set<ServerResponse>();
+  let isDraining = false;
+
+  const server = createServer(
+    {
+      headersTimeout: timeouts.headersTimeoutMs,
+      requestTimeout: timeouts.requestTimeoutMs,
+      connectionsCheckingInterval: TIMEOUT_CHECK_INTERVAL_MS,
+    },
+    (request, response) => {
+      inFlight.add(response);
+      response.once('close', () => inFlight.delete(response));
+      if (isDraining) response.setHeader('Connection', 'close');
+      app(request, response);
+    },
+  );
+  server.keepAliveTimeout = timeouts.keepAliveTimeoutMs;
+  server.on('clientError', answerClientError);
+
+  const closed = new Promise<void>((resolve) => server.once('close', () => resolve()));
+
+  const drain = async ({ graceMs, logger, onDeadline }: DrainOptions): Promise<DrainOutcome> => {
+    isDraining = true;
+    app.locals.isShuttingDown = true;
+    for (const response of inFlight) {
+      if (!response.headersSent) response.setHeader('Connection', 'close');
+    }
+    // net.Server's close: stop accepting, but unlike http.Server's, leave idle keep-alive
+    // connections open for the linger (a request may be on its way on them).
+    NetServer.prototype.close.call(server);
+    // Answers given during the drain close their connections themselves (Connection: close);
+    // the sweep closes those idle since before it, and any an earlier answer leaves open.
+    const lingerMs = Math.min(IDLE_CONNECTION_LINGER_MS, graceMs);
+    const firstSweep = setTimeout(() => server.closeIdleConnections(), lingerMs);
+    const sweeps = setInterval(() => server.closeIdleConnections(), Math.max(lingerMs, 100));
+    logger.info({ inFlight: inFlight.size, graceMs }, 'draining: refusing new connections');
+
+    let deadlineTimer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<'deadline'>((resolve) => {
+      deadlineTimer = setTimeout(() => resolve('deadline'), graceMs);
+    });
+    const outcome = await Promise.race([closed.then(() => 'closed' as const), deadline]);
+    clearTimeout(deadlineTimer);
+    clearTimeout(firstSweep);
+    clearInterval(sweeps);
+    if (outcome === 'closed') {
+      logger.info('drained: every connection closed');
+      return { cutOff: 0 };
+    }
+
+    const cutOff = inFlight.size;
+    logger.warn({ inFlight: cutOff, graceMs }, 'shutdown deadline: cutting off the requests still in flight');
+    if (cutOff > 0 && onDeadline) {
+      await onDeadline().catch((error: unknown) =>
+        logger.error({ err: error }, 'shutdown deadline step failed'),
+      );
+    }
+    const answered = [...inFlight].map((response) => answerShuttingDown(response));
+    await Promise.race([
+      Promise.all(answered),
+      new Promise((resolve) => setTimeout(resolve, CUT_OFF_FLUSH_MS)),
+    ]);
+    server.closeAllConnections();
+    return { cutOff };
+  };
+
   return new Promise((resolve, reject) => {
-    const server = app.listen(options.port ?? 0, host);
-    server.on('clientError', answerClientError);
     server.once('error', reject);
-    server.once('listening', () => {
+    server.listen(options.port ?? 0, host, () => {
       server.off('error', reject);
       const address = server.address();
       const port = typeof address === 'object' && address ? address.port : options.port;
@@ -76,22 +213,74 @@ export function listen(app: Express, options: { host?: string; port?: number } =
             server.close((error) => (error ? fail(error) : done()));
             server.closeIdleConnections();
           }),
+        drain,
       });
     });
   });
 }
 
 /**
- * Starts a service for real: listens, warms the contract validator (its first request
- * compiles the whole document), and on SIGTERM or SIGINT stops accepting connections,
- * lets in-flight requests finish, then runs `onShutdown` (close the pool) and exits.
+ * Answers a request cut off by the shutdown deadline: 503 problem+json with Connection: close
+ * when nothing has been sent yet, else the connection is cut (a half-sent answer cannot be
+ * completed). Resolves once the answer has gone out.
  */
-export async function runHttpServer(
-  app: Express,
-  options: { name: string; host: string; port: number; logger: Logger; onShutdown: () => Promise<void> },
-): Promise<RunningServer> {
+function answerShuttingDown(response: ServerResponse): Promise<void> {
+  if (response.headersSent) {
+    response.destroy();
+    return Promise.resolve();
+  }
+  const locals = (response as ServerResponse & { locals?: { correlationId?: string } }).locals;
+  const correlationId = locals?.correlationId ?? correlationIdFrom(undefined);
+  const body = JSON.stringify(
+    buildProblem({
+      status: 503,
+      code: 'SERVICE_SHUTTING_DOWN',
+      detail: 'The service is shutting down and could not finish this request in time. Retry it.',
+      correlationId,
+    }),
+  );
+  return new Promise((resolve) => {
+    response.once('close', () => resolve());
+    response.writeHead(503, {
+      'Content-Type': `${PROBLEM_CONTENT_TYPE}; charset=utf-8`,
+      'Content-Length': Buffer.byteLength(body),
+      [CORRELATION_HEADER]: correlationId,
+      'Retry-After': '1',
+      Connection: 'close',
+    });
+    response.end(body);
+  });
+}
+
+export interface RunHttpServerOptions {
+  name: string;
+  host: string;
+  port: number;
+  logger: Logger;
+  /** Default DEFAULT_HTTP_TIMEOUTS. */
+  timeouts?: HttpTimeouts;
+  /** SHUTDOWN_GRACE_MS: how long in-flight requests may take to finish after SIGTERM. Default 10 000. */
+  shutdownGraceMs?: number;
+  /** See DrainOptions.onDeadline. */
+  onDeadline?: () => Promise<void>;
+  /** Runs once no request is left (close the pool); bounded by SHUTDOWN_STEP_TIMEOUT_MS. */
+  onShutdown: () => Promise<void>;
+}
+
+/** The longest `onShutdown` (closing the pool) may take before the process exits anyway. */
+const SHUTDOWN_STEP_TIMEOUT_MS = 5000;
+
+/**
+ * Starts a service for real: listens, warms the contract validator (its first request
+ * compiles the whole document), and on SIGTERM or SIGINT drains (RunningServer.drain: health
+ * 503, no new connections, `Connection: close`, in-flight requests finish within
+ * `shutdownGraceMs`), runs `onShutdown` (close the pool) and exits 0. Only a shutdown that
+ * itself hangs past grace + SHUTDOWN_STEP_TIMEOUT_MS + 5 s exits 1. Every step is logged.
+ */
+export async function runHttpServer(app: Express, options: RunHttpServerOptions): Promise<DrainableServer> {
   const { logger } = options;
-  let running: RunningServer;
+  const graceMs = options.shutdownGraceMs ?? 10_000;
+  let running: DrainableServer;
   try {
     running = await listen(app, options);
   } catch (error) {
@@ -111,15 +300,34 @@ export async function runHttpServer(
   const shutdown = async (signal: string) => {
     if (isShuttingDown) return;
     isShuttingDown = true;
-    logger.info({ signal }, 'shutting down: finishing in-flight requests');
-    const forceExit = setTimeout(() => {
-      logger.warn('in-flight requests did not finish within 10 s; exiting');
-      process.exit(1);
-    }, 10_000);
-    forceExit.unref();
-    await running.close().catch((error) => logger.error({ err: error }, 'error while closing the server'));
-    await options.onShutdown().catch((error) => logger.error({ err: error }, 'error during shutdown'));
-    logger.info('stopped');
+    logger.info({ signal, graceMs }, 'shutting down');
+    const hardStop = setTimeout(
+      () => {
+        logger.error('shutdown did not complete; exiting');
+        process.exit(1);
+      },
+      graceMs + SHUTDOWN_STEP_TIMEOUT_MS + 5000,
+    );
+    hardStop.unref();
+    const { cutOff } = await running.drain({ graceMs, logger, onDeadline: options.onDeadline });
+    const closedPool = options.onShutdown().then(
+      () => 'closed' as const,
+      (error: unknown) => {
+        logger.error({ err: error }, 'error during shutdown');
+        return 'failed' as const;
+      },
+    );
+    let stepTimer: NodeJS.Timeout | undefined;
+    const step = await Promise.race([
+      closedPool,
+      new Promise<'timed-out'>((resolve) => {
+        stepTimer = setTimeout(() => resolve('timed-out'), SHUTDOWN_STEP_TIMEOUT_MS);
+      }),
+    ]);
+    clearTimeout(stepTimer);
+    if (step === 'closed') logger.info('resources closed');
+    if (step === 'timed-out') logger.warn(`resources not closed within ${SHUTDOWN_STEP_TIMEOUT_MS} ms`);
+    logger.info({ cutOff }, 'stopped');
     process.exit(0);
   };
   process.once('SIGTERM', () => void shutdown('SIGTERM'));
