@@ -3,7 +3,7 @@ import type { operations } from '@b2b/contracts/orchestrator';
 import type { OrdersClient, components as OrdersComponents } from '@b2b/contracts/orders';
 import { Conflict, type Logger } from '@b2b/service-kit';
 import type { RetryPolicy } from './config';
-import { CustomerNotFound, OrderCanceled, OrderConfirmationFailed } from './errors';
+import { CustomerNotFound, OrderCanceled, OrderConfirmationFailed, OrderStateUnknown } from './errors';
 import {
   callWithRetries,
   describeFailure,
@@ -11,6 +11,7 @@ import {
   unavailableError,
   unexpectedAnswerError,
   type UpstreamCall,
+  type UpstreamFailure,
   type UpstreamName,
 } from './upstream';
 
@@ -53,7 +54,8 @@ const isReplayed = (response: Response) => response.headers.get('Idempotent-Repl
  * Orders API replays creation and confirmation for the keys derived from `idempotency_key`,
  * so repeating the call, even after a crash between two steps, returns the same order and
  * moves stock once (or 409 ORDER_CANCELED once that order has been canceled). An order that
- * cannot be confirmed is canceled so no stock stays reserved.
+ * cannot be confirmed is canceled so no stock stays reserved, but never one that was
+ * confirmed: when the confirmation goes unanswered, the order is read before deciding.
  */
 export async function createAndConfirmOrder(
   request: CreateAndConfirmOrderRequest,
@@ -114,9 +116,11 @@ async function createOrder(
 }
 
 /**
- * Confirms the order; if that fails for good, cancels it (compensation) and fails with
- * ORDER_CONFIRMATION_FAILED. The one refusal that is not "for good" is a confirmation with
- * the same key still running: canceling under it would race the confirmation.
+ * Confirms the order. When the Orders API answers with a refusal (any but "the same key is
+ * still in progress"), the order is not confirmed: it is canceled (compensation) and the
+ * call fails with ORDER_CONFIRMATION_FAILED. When no answer comes at all (timeouts, resets,
+ * 5xx, after the retries), the confirmation may have happened all the same: the order is
+ * read before anything is decided.
  */
 async function confirmOrCompensate(
   created: OrderAnswer,
@@ -134,60 +138,144 @@ async function confirmOrCompensate(
       }),
     upstreamCall('Orders API', 'confirm order', dependencies),
   );
-  if (outcome.ok && outcome.result.data?.status === 'CONFIRMED') {
-    const { data, response } = outcome.result;
-    if (isReplayed(response)) await assertStillConfirmed(data.id, dependencies);
-    return data;
+  if (!outcome.ok) return settleUnansweredConfirmation(order.id, outcome.failure, dependencies);
+  const { data, error, response } = outcome.result;
+  if (data?.status === 'CONFIRMED') {
+    return isReplayed(response) ? settleReplayedConfirmation(data, dependencies) : data;
   }
-  if (outcome.ok && outcome.result.error?.code === 'IDEMPOTENCY_KEY_IN_PROGRESS') {
-    throw new Conflict('IDEMPOTENCY_KEY_IN_PROGRESS', outcome.result.error.detail);
+  // Canceling under a confirmation that is still running would race it: the caller retries.
+  if (error?.code === 'IDEMPOTENCY_KEY_IN_PROGRESS') {
+    throw new Conflict('IDEMPOTENCY_KEY_IN_PROGRESS', error.detail);
   }
   // The replayed creation is the answer stored when the order was new; an order of an
   // earlier call that can no longer be confirmed was canceled since: nothing to compensate.
-  if (created.isReplay && outcome.ok && outcome.result.error?.code === 'INVALID_ORDER_STATUS') {
-    throw new OrderCanceled(order.id);
-  }
-  const reason = outcome.ok ? describeAnswer(outcome.result) : describeFailure(outcome.failure);
-  throw await cancelUnconfirmedOrder(order.id, reason, dependencies);
+  if (created.isReplay && error?.code === 'INVALID_ORDER_STATUS') throw new OrderCanceled(order.id);
+  return compensate(order.id, describeAnswer(outcome.result), dependencies);
+}
+
+/**
+ * No answer to the confirmation: it may have been done and the answer lost on the way
+ * back. Canceling blind would undo a confirmed order, so a fresh read decides: CONFIRMED is
+ * answered as if the confirmation had answered, CREATED is compensated.
+ */
+function settleUnansweredConfirmation(
+  orderId: number,
+  failure: UpstreamFailure,
+  dependencies: OrchestratorDependencies,
+): Promise<Order> {
+  const unanswered = describeFailure(failure);
+  dependencies.logger.warn(
+    { orderId, reason: unanswered },
+    'confirmation unanswered; reading the order before compensating',
+  );
+  return settleFromOrderState(orderId, `its confirmation went unanswered (${unanswered})`, dependencies, () =>
+    compensate(orderId, unanswered, dependencies),
+  );
 }
 
 /**
  * A replayed confirmation is the answer stored when the key was first used, so it says
- * CONFIRMED even if the order was canceled since (by an operator, or by our compensation
- * after a confirmation whose answer was lost). Only a fresh read tells; the normal path,
- * without a replay, does not pay for it.
+ * CONFIRMED even if an operator has canceled the order since (within the cancel window).
+ * Only a fresh read tells; the normal path, without a replay, does not pay for it.
  */
-async function assertStillConfirmed(orderId: number, dependencies: OrchestratorDependencies): Promise<void> {
+async function settleReplayedConfirmation(
+  replayed: Order,
+  dependencies: OrchestratorDependencies,
+): Promise<Order> {
+  await settleFromOrderState(replayed.id, 'its confirmation was replayed', dependencies);
+  // Still confirmed: the answer is the stored one, as on the call that first used the key.
+  return replayed;
+}
+
+type OrderRead = { ok: true; order: Order } | { ok: false; reason: string };
+
+/** A fresh read of the order (service token, retried like every call), or why there is none. */
+async function readOrder(orderId: number, dependencies: OrchestratorDependencies): Promise<OrderRead> {
   const outcome = await callWithRetries(
     () => dependencies.orders.GET('/orders/{id}', { params: { path: { id: orderId } } }),
     upstreamCall('Orders API', 'order lookup', dependencies),
   );
-  if (!outcome.ok) throw unavailableError(outcome.failure);
-  const { data, response } = outcome.result;
-  if (data?.status === 'CONFIRMED') return;
-  if (data) throw new OrderCanceled(orderId);
-  throw unexpectedAnswerError('Orders API', 'the order lookup', response.status);
+  if (!outcome.ok) return { ok: false, reason: describeFailure(outcome.failure) };
+  const { data } = outcome.result;
+  return data ? { ok: true, order: data } : { ok: false, reason: describeAnswer(outcome.result) };
 }
 
-async function cancelUnconfirmedOrder(
+/**
+ * Settles the call from the order's state when the call's own answers cannot tell (see
+ * README): CONFIRMED is the answer, CANCELED is 409 ORDER_CANCELED, CREATED is for
+ * `ifCreated` to decide. An order that cannot be read is left as it is (502
+ * ORDER_STATE_UNKNOWN): the next call with the same key settles it.
+ */
+async function settleFromOrderState(
+  orderId: number,
+  situation: string,
+  dependencies: OrchestratorDependencies,
+  ifCreated: () => Promise<Order> = async () => {
+    throw new OrderStateUnknown(orderId, `${situation}, yet the order is still CREATED`);
+  },
+): Promise<Order> {
+  const { logger } = dependencies;
+  const state = await readOrder(orderId, dependencies);
+  if (!state.ok) {
+    logger.error({ orderId, reason: state.reason }, 'order state unknown; leaving the order as it is');
+    throw new OrderStateUnknown(orderId, `${situation}, and reading the order failed (${state.reason})`);
+  }
+  const { order } = state;
+  switch (order.status) {
+    case 'CONFIRMED':
+      logger.info({ orderId }, 'order found CONFIRMED; answering it as confirmed');
+      return order;
+    case 'CANCELED':
+      logger.warn({ orderId }, 'order found CANCELED; answering ORDER_CANCELED');
+      throw new OrderCanceled(orderId);
+    case 'CREATED':
+      logger.info({ orderId }, 'order found CREATED');
+      return ifCreated();
+  }
+}
+
+/** Longest `reason` the Orders API stores with a cancellation (contracts/orders.yaml, CancelReason). */
+const MAX_CANCEL_REASON_LENGTH = 500;
+
+/**
+ * Cancels an order that could not be confirmed, so no stock stays reserved, and fails with
+ * ORDER_CONFIRMATION_FAILED saying whether that worked. The cancel says it is a
+ * compensation, which the Orders API refuses (409) on a CONFIRMED order: a confirmation
+ * that got through meanwhile is never undone, and that order is the answer after all.
+ */
+async function compensate(
   orderId: number,
   confirmationFailure: string,
   dependencies: OrchestratorDependencies,
-): Promise<OrderConfirmationFailed> {
+): Promise<Order> {
   const { logger } = dependencies;
-  logger.warn({ orderId, reason: confirmationFailure }, 'confirmation failed for good; canceling the order');
+  logger.warn({ orderId, reason: confirmationFailure }, 'order not confirmed; canceling it (compensation)');
+  const reason = `The orchestrator could not confirm the order (${confirmationFailure}) and canceled it to release its stock.`;
   const outcome = await callWithRetries(
-    () => dependencies.orders.POST('/orders/{id}/cancel', { params: { path: { id: orderId } } }),
+    () =>
+      dependencies.orders.POST('/orders/{id}/cancel', {
+        params: { path: { id: orderId } },
+        body: { source: 'ORCHESTRATOR_COMPENSATION', reason: reason.slice(0, MAX_CANCEL_REASON_LENGTH) },
+      }),
     upstreamCall('Orders API', 'cancel order', dependencies),
   );
   const failed = `Order ${orderId} was created but could not be confirmed (${confirmationFailure})`;
   if (outcome.ok && outcome.result.data?.status === 'CANCELED') {
     logger.info({ orderId }, 'unconfirmed order canceled');
-    return new OrderConfirmationFailed(`${failed}; it was canceled and its stock restored.`);
+    throw new OrderConfirmationFailed(`${failed}; it was canceled and its stock restored.`);
+  }
+  if (outcome.ok && outcome.result.response.status === 409) {
+    const refusal = describeAnswer(outcome.result);
+    logger.warn({ orderId, reason: refusal }, 'compensation refused: the order was confirmed meanwhile');
+    return settleFromOrderState(
+      orderId,
+      `canceling it as a compensation was refused (${refusal})`,
+      dependencies,
+    );
   }
   const cancelFailure = outcome.ok ? describeAnswer(outcome.result) : describeFailure(outcome.failure);
   logger.error({ orderId, reason: cancelFailure }, 'the unconfirmed order could not be canceled');
-  return new OrderConfirmationFailed(
+  throw new OrderConfirmationFailed(
     `${failed}, and canceling it failed too (${cancelFailure}): it may still hold its stock.`,
   );
 }

@@ -266,7 +266,7 @@ describe('the orchestrator under serverless-offline, end to end', () => {
     expect([await stockOf(plenty.id), await stockOf(scarce.id)]).toEqual([10, 1]);
   });
 
-  it('when confirmation keeps failing, then the order is canceled, its stock restored, and 502 ORDER_CONFIRMATION_FAILED names it', async () => {
+  it('when confirmation keeps failing and the order is still CREATED, then it is canceled as a compensation, its stock restored, and 502 ORDER_CONFIRMATION_FAILED names it', async () => {
     const { product, body } = await orderOfOneProduct(4);
     ordersEdge.failConfirmations = true;
     ordersEdge.requests.length = 0;
@@ -276,13 +276,19 @@ describe('the orchestrator under serverless-offline, end to end', () => {
       expect(document.code).toBe('ORDER_CONFIRMATION_FAILED');
       const orderId = Number(/^Order (\d+) /.exec(document.detail)?.[1]);
       expect(document.detail).toContain('it was canceled and its stock restored');
-      expect((await orders.get(`/orders/${orderId}`, { token })).body.status).toBe('CANCELED');
+      const order = (await orders.get(`/orders/${orderId}`, { token })).body;
+      expect(order).toMatchObject({ status: 'CANCELED', cancel_source: 'ORCHESTRATOR_COMPENSATION' });
+      expect(order.cancel_reason).toMatch(
+        /^The orchestrator could not confirm the order \(the Orders API answered 503/,
+      );
       expect(await stockOf(product.id)).toBe(10);
+      // No answer to the confirmations (5xx): the order was read, found CREATED, and only then canceled.
       expect(ordersEdge.requests).toEqual([
         'POST /orders',
         `POST /orders/${orderId}/confirm`,
         `POST /orders/${orderId}/confirm`,
         `POST /orders/${orderId}/confirm`,
+        `GET /orders/${orderId}`,
         `POST /orders/${orderId}/cancel`,
       ]);
     } finally {

@@ -32,6 +32,8 @@ interface DownstreamCall {
   authorization: string | null;
   correlationId: string | null;
   idempotencyKey: string | null;
+  /** The JSON body the orchestrator sent, if any. */
+  body: unknown;
 }
 
 function stepOf(request: Request): Step {
@@ -68,13 +70,15 @@ describe('POST /orchestrator/create-and-confirm-order against contract mocks', (
   ) {
     const calls: DownstreamCall[] = [];
     const recordAndPrefer: Middleware = {
-      onRequest({ request }) {
+      async onRequest({ request }) {
         const step = stepOf(request);
+        const body = await request.clone().text();
         calls.push({
           step,
           authorization: request.headers.get('Authorization'),
           correlationId: request.headers.get('X-Correlation-Id'),
           idempotencyKey: request.headers.get('X-Idempotency-Key'),
+          body: body === '' ? undefined : JSON.parse(body),
         });
         if (prefer[step]) request.headers.set('Prefer', prefer[step]);
         return request;
@@ -364,11 +368,15 @@ describe('POST /orchestrator/create-and-confirm-order against contract mocks', (
       expect(steps()).toEqual(['customer', 'create', 'confirm']);
     });
 
-    it('when the order cannot be read again, then 502 UPSTREAM_UNAVAILABLE after the retries, not a stale 201', async () => {
+    it('when the order cannot be read again, then 502 ORDER_STATE_UNKNOWN after the retries, not a stale 201', async () => {
       const { handle, steps } = handlerPreferring({ order: 'code=503' }, { replayed: ['create', 'confirm'] });
       const result = await handle(orchestratorEvent({ body: validBody(), token }));
       expect(result.statusCode).toBe(502);
-      expect(expectContractResult(result)).toMatchObject({ code: 'UPSTREAM_UNAVAILABLE' });
+      const problem = expectContractResult(result);
+      expect(problem.code).toBe('ORDER_STATE_UNKNOWN');
+      expect(problem.detail).toMatch(
+        /^Order 3 was created, but whether it is confirmed is unknown: its confirmation was replayed/,
+      );
       expect(steps()).toEqual(['customer', 'create', 'confirm', 'order', 'order', 'order']);
     });
   });
@@ -425,18 +433,79 @@ describe('POST /orchestrator/create-and-confirm-order against contract mocks', (
     });
   });
 
-  describe('compensation', () => {
-    it('when confirmation keeps failing, then the order is canceled and 502 ORDER_CONFIRMATION_FAILED names it', async () => {
-      const { handle, steps } = handlerPreferring({ confirm: 'code=503' });
+  describe('when the confirmation goes unanswered (5xx after the retries), then the order is read before anything is decided', () => {
+    it('when the order is CONFIRMED, then 201 with it and nothing is canceled', async () => {
+      const { handle, steps } = handlerPreferring(
+        { confirm: 'code=503' },
+        { orderStatus: { order: 'CONFIRMED' } },
+      );
+      const result = await handle(orchestratorEvent({ body: validBody(), token }));
+      expect(result.statusCode).toBe(201);
+      expect(expectContractResult(result).data.order.status).toBe('CONFIRMED');
+      expect(steps()).toEqual(['customer', 'create', 'confirm', 'confirm', 'confirm', 'order']);
+    });
+
+    it('when the order is CREATED, then it is canceled as a compensation and 502 ORDER_CONFIRMATION_FAILED names it', async () => {
+      const { handle, steps, calls } = handlerPreferring(
+        { confirm: 'code=503' },
+        { orderStatus: { order: 'CREATED' } },
+      );
       const result = await handle(orchestratorEvent({ body: validBody(), token }));
       expect(result.statusCode).toBe(502);
       const problem = expectContractResult(result);
       expect(problem.code).toBe('ORDER_CONFIRMATION_FAILED');
       expect(problem.detail).toMatch(/^Order 3 was created but could not be confirmed .*; it was canceled/);
-      expect(steps()).toEqual(['customer', 'create', 'confirm', 'confirm', 'confirm', 'cancel']);
+      expect(steps()).toEqual(['customer', 'create', 'confirm', 'confirm', 'confirm', 'order', 'cancel']);
+      expect(calls.at(-1)!.body).toEqual({
+        source: 'ORCHESTRATOR_COMPENSATION',
+        reason:
+          'The orchestrator could not confirm the order (the Orders API answered 503 Service Unavailable) and canceled it to release its stock.',
+      });
     });
 
-    it('when confirmation is refused for good (the order is canceled meanwhile), then the order is canceled without retries', async () => {
+    it('when the order has been CANCELED meanwhile, then 409 ORDER_CANCELED and nothing is canceled again', async () => {
+      const { handle, steps } = handlerPreferring(
+        { confirm: 'code=503' },
+        { orderStatus: { order: 'CANCELED' } },
+      );
+      const result = await handle(orchestratorEvent({ body: validBody(), token }));
+      expect(result.statusCode).toBe(409);
+      expect(expectContractResult(result)).toMatchObject({ code: 'ORDER_CANCELED' });
+      expect(steps()).toEqual(['customer', 'create', 'confirm', 'confirm', 'confirm', 'order']);
+    });
+
+    it('when the order cannot be read either, then 502 ORDER_STATE_UNKNOWN telling to retry with the same key, and nothing is canceled', async () => {
+      const { handle, steps } = handlerPreferring({ confirm: 'code=503', order: 'code=503' });
+      const result = await handle(orchestratorEvent({ body: validBody(), token }));
+      expect(result.statusCode).toBe(502);
+      const problem = expectContractResult(result);
+      expect(problem.code).toBe('ORDER_STATE_UNKNOWN');
+      expect(problem.detail).toBe(
+        'Order 3 was created, but whether it is confirmed is unknown: its confirmation went unanswered ' +
+          '(the Orders API answered 503 Service Unavailable), and reading the order failed ' +
+          '(the Orders API answered 503 Service Unavailable). It was not canceled. Retry with the same ' +
+          'idempotency_key to settle it: the answer is then 201 with the confirmed order, or 409 ' +
+          'ORDER_CANCELED if it has been canceled since.',
+      );
+      expect(steps()).not.toContain('cancel');
+    });
+
+    it('when canceling fails as well, then the detail says the order could not be canceled', async () => {
+      const { handle, steps } = handlerPreferring(
+        { confirm: 'code=503', cancel: 'code=503' },
+        { orderStatus: { order: 'CREATED' } },
+      );
+      const result = await handle(orchestratorEvent({ body: validBody(), token }));
+      expect(result.statusCode).toBe(502);
+      const problem = expectContractResult(result);
+      expect(problem.code).toBe('ORDER_CONFIRMATION_FAILED');
+      expect(problem.detail).toContain('canceling it failed too');
+      expect(steps().filter((step) => step === 'cancel')).toHaveLength(3);
+    });
+  });
+
+  describe('when confirmation is refused (a 4xx answer), then the order is not confirmed and is compensated without reading it first', () => {
+    it('when the refusal is for good (the order is canceled meanwhile), then it is canceled without retries', async () => {
       const { handle, steps } = handlerPreferring({ confirm: 'code=409, example=INVALID_ORDER_STATUS' });
       const result = await handle(orchestratorEvent({ body: validBody(), token }));
       expect(result.statusCode).toBe(502);
@@ -444,14 +513,15 @@ describe('POST /orchestrator/create-and-confirm-order against contract mocks', (
       expect(steps()).toEqual(['customer', 'create', 'confirm', 'cancel']);
     });
 
-    it('when canceling fails as well, then the detail says the order could not be canceled', async () => {
-      const { handle, steps } = handlerPreferring({ confirm: 'code=503', cancel: 'code=503' });
+    it('when the Orders API refuses the compensation because the order is CONFIRMED, then 201 with the order read again', async () => {
+      const { handle, steps } = handlerPreferring(
+        { confirm: 'code=400', cancel: 'code=409, example=INVALID_ORDER_STATUS' },
+        { orderStatus: { order: 'CONFIRMED' } },
+      );
       const result = await handle(orchestratorEvent({ body: validBody(), token }));
-      expect(result.statusCode).toBe(502);
-      const problem = expectContractResult(result);
-      expect(problem.code).toBe('ORDER_CONFIRMATION_FAILED');
-      expect(problem.detail).toContain('canceling it failed too');
-      expect(steps().filter((step) => step === 'cancel')).toHaveLength(3);
+      expect(result.statusCode).toBe(201);
+      expect(expectContractResult(result).data.order.status).toBe('CONFIRMED');
+      expect(steps()).toEqual(['customer', 'create', 'confirm', 'cancel', 'order']);
     });
   });
 });
