@@ -11,7 +11,9 @@
 //     and sets `expected.bodySchema` from the contract so Gavel validates the body;
 //   - beforeEachValidation normalises `; charset=utf-8`, which Dredd would count as a
 //     mismatch of the Content-Type header.
-// The few statuses that cannot be provoked here stay skipped; UNPROVOKABLE says why.
+// Nothing is skipped: the 502, 503 and 504 transactions go to second instances of the part,
+// started broken on purpose (FAULTY_INSTANCES), and a status no request is written to
+// provoke fails its transaction, so a newly documented status cannot pass unproven.
 const hooks = require('hooks');
 const { loadContract, deref, responseBodySchema } = require('./dredd/openapi-json-schema.cjs');
 
@@ -28,24 +30,29 @@ for (const [name, value] of Object.entries(env)) {
   if (!value) throw new Error(`dredd-hooks.cjs: ${name} is not set (run it through npm run contract)`);
 }
 
+/**
+ * The failure statuses, each answered by an instance of the part under test that
+ * scripts/contract.ts started broken on purpose (a contract that documents none of them
+ * gets no URL).
+ */
+const FAULTY_INSTANCES = {
+  502: { url: process.env.UPSTREAM_DOWN_URL, label: 'the instance whose upstreams are down' },
+  503: { url: process.env.DATABASE_DOWN_URL, label: 'the instance whose database is down' },
+  504: { url: process.env.UPSTREAM_SILENT_URL, label: 'the instance whose upstreams never answer' },
+};
+
 const contract = loadContract(env.contractFile);
 const UNKNOWN_ID = 999999999;
 // Larger than the 100 kB body limit of every part.
 const HUGE_BODY = JSON.stringify({ padding: 'x'.repeat(200 * 1024) });
 // Violates the X-Correlation-Id pattern: the one input every operation validates.
 const INVALID_CORRELATION_ID = 'not a valid correlation id!';
+// contracts/customers.yaml (POST /auth/token): 5 consecutive failures of one username from
+// one address lock the pair out.
+const FAILURES_BEFORE_LOCKOUT = 5;
 const runId = `${Date.now().toString(36)}${Math.floor(Math.random() * 1e6).toString(36)}`;
 let sequence = 0;
 const unique = (label) => `${label}-${runId}-${(sequence += 1)}`;
-
-/** Statuses documented by the contract that this setup cannot produce, and why. */
-const UNPROVOKABLE = {
-  503: 'needs the database (or the Customers API) to be unreachable mid-run; every operation of the run shares them',
-  502: 'needs an upstream API to be down or to answer 5xx; both real APIs are up for the whole run',
-  504: 'needs an upstream API to stay silent past its timeout; the real APIs answer in milliseconds',
-  403: 'the operation accepts both kinds of credential that exist (operator JWT and service token), so no valid credential is of the wrong kind',
-  429: 'needs five failed log-ins of one username from one address first; customers-api/test/login-throttle.test.ts covers it',
-};
 
 const state = { token: undefined, fixtures: {}, setupError: undefined };
 
@@ -74,6 +81,17 @@ const customers = (method, path, options) =>
   call(env.customersApi, method, path, { token: state.token, ...options });
 const orders = (method, path, options) =>
   call(env.ordersApi, method, path, { token: state.token, ...options });
+
+/** Fails one log-in with a wrong password; anything but the documented 401 stops the run. */
+async function failLogIn(username) {
+  const response = await fetch(`${env.customersApi}/auth/token`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ username, password: 'wrong-password' }),
+  });
+  await response.arrayBuffer();
+  if (response.status !== 401) throw new Error(`a failed log-in answered ${response.status}, not 401`);
+}
 
 const buildCustomer = () =>
   customers('POST', '/customers', {
@@ -160,6 +178,7 @@ function credentialFor(schemes) {
   return undefined;
 }
 
+/** The credential of the other kind; none when the operation accepts both (no 403 is possible). */
 function wrongCredentialFor(schemes) {
   if (schemes.includes('operatorJwt') && schemes.includes('serviceToken')) return undefined;
   if (schemes.includes('operatorJwt')) return env.serviceToken;
@@ -230,11 +249,19 @@ function setAuthorization(transaction, token) {
   if (token) transaction.request.headers.Authorization = `Bearer ${token}`;
 }
 
+/** Sends the transaction to another instance of the part under test. */
+function sendTo(transaction, baseUrl) {
+  const url = new URL(baseUrl);
+  // Dredd 14 requests `protocol//host:port` + fullPath (TransactionRunner.performRequestAndValidate).
+  transaction.host = url.hostname;
+  transaction.port = url.port;
+}
+
 /**
- * Changes a transaction's request so the API answers `status`. Returns a reason when the
- * status cannot be provoked here (the transaction then stays skipped).
+ * Changes a transaction's request (or where it goes) so the part answers `status`. Returns
+ * why it cannot when it cannot: the transaction then fails.
  */
-function provoke(transaction, info, pathWithId) {
+async function provoke(transaction, info, pathWithId) {
   const { method, pathTemplate, status, schemes, operation } = info;
   const key = `${method} ${pathTemplate}`;
   const f = state.fixtures;
@@ -246,7 +273,9 @@ function provoke(transaction, info, pathWithId) {
       if (key === 'POST /orders/{id}/confirm') {
         delete transaction.request.headers['X-Idempotency-Key'];
       } else if (hasBody) {
-        setBody(transaction, {});
+        // Invalid whatever the schema: every request schema is `additionalProperties: false`,
+        // so this is refused also where `{}` is a valid (optional) body.
+        setBody(transaction, { not_in_the_contract: true });
       } else if (hasId) {
         setPath(transaction, pathTemplate.replace('{id}', 'not-a-number'));
       } else if (key === 'GET /orders') {
@@ -266,7 +295,9 @@ function provoke(transaction, info, pathWithId) {
       return undefined;
     case 403: {
       const wrong = wrongCredentialFor(schemes);
-      if (!wrong) return UNPROVOKABLE[403];
+      if (!wrong) {
+        return 'the operation accepts both kinds of credential, so no request can get a 403: it should not be documented';
+      }
       setAuthorization(transaction, wrong);
       return undefined;
     }
@@ -325,8 +356,25 @@ function provoke(transaction, info, pathWithId) {
         });
       }
       return undefined;
+    case 429: {
+      // A username of its own, so the lock-out touches nothing else in the run.
+      const username = unique('throttled');
+      for (let failure = 1; failure <= FAILURES_BEFORE_LOCKOUT; failure += 1) await failLogIn(username);
+      setBody(transaction, { username, password: 'wrong-password' });
+      return undefined;
+    }
+    case 502:
+    case 503:
+    case 504: {
+      // The request is the 2xx one; the instance it goes to is what fails.
+      const instance = FAULTY_INSTANCES[status];
+      if (!instance.url)
+        return `scripts/contract.ts starts no instance answering ${status} for this contract`;
+      sendTo(transaction, instance.url);
+      return undefined;
+    }
     default:
-      return UNPROVOKABLE[status] ?? `no way to provoke ${status} is written for ${key}`;
+      return `no way to provoke ${status} is written for ${key}`;
   }
 }
 
@@ -347,7 +395,17 @@ function keepRequiredHeaders(transaction, info) {
   }
 }
 
-hooks.beforeEach((transaction) => {
+hooks.beforeEach((transaction, done) => {
+  prepare(transaction).then(
+    () => done(),
+    (error) => {
+      transaction.fail = `preparing the request failed: ${error.stack ?? error}`;
+      done();
+    },
+  );
+});
+
+async function prepare(transaction) {
   const info = describe(transaction);
   transaction.skip = false;
   if (state.setupError) {
@@ -375,15 +433,16 @@ hooks.beforeEach((transaction) => {
   if (body !== undefined) setBody(transaction, body);
 
   if (info.status >= 300) {
-    const reason = provoke(transaction, info, path);
+    const reason = await provoke(transaction, info, path);
     if (reason) {
-      transaction.skip = true;
-      hooks.log(`skipped ${info.method} ${info.status} ${info.pathTemplate}: ${reason}`);
+      transaction.fail = `${info.method} ${info.status} ${info.pathTemplate}: ${reason}`;
       return;
     }
   }
-  // Dredd reports the contract's example path; show the request really sent.
-  transaction.id = `${info.method} (${info.status}) ${transaction.fullPath}`;
+  // Dredd reports the contract's example path; show the request really sent, and where.
+  const instance = FAULTY_INSTANCES[info.status];
+  transaction.id =
+    `${info.method} (${info.status}) ${transaction.fullPath}` + (instance ? ` to ${instance.label}` : '');
   keepRequiredHeaders(transaction, info);
   const schema =
     info.mediaType &&
@@ -393,7 +452,7 @@ hooks.beforeEach((transaction) => {
     // The example only serves Dredd's key check; the schema is the stricter, real check.
     delete transaction.expected.body;
   }
-});
+}
 
 const mediaTypeOf = (value) =>
   String(value ?? '')

@@ -5,3 +5,6 @@ export * from './processes';
 export * from './http';
 export * from './gate';
 export * from './cursors';
+export * from './network-faults';
+export * from './tcp-proxy';
+export * from './private-database-server';
