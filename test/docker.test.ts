@@ -82,13 +82,26 @@ describe('docker-compose.yml', () => {
     expect(compose.services.mysql!.healthcheck?.test).toBeDefined();
   });
 
-  it('when MySQL initialises, then it loads the schema before the seed from files that exist', () => {
+  it('when MySQL initialises a new volume, then it loads the schema only, from a file that exists', () => {
     const mounts = (compose.services.mysql!.volumes ?? []).filter((volume) => volume.startsWith('./'));
-    expect(mounts.map((mount) => mount.split(':')[1])).toEqual([
-      '/docker-entrypoint-initdb.d/01-schema.sql',
-      '/docker-entrypoint-initdb.d/02-seed.sql',
-    ]);
+    expect(mounts.map((mount) => mount.split(':')[1])).toEqual(['/docker-entrypoint-initdb.d/01-schema.sql']);
     for (const mount of mounts) expect(existsSync(path.join(ROOT, mount.split(':')[0]!))).toBe(true);
+  });
+
+  it('when production starts, then it has no operator and no published credential', () => {
+    // Everything the MySQL entrypoint runs on a new volume, whatever the mount.
+    const initFiles = Object.values(compose.services)
+      .flatMap((service) => service.volumes ?? [])
+      .filter((volume) => volume.split(':')[1]?.startsWith('/docker-entrypoint-initdb.d'))
+      .map((volume) => readFileSync(path.join(ROOT, volume.split(':')[0]!), 'utf8'));
+    expect(initFiles.length).toBeGreaterThan(0);
+    for (const sqlText of initFiles) {
+      expect(sqlText).not.toMatch(/INSERT\s+INTO\s+`?operators\b/i);
+      expect(sqlText).not.toContain('scrypt$');
+    }
+    expect(composeText).not.toContain('seed.sql');
+    // db/seed.sql's development operator, documented in README and printed by `npm start`.
+    expect(composeText).not.toContain('operator-dev-password');
   });
 
   it.each(Object.entries(PARTS))('when %s starts, then it waits for healthy dependencies', (name) => {
