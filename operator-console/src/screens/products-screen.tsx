@@ -1,0 +1,233 @@
+import { useCallback, useState, type FormEvent } from 'react';
+import { useApi } from '../api/context';
+import { fieldErrorsOf, problemOf } from '../api/problem';
+import { PAGE_SIZE } from '../config';
+import type { Problem, Product, ProductUpdate } from '../contract-types';
+import { centsToAmountInput, formatCents, parseAmountToCents, parseWholeNumber } from '../money';
+import { Field } from '../ui/field';
+import { ListStates } from '../ui/list-states';
+import { ProblemAlert } from '../ui/problem-alert';
+import { SearchForm } from '../ui/search-form';
+import { useKeysetList } from '../ui/use-keyset-list';
+
+export function ProductsScreen() {
+  const api = useApi();
+  // An object, so that searching the same text again reads the list again.
+  const [search, setSearch] = useState({ text: '' });
+  const fetchPage = useCallback(
+    (cursor: string | undefined) =>
+      api.orders.GET('/products', {
+        params: { query: { search: search.text || undefined, cursor, limit: PAGE_SIZE } },
+      }),
+    [api, search],
+  );
+  const list = useKeysetList(fetchPage);
+  const [editing, setEditing] = useState<Product | 'new'>();
+  const [notice, setNotice] = useState('');
+
+  return (
+    <>
+      <div className="screen-header">
+        <h1 tabIndex={-1}>Products</h1>
+        <button type="button" className="button primary" onClick={() => setEditing('new')}>
+          New product
+        </button>
+      </div>
+      <p className="notice" role="status">
+        {notice}
+      </p>
+      {editing && (
+        <ProductForm
+          key={editing === 'new' ? 'new' : editing.id}
+          product={editing === 'new' ? undefined : editing}
+          onCancel={() => setEditing(undefined)}
+          onSaved={(product, message) => {
+            list.upsert(product, editing === 'new' ? 'first' : 'in-place');
+            setEditing(undefined);
+            setNotice(message);
+          }}
+        />
+      )}
+      <SearchForm
+        label="Search products"
+        hint="Part of a SKU or a name."
+        onSearch={(text) => setSearch({ text })}
+      />
+      {list.items.length > 0 && (
+        <table>
+          <caption className="visually-hidden">Products{search.text && ` matching “${search.text}”`}</caption>
+          <thead>
+            <tr>
+              <th scope="col">SKU</th>
+              <th scope="col">Name</th>
+              <th scope="col" className="number">
+                Price
+              </th>
+              <th scope="col" className="number">
+                Stock
+              </th>
+              <th scope="col">
+                <span className="visually-hidden">Actions</span>
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {list.items.map((product) => (
+              <tr key={product.id}>
+                <td>
+                  <code>{product.sku}</code>
+                </td>
+                <td>{product.name}</td>
+                <td className="number">{formatCents(product.price_cents)}</td>
+                <td className="number">{product.stock}</td>
+                <td className="row-actions">
+                  <button
+                    type="button"
+                    className="button secondary small"
+                    aria-label={`Edit ${product.sku}`}
+                    onClick={() => setEditing(product)}
+                  >
+                    Edit
+                  </button>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      <ListStates
+        list={list}
+        empty={search.text ? `No products match “${search.text}”.` : 'No products yet.'}
+      />
+    </>
+  );
+}
+
+interface ProductFormProps {
+  /** The product to edit; a new one when absent. */
+  product: Product | undefined;
+  onSaved(product: Product, message: string): void;
+  onCancel(): void;
+}
+
+/**
+ * Creates a product, or changes the name, price and stock of one (the sku never changes).
+ * An edit sends only what changed: `stock` sets the stock, so sending an unchanged value
+ * would undo what orders took since the form was opened.
+ */
+function ProductForm({ product, onSaved, onCancel }: ProductFormProps) {
+  const api = useApi();
+  const [sku, setSku] = useState(product?.sku ?? '');
+  const [name, setName] = useState(product?.name ?? '');
+  const [price, setPrice] = useState(product ? centsToAmountInput(product.price_cents) : '');
+  const [stock, setStock] = useState(product ? String(product.stock) : '');
+  const [problem, setProblem] = useState<Problem>();
+  const [inputErrors, setInputErrors] = useState<Record<string, string>>({});
+  const [busy, setBusy] = useState(false);
+  const errors = { ...fieldErrorsOf(problem), ...inputErrors };
+
+  async function save(event: FormEvent) {
+    event.preventDefault();
+    setProblem(undefined);
+    const priceCents = parseAmountToCents(price);
+    const stockUnits = parseWholeNumber(stock);
+    const unreadable: Record<string, string> = {};
+    if (priceCents === undefined) unreadable.price_cents = 'Enter an amount such as 14.50.';
+    if (stockUnits === undefined) unreadable.stock = 'Enter a whole number of units.';
+    setInputErrors(unreadable);
+    if (priceCents === undefined || stockUnits === undefined) return;
+
+    setBusy(true);
+    if (!product) {
+      const { data, error, response } = await api.orders.POST('/products', {
+        body: { sku, name, price_cents: priceCents, stock: stockUnits },
+      });
+      setBusy(false);
+      if (data) onSaved(data, `Product ${data.sku} created.`);
+      else setProblem(problemOf(error, response));
+      return;
+    }
+    const changes: ProductUpdate = {};
+    if (name !== product.name) changes.name = name;
+    if (priceCents !== product.price_cents) changes.price_cents = priceCents;
+    if (stockUnits !== product.stock) changes.stock = stockUnits;
+    if (Object.keys(changes).length === 0) {
+      setBusy(false);
+      onSaved(product, `Nothing changed for ${product.sku}.`);
+      return;
+    }
+    const { data, error, response } = await api.orders.PATCH('/products/{id}', {
+      params: { path: { id: product.id } },
+      body: changes,
+    });
+    setBusy(false);
+    if (data) onSaved(data, `Product ${data.sku} saved.`);
+    else setProblem(problemOf(error, response));
+  }
+
+  return (
+    <form className="card form" onSubmit={save} noValidate aria-busy={busy}>
+      <h2>{product ? `Edit ${product.sku}` : 'New product'}</h2>
+      <div className="form-grid">
+        {product ? (
+          <div className="field">
+            <span className="label">SKU</span>
+            <code className="readonly">{product.sku}</code>
+          </div>
+        ) : (
+          <Field label="SKU" error={errors.sku} hint="Letters, digits, . _ -; unique.">
+            {(control) => (
+              <input
+                {...control}
+                autoComplete="off"
+                value={sku}
+                onChange={(event) => setSku(event.target.value)}
+              />
+            )}
+          </Field>
+        )}
+        <Field label="Name" error={errors.name}>
+          {(control) => <input {...control} value={name} onChange={(event) => setName(event.target.value)} />}
+        </Field>
+        <Field label="Price" error={errors.price_cents} hint="Per unit, e.g. 14.50">
+          {(control) => (
+            <input
+              {...control}
+              inputMode="decimal"
+              value={price}
+              onChange={(event) => setPrice(event.target.value)}
+            />
+          )}
+        </Field>
+        <Field
+          label="Stock"
+          error={errors.stock}
+          hint={product ? 'Units available now (not a change).' : undefined}
+        >
+          {(control) => (
+            <input
+              {...control}
+              inputMode="numeric"
+              value={stock}
+              onChange={(event) => setStock(event.target.value)}
+            />
+          )}
+        </Field>
+      </div>
+      {problem && (
+        <ProblemAlert
+          problem={problem}
+          fieldsShown={['body.sku', 'body.name', 'body.price_cents', 'body.stock']}
+        />
+      )}
+      <div className="actions">
+        <button type="submit" className="button primary" disabled={busy}>
+          {busy ? 'Saving…' : product ? 'Save product' : 'Create product'}
+        </button>
+        <button type="button" className="button secondary" onClick={onCancel}>
+          Cancel
+        </button>
+      </div>
+    </form>
+  );
+}

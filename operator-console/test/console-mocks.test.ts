@@ -1,0 +1,144 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Customer, Order, PlacedOrder, Product } from '../src/contract-types';
+import { formatCents } from '../src/money';
+import { canConfirm } from '../src/order-rules';
+import { CHROMIUM_PATH, hasChromium, launchChromium, logIn, openConsole } from './support/browser';
+import { buildConsole, serveConsole, type ServedConsole } from './support/console-server';
+import { exampleAnswer } from './support/contract-examples';
+import { startPrismMocks, type PrismMocks } from './support/prism-mocks';
+
+/**
+ * What the contracts promise front-end teams: the same console build works against the
+ * Prism mocks of `npm run mock`, with nothing changed but where its server forwards /api.
+ * Prism also validates every request the console sends against the contract. The mocks
+ * hold no state and answer with the contracts' examples, so each step expects those.
+ */
+if (!hasChromium)
+  console.warn(
+    `Skipping the operator console's browser tests: no Chromium at ${CHROMIUM_PATH} (apt-get install -y chromium).`,
+  );
+
+const examples = {
+  customers: exampleAnswer<{ data: Customer[] }>('customers', '/customers', 'get', 200).data,
+  createdCustomer: exampleAnswer<Customer>('customers', '/customers', 'post', 201),
+  products: exampleAnswer<{ data: Product[] }>('orders', '/products', 'get', 200).data,
+  createdProduct: exampleAnswer<Product>('orders', '/products', 'post', 201),
+  updatedProduct: exampleAnswer<Product>('orders', '/products/{id}', 'patch', 200),
+  placed: exampleAnswer<PlacedOrder>('orchestrator', '/orchestrator/create-and-confirm-order', 'post', 201),
+  orders: exampleAnswer<{ data: Order[] }>('orders', '/orders', 'get', 200).data,
+  confirmed: exampleAnswer<Order>('orders', '/orders/{id}/confirm', 'post', 200),
+  canceled: exampleAnswer<Order>('orders', '/orders/{id}/cancel', 'post', 200),
+};
+
+describe.skipIf(!hasChromium)('the operator console against the Prism mocks', () => {
+  let outDir: string;
+  let mocks: PrismMocks;
+  let served: ServedConsole;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    outDir = await mkdtemp(path.join(os.tmpdir(), 'operator-console-'));
+    [mocks] = await Promise.all([startPrismMocks(), buildConsole(outDir)]);
+    served = await serveConsole(outDir, 'mock', mocks.urls);
+    browser = await launchChromium();
+  }, 120_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await served?.service.stop();
+    await mocks?.stop();
+    await rm(outDir, { recursive: true, force: true });
+  });
+
+  async function goTo(page: Page, screen: 'Orders' | 'New order' | 'Customers' | 'Products') {
+    await page
+      .getByRole('navigation', { name: 'Main' })
+      .getByRole('link', { name: screen, exact: true })
+      .click();
+    await page.getByRole('heading', { level: 1, name: screen, exact: true }).waitFor();
+  }
+
+  it('when the console runs against the mocks, then an operator logs in, creates a customer and a product, places an order and confirms or cancels the listed one', async () => {
+    const customer = examples.customers[0]!;
+    const product = examples.products[0]!;
+    const listed = examples.orders[0]!;
+    // The browser's clock stands a minute after the example order was confirmed (or created):
+    // within its cancel window, as a front-end team reading the examples would expect.
+    const { context, page, pageErrors } = await openConsole(browser, served.url, {
+      fakeClock: { time: Date.parse(listed.confirmed_at ?? listed.created_at) + 60_000 },
+    });
+    await logIn(page, { password: 'any password the mock accepts' });
+    await page.getByRole('link', { name: `#${listed.id}`, exact: true }).waitFor();
+
+    await goTo(page, 'Customers');
+    await page.getByRole('row').filter({ hasText: customer.email }).waitFor();
+    await page.getByRole('button', { name: 'New customer' }).click();
+    await page.getByLabel('Name', { exact: true }).fill('Front-end Team Ltd');
+    await page.getByLabel('Email', { exact: true }).fill('frontend@team.example');
+    await page.getByRole('button', { name: 'Create customer' }).click();
+    await page
+      .getByRole('status')
+      .filter({ hasText: `Customer ${examples.createdCustomer.name} created.` })
+      .waitFor();
+
+    await goTo(page, 'Products');
+    await page.getByRole('row').filter({ hasText: product.sku }).first().waitFor();
+    await page.getByRole('button', { name: 'New product' }).click();
+    await page.getByLabel('SKU').fill('FE-1');
+    await page.getByLabel('Name', { exact: true }).fill('Front-end pallet');
+    await page.getByLabel('Price').fill('16.90');
+    await page.getByLabel('Stock').fill('250');
+    await page.getByRole('button', { name: 'Create product' }).click();
+    await page
+      .getByRole('status')
+      .filter({ hasText: `Product ${examples.createdProduct.sku} created.` })
+      .waitFor();
+    await page
+      .getByRole('button', { name: `Edit ${product.sku}` })
+      .first()
+      .click();
+    await page.getByLabel('Price').fill(formatCents(product.price_cents + 100).replaceAll(',', ''));
+    await page.getByRole('button', { name: 'Save product' }).click();
+    await page
+      .getByRole('status')
+      .filter({ hasText: `Product ${examples.updatedProduct.sku} saved.` })
+      .waitFor();
+
+    await goTo(page, 'New order');
+    await page
+      .getByLabel('Customer', { exact: true })
+      .selectOption({ label: `${customer.name} — ${customer.email}` });
+    await page.getByLabel('Product', { exact: true }).selectOption({
+      label: `${product.sku} — ${product.name} (${formatCents(product.price_cents)}, ${product.stock} in stock)`,
+    });
+    await page.getByLabel('Quantity', { exact: true }).fill('2');
+    await page.getByRole('button', { name: 'Add line' }).click();
+    expect(await page.getByTestId('order-total').textContent()).toBe(formatCents(2 * product.price_cents));
+    await page.getByRole('button', { name: 'Place order' }).click();
+    await page.getByText(`Order #${examples.placed.data.order.id} placed and confirmed`).waitFor();
+
+    await goTo(page, 'Orders');
+    await page.getByRole('link', { name: `#${listed.id}`, exact: true }).click();
+    await page.getByRole('heading', { level: 1, name: `Order #${listed.id} ${listed.status}` }).waitFor();
+    // Which buttons are enabled follows the example's status; each enabled one is used.
+    expect(await page.getByRole('button', { name: 'Confirm order' }).isEnabled()).toBe(canConfirm(listed));
+    if (canConfirm(listed)) {
+      await page.getByRole('button', { name: 'Confirm order' }).click();
+      await page
+        .getByRole('heading', { level: 1, name: `Order #${examples.confirmed.id} CONFIRMED` })
+        .waitFor();
+      await goTo(page, 'Orders');
+      await page.getByRole('link', { name: `#${listed.id}`, exact: true }).click();
+    }
+    await page.getByRole('button', { name: 'Cancel order' }).click();
+    await page.getByRole('dialog').getByLabel('Reason (optional)').fill('Checked against the mock');
+    await page.getByRole('dialog').getByRole('button', { name: 'Cancel order' }).click();
+    await page.getByRole('heading', { level: 1, name: `Order #${examples.canceled.id} CANCELED` }).waitFor();
+    expect(pageErrors).toEqual([]);
+    await context.close();
+  }, 60_000);
+});
