@@ -477,4 +477,11 @@ hooks.beforeEachValidation((transaction) => {
     if (transaction.real.body) transaction.expected.body = transaction.real.body;
     else transaction.fail = 'the response body is empty';
   }
+  // GET /metrics: Prometheus text that has counted this run's requests, not just any text.
+  if (transaction.request.uri === '/metrics' && transaction.real.statusCode === 200) {
+    const body = String(transaction.real.body ?? '');
+    if (!/^http_requests_total\{operation="[A-Za-z]+",method="[A-Z]+",status="\d{3}"\} \d+$/m.test(body)) {
+      transaction.fail = 'GET /metrics answered no http_requests_total sample in the Prometheus text format';
+    }
+  }
 });

@@ -12,19 +12,22 @@ export interface paths {
         put?: never;
         /**
          * Log in as an operator
-         * @description Exchanges an operator's username and password for a short-lived HS256 JWT to send as
-         *     `Authorization: Bearer <access_token>` on operator endpoints. Wrong username and wrong
-         *     password are indistinguishable (both 401 `INVALID_CREDENTIALS`).
+         * @description Exchanges an operator's username and password for an access token (an HS256 JWT) to
+         *     send as `Authorization: Bearer <access_token>` on the operator endpoints of every
+         *     part. It is valid for `expires_in` seconds (`JWT_TTL_SECONDS`, default 3600); then log
+         *     in again. A wrong username, a wrong password and a disabled operator are
+         *     indistinguishable (all 401 `INVALID_CREDENTIALS`). A successful log-in takes about
+         *     half a second: passwords are checked with a deliberately slow hash.
          *
          *     **Usernames are compared exactly**, byte for byte: no case folding, no accent folding,
          *     no trimming and no Unicode normalisation, so `Operator`, `öperator` and `operator `
-         *     are not `operator` (401). Passwords are stored as scrypt hashes (N=2^17, r=8, p=1);
-         *     a hash of an older, lower cost is upgraded at the next successful log-in.
+         *     are not `operator` (401).
          *
-         *     **Throttling.** Failed log-ins are counted in the database, so the limits hold across
-         *     every replica of the API. The client is the TCP peer address (an IPv6 address counts
-         *     by its /64), or the address in `X-Forwarded-For` only as far as `TRUST_PROXY_HOPS`
-         *     proxies are trusted (none by default).
+         *     **Throttling.** Failed log-ins are limited as below, and the limits hold across every
+         *     instance of the API. The client address is the address the request comes from (an
+         *     IPv6 address counts by its /64); behind reverse proxies that the API is configured to
+         *     trust (`TRUST_PROXY_HOPS`, none by default), the address they report in
+         *     `X-Forwarded-For`.
          *     - per username and client address: after 5 consecutive failures, log-ins of that
          *       username from that address are refused for 1 minute; each further lock-out within
          *       24 hours doubles the wait (2, 4, 8 … at most 60 minutes). A successful log-in
@@ -35,7 +38,7 @@ export interface paths {
          *       the username is refused everywhere until that hour is over (a bound on
          *       distributed guessing that never locks an operator out for longer than an hour);
          *     - one attempt at a time per client address, and at most 8 being checked at once by
-         *       a replica: an attempt beyond either is refused with `Retry-After: 1` and not
+         *       an instance of the API: an attempt beyond either is refused with `Retry-After: 1` and not
          *       counted, so a burst cannot make other operators' log-ins queue for long. A
          *       username and address that logged in successfully within 30 days pass the second
          *       limit, so an operator at their usual desk gets in during a distributed attack.
@@ -61,13 +64,13 @@ export interface paths {
         };
         /**
          * List customers
-         * @description Lists customers that are not deleted, newest first, with keyset pagination. `search`
-         *     matches a case-insensitive substring of the name or the email. Pass the
+         * @description Lists customers that are not deleted, newest first, `limit` per page (1–100, default
+         *     20). `search` matches a case-insensitive substring of the name or the email. Pass the
          *     `next_cursor` of a page as `cursor` to get the next one, with the same `search`
          *     (`limit` may change); `next_cursor` is null on the last page. Cursors are opaque
          *     and signed: one from another list, for another `search`, edited, made by hand or
-         *     issued before `CURSOR_SECRET` changed is a 400 with code `INVALID_CURSOR` (start
-         *     again from the first page).
+         *     issued before the API's cursor key (`CURSOR_SECRET`) changed is a 400 with code
+         *     `INVALID_CURSOR` (start again from the first page).
          */
         get: operations["listCustomers"];
         put?: never;
@@ -113,8 +116,8 @@ export interface paths {
         post?: never;
         /**
          * Delete a customer
-         * @description Soft-deletes the customer: it stays in the database (its orders keep referring to it)
-         *     but is unknown from then on — GET, PUT, DELETE and the internal lookup answer 404, it
+         * @description Soft-deletes the customer: it is kept (its orders still name it by `customer_id`) but
+         *     is unknown from then on — GET, PUT, DELETE and the internal lookup answer 404, it
          *     no longer appears in lists, and its email may be used by another customer. Deleting
          *     it again is a 404.
          */
@@ -161,9 +164,34 @@ export interface paths {
         };
         /**
          * Health check
-         * @description 200 when the process and its database answer, 503 otherwise. No authentication.
+         * @description 200 when the process and its database answer, 503 otherwise (also while the instance
+         *     is shutting down), within about 1 s either way. No authentication.
          */
         get: operations["getHealth"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/metrics": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Metrics for Prometheus
+         * @description This process's metrics in the Prometheus text format, for a Prometheus server to
+         *     scrape: requests and their durations by operation (`operationId`), method and
+         *     status; database pool connections in use and operations waiting for one; and
+         *     log-in attempts by outcome (succeeded, invalid credentials, throttled). Accepts only the shared service token (`Authorization: Bearer
+         *     <SERVICE_TOKEN>`): missing or invalid credentials are 401, an operator JWT is 403.
+         */
+        get: operations["getMetrics"];
         put?: never;
         post?: never;
         delete?: never;
@@ -181,7 +209,9 @@ export interface paths {
         };
         /**
          * This contract
-         * @description This service's contract, bundled into one self-contained OpenAPI 3.0.3 YAML document.
+         * @description This API's contract as one self-contained OpenAPI 3.0.3 YAML document. Its one server
+         *     is relative (`.`): requests go to the server the document was fetched from, whatever
+         *     its host, port or path prefix. No authentication.
          */
         get: operations["getOpenApiDocument"];
         put?: never;
@@ -201,7 +231,9 @@ export interface paths {
         };
         /**
          * Interactive documentation
-         * @description Swagger UI rendered from `GET /openapi.yaml`.
+         * @description Swagger UI: this API's contract (`GET /openapi.yaml`), whose "Try it out" sends
+         *     requests to the server the page came from, and, chosen in the top bar, the contracts
+         *     of the Orders API and the orchestrator, read-only. No authentication.
          */
         get: operations["getDocs"];
         put?: never;
@@ -221,9 +253,54 @@ export interface paths {
         };
         /**
          * Documentation asset
-         * @description A static Swagger UI asset referenced by the docs page.
+         * @description A static Swagger UI asset referenced by the docs page. No authentication.
          */
         get: operations["getDocsAsset"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/docs/orders.yaml": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The Orders API's contract (read-only)
+         * @description The Orders API's contract, served here for reading in `GET /docs`. Its servers are
+         *     those of its contract file (the local development URL): send requests to the Orders
+         *     API itself, whose own `GET /openapi.yaml` names it. No authentication.
+         */
+        get: operations["getOrdersContract"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/docs/orchestrator.yaml": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The orchestrator's contract (read-only)
+         * @description The orchestrator's contract, served here for reading in `GET /docs`: the orchestrator
+         *     (an AWS Lambda) serves only its one operation. Its servers are those of its contract
+         *     file: locally `http://127.0.0.1:3000` (serverless-offline); on AWS, the API Gateway
+         *     endpoint that `serverless deploy` prints. No authentication.
+         */
+        get: operations["getOrchestratorContract"];
         put?: never;
         post?: never;
         delete?: never;
@@ -263,20 +340,20 @@ export interface components {
             expires_in: number;
         };
         CustomerCreate: {
-            /** @example Acme Industrial Supplies */
+            /** @example Wayne Enterprises */
             name: string;
             /**
              * Format: email
              * @description Unique among customers that are not deleted, compared case-insensitively.
-             * @example purchasing@acme-industrial.example
+             * @example purchasing@wayne-enterprises.example
              */
             email: string;
-            /** @example +1 (555) 010-2030 */
+            /** @example +1 212 555 0142 */
             phone?: string | null;
         };
         /** @description Full replacement of the editable fields; an omitted `phone` becomes null. */
         CustomerUpdate: {
-            /** @example Acme Industrial Supplies Ltd. */
+            /** @example Acme Industrial Supply Ltd. */
             name: string;
             /**
              * Format: email
@@ -284,16 +361,16 @@ export interface components {
              * @example procurement@acme-industrial.example
              */
             email: string;
-            /** @example +1 (555) 010-2099 */
+            /** @example +1 415 555 0199 */
             phone?: string | null;
         };
         Customer: {
             id: components["schemas"]["Id"];
-            /** @example Acme Industrial Supplies */
+            /** @example Acme Industrial Supply */
             name: string;
             /** @example purchasing@acme-industrial.example */
             email: string;
-            /** @example +1 (555) 010-2030 */
+            /** @example +1 415 555 0100 */
             phone: string | null;
             created_at: components["schemas"]["Timestamp"];
             updated_at: components["schemas"]["Timestamp"];
@@ -339,6 +416,8 @@ export interface components {
             /** @description For validation errors, one entry per offending field. */
             errors?: components["schemas"]["FieldError"][];
         };
+        /** @description Case-insensitive substring to look for. */
+        SearchText: string;
         /**
          * @description An opaque cursor: the `next_cursor` of a page, passed back unchanged as `cursor` to get
          *     the page after it. Clients never build, read or edit one. A cursor is bound to the list
@@ -385,9 +464,9 @@ export interface components {
                 /**
                  * @example {
                  *       "id": 1,
-                 *       "name": "Acme Industrial Supplies",
+                 *       "name": "Acme Industrial Supply",
                  *       "email": "purchasing@acme-industrial.example",
-                 *       "phone": "+1 (555) 010-2030",
+                 *       "phone": "+1 415 555 0100",
                  *       "created_at": "2026-11-20T08:00:00.000Z",
                  *       "updated_at": "2026-11-20T08:00:00.000Z"
                  *     }
@@ -434,7 +513,7 @@ export interface components {
                  *       "type": "https://b2b-orders.example/problems/invalid-credentials",
                  *       "title": "Unauthorized",
                  *       "status": 401,
-                 *       "detail": "The username or password is incorrect.",
+                 *       "detail": "The username or the password is wrong.",
                  *       "instance": "/auth/token",
                  *       "code": "INVALID_CREDENTIALS",
                  *       "correlationId": "7d4c1a8e-2f8b-4d55-9a3e-0c6f1b2a9e10"
@@ -537,7 +616,7 @@ export interface components {
                  *       "type": "https://b2b-orders.example/problems/forbidden",
                  *       "title": "Forbidden",
                  *       "status": 403,
-                 *       "detail": "This endpoint accepts only the service token.",
+                 *       "detail": "This operation does not accept this kind of credential.",
                  *       "instance": "/internal/customers/1",
                  *       "code": "FORBIDDEN",
                  *       "correlationId": "7d4c1a8e-2f8b-4d55-9a3e-0c6f1b2a9e10"
@@ -783,7 +862,31 @@ export interface components {
                 "application/json": components["schemas"]["Health"];
             };
         };
-        /** @description This service's contract, bundled into one OpenAPI 3.0.3 YAML document. */
+        /**
+         * @description The service's metrics in the Prometheus text exposition format, version 0.0.4
+         *     (`Content-Type: text/plain; version=0.0.4; charset=utf-8`). Counters count from the
+         *     process's start; every series is labelled by bounded values only (the contract's
+         *     `operationId`, never a raw path). The metric names are listed in the README
+         *     ("Metrics").
+         */
+        Metrics: {
+            headers: {
+                "X-Correlation-Id": components["headers"]["CorrelationId"];
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example # HELP http_requests_total Requests answered, by contract operation, method and status.
+                 *     # TYPE http_requests_total counter
+                 *     http_requests_total{operation="getHealth",method="GET",status="200"} 12
+                 */
+                "text/plain": string;
+            };
+        };
+        /**
+         * @description This API's contract, one self-contained OpenAPI 3.0.3 YAML document, with a relative
+         *     server (`.`): the server it was fetched from.
+         */
         OpenApiDocument: {
             headers: {
                 "X-Correlation-Id": components["headers"]["CorrelationId"];
@@ -798,7 +901,10 @@ export interface components {
                 "application/yaml": string;
             };
         };
-        /** @description Interactive documentation (Swagger UI) rendered from this service's contract. */
+        /**
+         * @description Interactive documentation (Swagger UI) of this API's contract, with the other parts'
+         *     contracts selectable, read-only.
+         */
         DocsPage: {
             headers: {
                 "X-Correlation-Id": components["headers"]["CorrelationId"];
@@ -842,6 +948,24 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
+        /**
+         * @description Another part's contract, one self-contained OpenAPI 3.0.3 YAML document, for reading:
+         *     its servers are those of its contract file.
+         */
+        OtherContractDocument: {
+            headers: {
+                "X-Correlation-Id": components["headers"]["CorrelationId"];
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example openapi: 3.0.3
+                 *     info:
+                 *       title: B2B Orders Backoffice — Orchestrator
+                 */
+                "application/yaml": string;
+            };
+        };
     };
     parameters: {
         /**
@@ -854,11 +978,6 @@ export interface components {
          * @example 7d4c1a8e-2f8b-4d55-9a3e-0c6f1b2a9e10
          */
         CorrelationIdHeader: string;
-        /**
-         * @description Case-insensitive substring to look for.
-         * @example acme
-         */
-        Search: string;
         /**
          * @description Page size, a plain decimal integer (`20`; not `020`, `+20`, `2e1`, `20.0` or `0x14`).
          * @example 20
@@ -937,15 +1056,15 @@ export interface operations {
         parameters: {
             query?: {
                 /**
-                 * @description Case-insensitive substring to look for.
+                 * @description Case-insensitive substring of the name or the email.
                  * @example acme
                  */
-                search?: components["parameters"]["Search"];
+                search?: components["schemas"]["SearchText"];
                 /**
                  * @description The `next_cursor` of the previous page of `GET /customers`, unchanged; valid with
                  *     the same `search` only. The example is the cursor the API issues in development
-                 *     (development `CURSOR_SECRET`) after customer 41 for `search=acme`.
-                 * @example zNo7FCC9IQY74My8hn8BWFs0MV0
+                 *     (development `CURSOR_SECRET`) after customer 1 for `search=acme`.
+                 * @example Rsus9Biomy0ROkeKQpfaz1sxXQ
                  */
                 cursor?: components["schemas"]["Cursor"];
                 /**
@@ -977,23 +1096,15 @@ export interface operations {
                      * @example {
                      *       "data": [
                      *         {
-                     *           "id": 42,
-                     *           "name": "Acme Industrial Supplies",
+                     *           "id": 1,
+                     *           "name": "Acme Industrial Supply",
                      *           "email": "purchasing@acme-industrial.example",
-                     *           "phone": "+1 (555) 010-2030",
-                     *           "created_at": "2026-11-23T09:30:00.000Z",
-                     *           "updated_at": "2026-11-23T09:30:00.000Z"
-                     *         },
-                     *         {
-                     *           "id": 41,
-                     *           "name": "Acme Logistics GmbH",
-                     *           "email": "orders@acme-logistics.example",
-                     *           "phone": null,
-                     *           "created_at": "2026-11-22T16:05:12.000Z",
-                     *           "updated_at": "2026-11-22T17:40:03.000Z"
+                     *           "phone": "+1 415 555 0100",
+                     *           "created_at": "2026-11-20T08:00:00.000Z",
+                     *           "updated_at": "2026-11-20T08:00:00.000Z"
                      *         }
                      *       ],
-                     *       "next_cursor": "zNo7FCC9IQY74My8hn8BWFs0MV0"
+                     *       "next_cursor": null
                      *     }
                      */
                     "application/json": components["schemas"]["CustomerPage"];
@@ -1023,9 +1134,9 @@ export interface operations {
             content: {
                 /**
                  * @example {
-                 *       "name": "Acme Industrial Supplies",
-                 *       "email": "purchasing@acme-industrial.example",
-                 *       "phone": "+1 (555) 010-2030"
+                 *       "name": "Wayne Enterprises",
+                 *       "email": "purchasing@wayne-enterprises.example",
+                 *       "phone": "+1 212 555 0142"
                  *     }
                  */
                 "application/json": components["schemas"]["CustomerCreate"];
@@ -1038,7 +1149,7 @@ export interface operations {
                     "X-Correlation-Id": components["headers"]["CorrelationId"];
                     /**
                      * @description Path of the created customer.
-                     * @example /customers/42
+                     * @example /customers/6
                      */
                     Location?: string;
                     [name: string]: unknown;
@@ -1046,10 +1157,10 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "id": 42,
-                     *       "name": "Acme Industrial Supplies",
-                     *       "email": "purchasing@acme-industrial.example",
-                     *       "phone": "+1 (555) 010-2030",
+                     *       "id": 6,
+                     *       "name": "Wayne Enterprises",
+                     *       "email": "purchasing@wayne-enterprises.example",
+                     *       "phone": "+1 212 555 0142",
                      *       "created_at": "2026-11-23T09:30:00.000Z",
                      *       "updated_at": "2026-11-23T09:30:00.000Z"
                      *     }
@@ -1120,9 +1231,9 @@ export interface operations {
             content: {
                 /**
                  * @example {
-                 *       "name": "Acme Industrial Supplies Ltd.",
+                 *       "name": "Acme Industrial Supply Ltd.",
                  *       "email": "procurement@acme-industrial.example",
-                 *       "phone": "+1 (555) 010-2099"
+                 *       "phone": "+1 415 555 0199"
                  *     }
                  */
                 "application/json": components["schemas"]["CustomerUpdate"];
@@ -1139,9 +1250,9 @@ export interface operations {
                     /**
                      * @example {
                      *       "id": 1,
-                     *       "name": "Acme Industrial Supplies Ltd.",
+                     *       "name": "Acme Industrial Supply Ltd.",
                      *       "email": "procurement@acme-industrial.example",
-                     *       "phone": "+1 (555) 010-2099",
+                     *       "phone": "+1 415 555 0199",
                      *       "created_at": "2026-11-20T08:00:00.000Z",
                      *       "updated_at": "2026-11-23T10:15:42.000Z"
                      *     }
@@ -1248,6 +1359,28 @@ export interface operations {
             503: components["responses"]["HealthUnavailable"];
         };
     };
+    getMetrics: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Correlation id to carry through every log line and downstream call; generated when absent.
+                 * @example 7d4c1a8e-2f8b-4d55-9a3e-0c6f1b2a9e10
+                 */
+                "X-Correlation-Id"?: components["parameters"]["CorrelationIdHeader"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["Metrics"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            431: components["responses"]["RequestHeadersTooLarge"];
+        };
+    };
     getOpenApiDocument: {
         parameters: {
             query?: never;
@@ -1312,6 +1445,46 @@ export interface operations {
             200: components["responses"]["DocsAsset"];
             400: components["responses"]["BadRequest"];
             404: components["responses"]["NotFound"];
+            431: components["responses"]["RequestHeadersTooLarge"];
+        };
+    };
+    getOrdersContract: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Correlation id to carry through every log line and downstream call; generated when absent.
+                 * @example 7d4c1a8e-2f8b-4d55-9a3e-0c6f1b2a9e10
+                 */
+                "X-Correlation-Id"?: components["parameters"]["CorrelationIdHeader"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["OtherContractDocument"];
+            400: components["responses"]["BadRequest"];
+            431: components["responses"]["RequestHeadersTooLarge"];
+        };
+    };
+    getOrchestratorContract: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Correlation id to carry through every log line and downstream call; generated when absent.
+                 * @example 7d4c1a8e-2f8b-4d55-9a3e-0c6f1b2a9e10
+                 */
+                "X-Correlation-Id"?: components["parameters"]["CorrelationIdHeader"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["OtherContractDocument"];
+            400: components["responses"]["BadRequest"];
             431: components["responses"]["RequestHeadersTooLarge"];
         };
     };

@@ -12,20 +12,22 @@ export interface paths {
         put?: never;
         /**
          * Validate the customer, create the order and confirm it
-         * @description Steps: get the customer (Customers API, internal lookup), create the order (Orders
-         *     API, idempotency key `orchestrator:<idempotency_key>:create`), confirm it (idempotency
-         *     key `orchestrator:<idempotency_key>:confirm`). The `orchestrator:` prefix keeps these
-         *     keys apart from keys that clients send to the Orders API directly. Every call has a
-         *     timeout; network errors and 5xx answers are retried with backoff, which is safe
-         *     because every call is idempotent.
+         * @description Checks the customer (Customers API), creates the order with its stock reserved and
+         *     confirms it (Orders API), and answers with the customer and the confirmed order. The
+         *     order is an ordinary order of the Orders API (`GET /orders/{id}` there shows it).
+         *     Each call to an API waits at most `UPSTREAM_TIMEOUT_MS` (default 3 s); one that fails
+         *     with a network error, a timeout or a 5xx answer is tried again up to
+         *     `UPSTREAM_RETRIES` times (default 2) before the answer is 502 or 504. The idempotency
+         *     keys the orchestrator passes on to the Orders API are derived from `idempotency_key`
+         *     and never collide with keys a client sends to the Orders API itself.
          *
          *     The same `idempotency_key` with the same request returns the same order (201 again);
-         *     with a different request it is 409 `IDEMPOTENCY_KEY_REUSED`. When the Orders API
-         *     replays a stored confirmation for the key, the order is read again (`GET
-         *     /orders/{id}`); if it has been canceled since (by an operator, or by compensation
-         *     after a confirmation whose answer was lost), the answer is 409 `ORDER_CANCELED` and
-         *     nothing is created, confirmed or canceled. The same 409 answers a retry whose order
-         *     was canceled before it was ever confirmed (e.g. by an earlier compensation).
+         *     with a different request it is 409 `IDEMPOTENCY_KEY_REUSED`. A key holds for the
+         *     Orders API's `IDEMPOTENCY_KEY_TTL_HOURS` (default 24) after its first use; after that
+         *     it counts as a new key. If the order of an earlier call with the key has been
+         *     canceled since, confirmed or not (by an operator, by a reservation expiry, or by a
+         *     compensation), the answer is 409 `ORDER_CANCELED` and nothing is created, confirmed or
+         *     canceled.
          *     Repeated product ids in `items` are rejected with 400 `DUPLICATE_ORDER_ITEM`.
          *
          *     When confirmation fails, what happens depends on whether the Orders API answered:

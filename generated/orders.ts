@@ -10,12 +10,13 @@ export interface paths {
         };
         /**
          * List products
-         * @description Lists products ordered by `id` ascending, one page at a time. `search` is a
-         *     case-insensitive substring matched against the sku or the name. Pass the
-         *     `next_cursor` of a page as `cursor` to get the next one, with the same `search`
-         *     (`limit` may change). Cursors are opaque and signed: one from another list, for
-         *     another `search`, edited, made by hand or issued before `CURSOR_SECRET` changed is
-         *     400 `INVALID_CURSOR` (start again from the first page).
+         * @description Lists products ordered by `id` ascending, `limit` per page (1–100, default 20).
+         *     `search` is a case-insensitive substring matched against the sku or the name. Pass
+         *     the `next_cursor` of a page as `cursor` to get the next one, with the same `search`
+         *     (`limit` may change); `next_cursor` is null on the last page. Cursors are opaque and
+         *     signed: one from another list, for another `search`, edited, made by hand or issued
+         *     before the API's cursor key (`CURSOR_SECRET`) changed is 400 `INVALID_CURSOR` (start
+         *     again from the first page).
          */
         get: operations["listProducts"];
         put?: never;
@@ -39,7 +40,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Get a product */
+        /**
+         * Get a product
+         * @description Returns one product with its current price and the units available to order now
+         *     (stock reserved by orders that are `CREATED` or `CONFIRMED` is not counted).
+         */
         get: operations["getProduct"];
         put?: never;
         post?: never;
@@ -80,24 +85,22 @@ export interface paths {
          * Create an order
          * @description Places an order for a customer and reserves its stock. The reservation lasts until the
          *     order is confirmed or canceled, or at most `ORDER_RESERVATION_TTL_MINUTES` (default 30;
-         *     0 means no limit): an order still `CREATED` after that is canceled by the API with
-         *     `cancel_source` `RESERVATION_EXPIRY` and its stock restored.
+         *     0 means no limit): an order still `CREATED` after that is canceled by the API, within
+         *     `ORDER_RESERVATION_SWEEP_INTERVAL_SECONDS` (default 60) more, with `cancel_source`
+         *     `RESERVATION_EXPIRY`, and its stock restored.
          *
-         *     1. The customer is checked through the Customers API's internal endpoint
-         *        (`GET /internal/customers/{id}`, service token, this request's correlation id).
-         *        An unknown or deleted customer is 422 `CUSTOMER_NOT_FOUND`; the Customers API
-         *        unreachable or failing is 502 `CUSTOMERS_API_UNAVAILABLE`; no answer in time is
-         *        504 `CUSTOMERS_API_TIMEOUT`.
-         *     2. In ONE database transaction the products are locked in ascending `id` order (so
-         *        concurrent orders never deadlock each other; a transaction the database aborts as
-         *        a deadlock is retried), stock is checked, each line is priced at the product's
-         *        current price (`subtotal_cents = qty × unit_price_cents`), `total_cents` is the
-         *        sum of the subtotals, the order is inserted with status `CREATED` together with
-         *        its items (sku and name copied from the product), and the stock of each product is
-         *        decremented. All or nothing: an unknown product is 422 `PRODUCT_NOT_FOUND`, a line
-         *        asking for more than is available is 409 `INSUFFICIENT_STOCK` (the detail names
-         *        the product, what was requested and what is available), and in both cases nothing
-         *        is written. Concurrent orders never oversell.
+         *     - **The customer** must exist and not be deleted (else 422 `CUSTOMER_NOT_FOUND`). The
+         *       Orders API asks the Customers API: when that is unreachable or failing the answer is
+         *       502 `CUSTOMERS_API_UNAVAILABLE`, and when it does not answer within
+         *       `CUSTOMERS_API_TIMEOUT_MS` (default 3 s) 504 `CUSTOMERS_API_TIMEOUT`.
+         *     - **Each line** is priced at the product's current price (`subtotal_cents = qty ×
+         *       unit_price_cents`), and the order keeps that price, sku and name whatever happens to
+         *       the product later; `total_cents` is the sum of the subtotals. The order is `CREATED`
+         *       and each product's stock goes down by its line's `qty`.
+         *     - **All or nothing:** an unknown product is 422 `PRODUCT_NOT_FOUND`, and a line asking
+         *       for more than is available is 409 `INSUFFICIENT_STOCK` (the detail names the
+         *       product, what was requested and what is available); then nothing is written.
+         *       Concurrent orders never oversell.
          *
          *     **Repeated product ids** in one request are rejected with 400
          *     `DUPLICATE_ORDER_ITEM` (they are not merged): send one line per product with the
@@ -109,8 +112,10 @@ export interface paths {
          *     with header `Idempotent-Replayed: true`, and creates nothing. The same key with a
          *     different body is 409 `IDEMPOTENCY_KEY_REUSED`; the same key while the first request
          *     is still running is 409 `IDEMPOTENCY_KEY_IN_PROGRESS`, answered at once. A claim still
-         *     in progress after `IDEMPOTENCY_ABANDONED_CLAIM_SECONDS` (default 120) was left by a
-         *     process that stopped mid-request: the key is free again.
+         *     in progress after `IDEMPOTENCY_ABANDONED_CLAIM_SECONDS` (default 120) belonged to a
+         *     request whose server stopped mid-request: the key is free again. Keys expire
+         *     `IDEMPOTENCY_KEY_TTL_HOURS` (default 24) after first use; an expired key counts as a
+         *     new key.
          */
         post: operations["createOrder"];
         delete?: never;
@@ -126,7 +131,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Get an order with its items */
+        /**
+         * Get an order with its items
+         * @description Returns one order, whatever its status, with its items as they were priced when the
+         *     order was created (later price changes do not affect it), and, once it is canceled,
+         *     who canceled it and why.
+         */
         get: operations["getOrder"];
         put?: never;
         post?: never;
@@ -191,7 +201,7 @@ export interface paths {
          *
          *     - `CREATED → CANCELED`: `canceled_at` set and the stock of every item restored.
          *     - `CONFIRMED → CANCELED`: allowed only within `ORDER_CANCEL_WINDOW_MINUTES`
-         *       (default 10) of `confirmed_at`, measured on the database clock; the stock is
+         *       (default 10) of `confirmed_at`, measured on the server's clock; the stock is
          *       restored. After the window: 409 `CANCEL_WINDOW_EXPIRED`, nothing changes.
          *     - Already `CANCELED`: 200 with the order unchanged; no stock is restored again, and
          *       the first cancellation's `cancel_reason` and `cancel_source` stay.
@@ -205,8 +215,7 @@ export interface paths {
          *     reservation only: on a `CONFIRMED` order it is 409 `INVALID_ORDER_STATUS` and
          *     nothing changes, so an order that got confirmed in the meantime is never undone.
          *
-         *     Concurrent cancellations of the same order restore its stock exactly once (the order
-         *     row is locked and its status re-read inside the transaction).
+         *     Concurrent cancellations of the same order restore its stock exactly once.
          */
         post: operations["cancelOrder"];
         delete?: never;
@@ -224,9 +233,34 @@ export interface paths {
         };
         /**
          * Health check
-         * @description 200 when the process and its database answer, 503 otherwise. No authentication.
+         * @description 200 when the process and its database answer, 503 otherwise (also while the instance
+         *     is shutting down), within about 1 s either way. No authentication.
          */
         get: operations["getHealth"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/metrics": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Metrics for Prometheus
+         * @description This process's metrics in the Prometheus text format, for a Prometheus server to
+         *     scrape: requests and their durations by operation (`operationId`), method and
+         *     status; database pool connections in use and operations waiting for one; and
+         *     idempotency replays and conflicts, insufficient-stock refusals, orders by status transition, reservation sweeps. Accepts only the shared service token (`Authorization: Bearer
+         *     <SERVICE_TOKEN>`): missing or invalid credentials are 401, an operator JWT is 403.
+         */
+        get: operations["getMetrics"];
         put?: never;
         post?: never;
         delete?: never;
@@ -244,7 +278,9 @@ export interface paths {
         };
         /**
          * This contract
-         * @description This service's contract, bundled into one OpenAPI 3.0.3 YAML document. No authentication.
+         * @description This API's contract as one self-contained OpenAPI 3.0.3 YAML document. Its one server
+         *     is relative (`.`): requests go to the server the document was fetched from, whatever
+         *     its host, port or path prefix. No authentication.
          */
         get: operations["getOpenApiDocument"];
         put?: never;
@@ -264,7 +300,9 @@ export interface paths {
         };
         /**
          * Interactive documentation
-         * @description Swagger UI rendered from this service's contract. No authentication.
+         * @description Swagger UI: this API's contract (`GET /openapi.yaml`), whose "Try it out" sends
+         *     requests to the server the page came from, and, chosen in the top bar, the contracts
+         *     of the Customers API and the orchestrator, read-only. No authentication.
          */
         get: operations["getDocs"];
         put?: never;
@@ -282,8 +320,56 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A static asset of the documentation page */
+        /**
+         * A static asset of the documentation page
+         * @description A static Swagger UI asset referenced by the docs page. No authentication.
+         */
         get: operations["getDocsAsset"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/docs/customers.yaml": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The Customers API's contract (read-only)
+         * @description The Customers API's contract, served here for reading in `GET /docs`. Its servers are
+         *     those of its contract file (the local development URL): send requests to the
+         *     Customers API itself, whose own `GET /openapi.yaml` names it. No authentication.
+         */
+        get: operations["getCustomersContract"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/docs/orchestrator.yaml": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The orchestrator's contract (read-only)
+         * @description The orchestrator's contract, served here for reading in `GET /docs`: the orchestrator
+         *     (an AWS Lambda) serves only its one operation. Its servers are those of its contract
+         *     file: locally `http://127.0.0.1:3000` (serverless-offline); on AWS, the API Gateway
+         *     endpoint that `serverless deploy` prints. No authentication.
+         */
+        get: operations["getOrchestratorContract"];
         put?: never;
         post?: never;
         delete?: never;
@@ -318,7 +404,7 @@ export interface components {
         Stock: number;
         /**
          * @description Units available to order. Canceling orders gives their units back, so stock can end
-         *     above the 1,000,000 an operator may set (never above the database column's range).
+         *     above the 1,000,000 an operator may set (never above 2,147,483,647).
          * @example 500
          */
         StockOnHand: number;
@@ -453,6 +539,8 @@ export interface components {
             data: components["schemas"]["Order"][];
             next_cursor: components["schemas"]["NextCursor"];
         };
+        /** @description Case-insensitive substring to look for. */
+        SearchText: string;
         /**
          * @description An opaque cursor: the `next_cursor` of a page, passed back unchanged as `cursor` to get
          *     the page after it. Clients never build, read or edit one. A cursor is bound to the list
@@ -601,25 +689,25 @@ export interface components {
                  * @example {
                  *       "data": [
                  *         {
-                 *           "id": 1,
-                 *           "sku": "PAL-EUR-1200",
-                 *           "name": "Euro pallet 1200x800",
-                 *           "price_cents": 1450,
-                 *           "stock": 500,
+                 *           "id": 5,
+                 *           "sku": "LBL-THERM-100",
+                 *           "name": "Thermal labels 100x150, roll of 500",
+                 *           "price_cents": 1275,
+                 *           "stock": 798,
                  *           "created_at": "2026-11-02T08:15:00.000Z",
-                 *           "updated_at": "2026-11-20T14:02:31.000Z"
+                 *           "updated_at": "2026-11-02T08:15:00.000Z"
                  *         },
                  *         {
-                 *           "id": 9,
-                 *           "sku": "CRT-STK-60",
-                 *           "name": "Stackable crate 60x40x32",
-                 *           "price_cents": 1590,
-                 *           "stock": 220,
+                 *           "id": 8,
+                 *           "sku": "PRN-LBL-4",
+                 *           "name": "Desktop label printer 4 inch",
+                 *           "price_cents": 32900,
+                 *           "stock": 15,
                  *           "created_at": "2026-11-02T08:15:00.000Z",
                  *           "updated_at": "2026-11-02T08:15:00.000Z"
                  *         }
                  *       ],
-                 *       "next_cursor": "1E-mvSCIUoL8Rde4GB9IHFs5XQ"
+                 *       "next_cursor": null
                  *     }
                  */
                 "application/json": components["schemas"]["ProductPage"];
@@ -822,28 +910,6 @@ export interface components {
                 /**
                  * @example {
                  *       "data": [
-                 *         {
-                 *           "id": 2,
-                 *           "customer_id": 2,
-                 *           "status": "CREATED",
-                 *           "total_cents": 2550,
-                 *           "items": [
-                 *             {
-                 *               "product_id": 5,
-                 *               "sku": "LBL-THERM-100",
-                 *               "name": "Thermal labels 100x150, roll of 500",
-                 *               "qty": 2,
-                 *               "unit_price_cents": 1275,
-                 *               "subtotal_cents": 2550
-                 *             }
-                 *           ],
-                 *           "created_at": "2026-11-22T16:05:43.000Z",
-                 *           "updated_at": "2026-11-22T16:05:43.000Z",
-                 *           "confirmed_at": null,
-                 *           "canceled_at": null,
-                 *           "cancel_source": null,
-                 *           "cancel_reason": null
-                 *         },
                  *         {
                  *           "id": 1,
                  *           "customer_id": 1,
@@ -1334,7 +1400,31 @@ export interface components {
                 "application/json": components["schemas"]["Health"];
             };
         };
-        /** @description This service's contract, bundled into one OpenAPI 3.0.3 YAML document. */
+        /**
+         * @description The service's metrics in the Prometheus text exposition format, version 0.0.4
+         *     (`Content-Type: text/plain; version=0.0.4; charset=utf-8`). Counters count from the
+         *     process's start; every series is labelled by bounded values only (the contract's
+         *     `operationId`, never a raw path). The metric names are listed in the README
+         *     ("Metrics").
+         */
+        Metrics: {
+            headers: {
+                "X-Correlation-Id": components["headers"]["CorrelationId"];
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example # HELP http_requests_total Requests answered, by contract operation, method and status.
+                 *     # TYPE http_requests_total counter
+                 *     http_requests_total{operation="getHealth",method="GET",status="200"} 12
+                 */
+                "text/plain": string;
+            };
+        };
+        /**
+         * @description This API's contract, one self-contained OpenAPI 3.0.3 YAML document, with a relative
+         *     server (`.`): the server it was fetched from.
+         */
         OpenApiDocument: {
             headers: {
                 "X-Correlation-Id": components["headers"]["CorrelationId"];
@@ -1349,7 +1439,10 @@ export interface components {
                 "application/yaml": string;
             };
         };
-        /** @description Interactive documentation (Swagger UI) rendered from this service's contract. */
+        /**
+         * @description Interactive documentation (Swagger UI) of this API's contract, with the other parts'
+         *     contracts selectable, read-only.
+         */
         DocsPage: {
             headers: {
                 "X-Correlation-Id": components["headers"]["CorrelationId"];
@@ -1393,6 +1486,24 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
+        /**
+         * @description Another part's contract, one self-contained OpenAPI 3.0.3 YAML document, for reading:
+         *     its servers are those of its contract file.
+         */
+        OtherContractDocument: {
+            headers: {
+                "X-Correlation-Id": components["headers"]["CorrelationId"];
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example openapi: 3.0.3
+                 *     info:
+                 *       title: B2B Orders Backoffice — Orchestrator
+                 */
+                "application/yaml": string;
+            };
+        };
     };
     parameters: {
         /**
@@ -1420,11 +1531,6 @@ export interface components {
          * @example 7d4c1a8e-2f8b-4d55-9a3e-0c6f1b2a9e10
          */
         CorrelationIdHeader: string;
-        /**
-         * @description Case-insensitive substring to look for.
-         * @example acme
-         */
-        Search: string;
         /**
          * @description Page size, a plain decimal integer (`20`; not `020`, `+20`, `2e1`, `20.0` or `0x14`).
          * @example 20
@@ -1467,15 +1573,16 @@ export interface operations {
         parameters: {
             query?: {
                 /**
-                 * @description Case-insensitive substring to look for.
-                 * @example acme
+                 * @description Case-insensitive substring of the sku or the name.
+                 * @example label
                  */
-                search?: components["parameters"]["Search"];
+                search?: components["schemas"]["SearchText"];
                 /**
                  * @description The `next_cursor` of the previous page of `GET /products`, unchanged; valid with
                  *     the same `search` only. The example is the cursor the API issues in development
-                 *     (development `CURSOR_SECRET`) after product 9 for `search=acme`.
-                 * @example 1E-mvSCIUoL8Rde4GB9IHFs5XQ
+                 *     (development `CURSOR_SECRET`) after product 5 for `search=label` (e.g. with
+                 *     `limit=1`; the next page is product 8).
+                 * @example O_9pjfElvWZxTA9kOdpMpls1XQ
                  */
                 cursor?: components["schemas"]["Cursor"];
                 /**
@@ -1851,6 +1958,28 @@ export interface operations {
             503: components["responses"]["HealthUnavailable"];
         };
     };
+    getMetrics: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Correlation id to carry through every log line and downstream call; generated when absent.
+                 * @example 7d4c1a8e-2f8b-4d55-9a3e-0c6f1b2a9e10
+                 */
+                "X-Correlation-Id"?: components["parameters"]["CorrelationIdHeader"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["Metrics"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            431: components["responses"]["RequestHeadersTooLarge"];
+        };
+    };
     getOpenApiDocument: {
         parameters: {
             query?: never;
@@ -1915,6 +2044,46 @@ export interface operations {
             200: components["responses"]["DocsAsset"];
             400: components["responses"]["BadRequest"];
             404: components["responses"]["NotFound"];
+            431: components["responses"]["RequestHeadersTooLarge"];
+        };
+    };
+    getCustomersContract: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Correlation id to carry through every log line and downstream call; generated when absent.
+                 * @example 7d4c1a8e-2f8b-4d55-9a3e-0c6f1b2a9e10
+                 */
+                "X-Correlation-Id"?: components["parameters"]["CorrelationIdHeader"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["OtherContractDocument"];
+            400: components["responses"]["BadRequest"];
+            431: components["responses"]["RequestHeadersTooLarge"];
+        };
+    };
+    getOrchestratorContract: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Correlation id to carry through every log line and downstream call; generated when absent.
+                 * @example 7d4c1a8e-2f8b-4d55-9a3e-0c6f1b2a9e10
+                 */
+                "X-Correlation-Id"?: components["parameters"]["CorrelationIdHeader"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["OtherContractDocument"];
+            400: components["responses"]["BadRequest"];
             431: components["responses"]["RequestHeadersTooLarge"];
         };
     };

@@ -1,5 +1,6 @@
 // Creates the database named by DATABASE_URL if needed and applies the pending migrations
 // of db/migrations, printing their names.
+import './lib/load-database-env';
 import {
   connectDatabase,
   DEFAULT_DATABASE_URL,
@@ -7,7 +8,7 @@ import {
   migrateDatabase,
 } from '@b2b/service-kit';
 
-const url = process.env.DATABASE_URL ?? DEFAULT_DATABASE_URL;
+const url = process.env.DATABASE_URL?.trim() || DEFAULT_DATABASE_URL;
 const name = new URL(url).pathname.slice(1);
 await ensureDatabaseExists(url);
 const db = connectDatabase(url, { poolSize: 1 });

@@ -57,11 +57,13 @@ if (!group.isStopping()) {
 
   For front-end teams: the mocks answer from the contracts alone and hold no state \u2014 a
   customer you POST is not there on the next GET, and ids in answers are the examples'.
-  Requests are still validated against the contract (a bad body is a 400, a missing
-  Authorization header a 401), but any bearer token is accepted. To see another documented
-  answer, send \`Prefer: code=404\` (any status the operation documents) or
-  \`Prefer: example=NAME\` (a named example, e.g. \`Prefer: code=409, example=INSUFFICIENT_STOCK\`
-  on the orchestrator); \`Prefer: dynamic=true\` generates data for a single request.
+  Requests are still validated against the contract, but any bearer token is accepted. An
+  invalid request gets the operation's documented 422 where it has one (POST /orders, the
+  orchestrator), else its 400, with that answer's first example as the body; the header
+  sl-violations says what was wrong. A missing Authorization header is a 401. To see another
+  documented answer, send \`Prefer: code=404\` (any status the operation documents; its first
+  example) or \`Prefer: code=409, example=IDEMPOTENCY_KEY_REUSED\` (a named example needs its
+  code); \`Prefer: dynamic=true\` generates data for a single request.
   Ports: MOCK_CUSTOMERS_PORT, MOCK_ORDERS_PORT, MOCK_ORCHESTRATOR_PORT. Ctrl-C stops every mock.
 `);
 }

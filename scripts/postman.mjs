@@ -104,9 +104,14 @@ const RUN_PLAN = {
   },
   getInternalCustomer: { pathVariables: { id: '{{customerId}}' } },
   getHealth: {},
+  getMetrics: {},
   getOpenApiDocument: {},
   getDocs: {},
   getDocsAsset: {},
+  // The other parts' contracts, served read-only by each API for its docs page.
+  getCustomersContract: {},
+  getOrdersContract: {},
+  getOrchestratorContract: {},
   createProduct: {
     body: { sku: 'PM-{{$timestamp}}-{{$randomInt}}', name: 'Postman pallet', price_cents: 1690, stock: 250 },
     tests: [captureId('productId', 201)],

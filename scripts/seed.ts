@@ -1,7 +1,8 @@
 // Applies db/seed.sql to DATABASE_URL; rows that already exist are left as they are.
+import './lib/load-database-env';
 import { applySeed, connectDatabase, DEFAULT_DATABASE_URL } from '@b2b/service-kit';
 
-const url = process.env.DATABASE_URL ?? DEFAULT_DATABASE_URL;
+const url = process.env.DATABASE_URL?.trim() || DEFAULT_DATABASE_URL;
 const db = connectDatabase(url, { poolSize: 1 });
 try {
   await applySeed(db);

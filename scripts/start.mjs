@@ -2,11 +2,14 @@
 // system. Installs dependencies if needed, builds, prepares the database, starts the
 // Customers API (3001), the Orders API (3002) and the orchestrator under
 // serverless-offline (3000), waits for them, and prints how to use them. Logs are
-// prefixed by part; Ctrl-C stops everything.
+// prefixed by part; Ctrl-C stops everything. Ports, NODE_ENV and DATABASE_URL come from the
+// environment or the parts' .env files (scripts/lib/local-settings.mjs); each part reads
+// everything else from its own .env itself.
 import { spawnSync } from 'node:child_process';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { resolveLocalSettings } from './lib/local-settings.mjs';
 import { createProcessGroup } from './lib/process-group.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -19,20 +22,17 @@ function runStep(command, args, options = {}) {
   if (result.status !== 0) process.exit(result.status ?? 1);
 }
 
+const { settings, problems } = resolveLocalSettings();
+if (problems.length > 0) {
+  console.error(`Cannot start:\n${problems.map((problem) => `  - ${problem}`).join('\n')}`);
+  process.exit(1);
+}
+
 runStep('node', ['scripts/ensure-dependencies.mjs']);
 
-const env = {
-  NODE_ENV: process.env.NODE_ENV ?? 'development',
-  DATABASE_URL: process.env.DATABASE_URL ?? 'mysql://root@127.0.0.1:3306/b2b_orders',
-  HOST: process.env.HOST ?? '127.0.0.1',
-  ...process.env,
-};
-const ports = {
-  customers: Number(process.env.CUSTOMERS_PORT ?? 3001),
-  orders: Number(process.env.ORDERS_PORT ?? 3002),
-  orchestrator: Number(process.env.ORCHESTRATOR_PORT ?? 3000),
-  orchestratorLambda: Number(process.env.ORCHESTRATOR_LAMBDA_PORT ?? 3003),
-};
+// The same database and NODE_ENV for the set-up step and every part.
+const env = { ...process.env, NODE_ENV: settings.nodeEnv, DATABASE_URL: settings.databaseUrl };
+const { ports } = settings;
 const urls = {
   customers: `http://127.0.0.1:${ports.customers}`,
   orders: `http://127.0.0.1:${ports.orders}`,
@@ -54,7 +54,8 @@ for (const [part, port] of Object.entries(ports)) {
 if (taken.length > 0) {
   console.error(
     `Port ${taken.join(', ')} already in use. Stop whatever holds it (e.g. an earlier npm start: ` +
-      `lsof -i :${ports.customers}) or choose others with CUSTOMERS_PORT, ORDERS_PORT, ORCHESTRATOR_PORT, ORCHESTRATOR_LAMBDA_PORT.`,
+      `lsof -i :${ports.customers}) or choose others with CUSTOMERS_PORT, ORDERS_PORT, ORCHESTRATOR_PORT, ORCHESTRATOR_LAMBDA_PORT ` +
+      '(README: "Changing ports and the database").',
   );
   process.exit(1);
 }
@@ -81,7 +82,8 @@ run('orchestrator', bin('serverless'), ['offline', 'start', ...(isDev ? ['--relo
     ORCHESTRATOR_LAMBDA_PORT: String(ports.orchestratorLambda),
     CUSTOMERS_API_BASE: urls.customers,
     ORDERS_API_BASE: urls.orders,
-    ORCHESTRATOR_IN_PROCESS: String(!isDev),
+    // --reloadHandler needs a worker per call.
+    ORCHESTRATOR_IN_PROCESS: isDev ? 'false' : settings.orchestratorInProcess,
     SLS_TELEMETRY_DISABLED: '1',
     SLS_NOTIFICATIONS_MODE: 'off',
     SLS_INTERACTIVE_SETUP_DISABLE: '1',

@@ -37,21 +37,38 @@ const documented = new Set(
 /** `${NAME:-default}` → its default, as Compose resolves it when NAME is unset. */
 const withDefaults = (value: string) => value.replace(/\$\{[A-Z0-9_]+:-([^}]*)\}/g, '$1');
 
-/** What each part refuses to start without when NODE_ENV=production, and its port. */
-const PARTS: Record<string, { port: number; required: string[] }> = {
+/**
+ * What each part refuses to start without when NODE_ENV=production, its port, and the
+ * variable that publishes it on the host (the name `npm start` uses for the same port).
+ */
+const PARTS: Record<string, { port: number; hostPortVariable: string; required: string[] }> = {
   'customers-api': {
     port: 3001,
+    hostPortVariable: 'CUSTOMERS_PORT',
     required: ['DATABASE_URL', 'JWT_SECRET', 'SERVICE_TOKEN', 'CURSOR_SECRET', 'PORT'],
   },
   'orders-api': {
     port: 3002,
+    hostPortVariable: 'ORDERS_PORT',
     required: ['DATABASE_URL', 'JWT_SECRET', 'SERVICE_TOKEN', 'CURSOR_SECRET', 'PORT', 'CUSTOMERS_API_BASE'],
   },
   'lambda-orchestrator': {
     port: 3000,
+    hostPortVariable: 'ORCHESTRATOR_PORT',
     required: ['JWT_SECRET', 'SERVICE_TOKEN', 'CUSTOMERS_API_BASE', 'ORDERS_API_BASE'],
   },
 };
+
+/** `NAME=value` and `# NAME=value` lines of a part's .env.example: every variable it may read. */
+function partExample(part: string): Map<string, string> {
+  return new Map(
+    readFileSync(path.join(ROOT, part, '.env.example'), 'utf8')
+      .split('\n')
+      .map((line) => /^(?:#\s*)?([A-Z][A-Z0-9_]*)=(.*)$/.exec(line.trim()))
+      .filter((match) => match !== null)
+      .map((match) => [match[1]!, match[2]!]),
+  );
+}
 
 interface Instruction {
   keyword: string;
@@ -122,11 +139,26 @@ describe('docker-compose.yml', () => {
   );
 
   it.each(Object.entries(PARTS))(
-    'when %s is published, then host and container ports agree with the service',
+    'when %s is published, then it listens on its own port, published on the npm start name for it',
     (name, part) => {
       const service = compose.services[name]!;
-      expect(service.ports).toEqual([`${part.port}:${part.port}`]);
+      expect(service.ports).toEqual([`\${${part.hostPortVariable}:-${part.port}}:${part.port}`]);
       if (service.environment?.PORT) expect(Number(service.environment.PORT)).toBe(part.port);
+    },
+  );
+
+  it.each(Object.keys(PARTS))(
+    'when %s/.env.example names a variable, then Compose passes it, with the same default',
+    (name) => {
+      const environment = compose.services[name]!.environment ?? {};
+      for (const [variable, exampleValue] of partExample(name)) {
+        expect(environment[variable], `${name} is not given ${variable}`).toBeDefined();
+        const interpolated = /^\$\{([A-Z0-9_]+):-(.+)\}$/.exec(environment[variable]!);
+        // Secrets have no default here, and Compose is production where the example is not.
+        if (interpolated?.[1] === variable && variable !== 'NODE_ENV') {
+          expect(interpolated[2], `${name}: default of ${variable}`).toBe(exampleValue);
+        }
+      }
     },
   );
 
@@ -197,9 +229,11 @@ describe.each(Object.keys(PARTS))('the Dockerfile of %s', (name) => {
     }
   });
 
-  it('when .dockerignore applies, then node_modules and dist never enter the context', () => {
-    const ignored = readFileSync(path.join(ROOT, '.dockerignore'), 'utf8');
+  it('when .dockerignore applies, then node_modules, dist and local .env files never enter the context', () => {
+    const ignored = readFileSync(path.join(ROOT, '.dockerignore'), 'utf8').split('\n');
     expect(ignored).toContain('**/node_modules');
     expect(ignored).toContain('**/dist');
+    // The parts' .env files hold a developer's settings and secrets, not the image's.
+    expect(ignored).toContain('**/.env');
   });
 });

@@ -14,9 +14,10 @@ describe('the README examples', () => {
       cwd: path.resolve(import.meta.dirname, '..'),
       env: {
         ...process.env,
-        CUSTOMERS: system.current.urls.customers,
-        ORDERS: system.current.urls.orders,
-        ORCHESTRATOR: system.current.urls.orchestrator,
+        // The names npm start uses; the system listens on 127.0.0.1, as the README assumes.
+        CUSTOMERS_PORT: new URL(system.current.urls.customers).port,
+        ORDERS_PORT: new URL(system.current.urls.orders).port,
+        ORCHESTRATOR_PORT: new URL(system.current.urls.orchestrator).port,
         SERVICE_TOKEN: TEST_AUTH.serviceToken,
       },
     });

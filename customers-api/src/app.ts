@@ -14,6 +14,7 @@ import { createLoginThrottle, type LoginThrottlePolicy } from './auth/login-thro
 import { DEFAULT_SCRYPT_COST, type ScryptCost } from './auth/passwords';
 import { authHandlers } from './auth/routes';
 import { customerHandlers } from './customers/routes';
+import { createCustomersMetrics, type CustomersMetrics } from './metrics';
 
 export interface CustomersAppOptions {
   db: Database;
@@ -39,16 +40,20 @@ export interface CustomersAppOptions {
    * so every replica and restart accepts them.
    */
   cursorSecret?: string;
+  /** Its counters, served at GET /metrics; new ones when absent. */
+  metrics?: CustomersMetrics;
 }
 
 /** The Customers API as an Express app, without `listen`: server.ts and tests mount it. */
 export function createCustomersApp(options: CustomersAppOptions): Express {
+  const metrics = options.metrics ?? createCustomersMetrics();
   const handlers: ApiHandlers<paths> = {
     ...authHandlers({
       db: options.db,
       auth: options.auth,
       throttle: createLoginThrottle(options.db, options.loginThrottlePolicy),
       passwordCost: options.passwordCost ?? DEFAULT_SCRYPT_COST,
+      metrics,
     }),
     ...customerHandlers(options.db, createCursorKey(options.cursorSecret ?? randomBytes(32))),
   };
@@ -60,6 +65,7 @@ export function createCustomersApp(options: CustomersAppOptions): Express {
     routes: contractRouter<paths>(document, handlers),
     validateResponses: options.validateResponses,
     corsAllowedOrigins: options.corsAllowedOrigins,
+    metrics: metrics.registry,
   });
   // Read by `request.ip` (the handlers' clientAddress) on every request.
   app.set('trust proxy', options.trustProxyHops ?? 0);

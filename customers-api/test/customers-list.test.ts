@@ -288,7 +288,7 @@ describe('GET /customers cursors', () => {
 
   it('when the API runs with the development CURSOR_SECRET, then it accepts every cursor the contract shows for GET /customers', async () => {
     const { query, cursors } = documentedCursors(document, '/customers');
-    expect(cursors.length).toBeGreaterThanOrEqual(2);
+    expect(cursors.length).toBeGreaterThanOrEqual(1);
     const development = await startCustomersApi({ db: api.db, cursorSecret: DEVELOPMENT_CURSOR_SECRET });
     try {
       for (const cursor of cursors) {

@@ -10,9 +10,11 @@ import {
   orderRejectedError,
   unavailableError,
   unexpectedAnswerError,
+  type StepDurations,
   type UpstreamCall,
   type UpstreamFailure,
   type UpstreamName,
+  type UpstreamStep,
 } from './upstream';
 
 type Operation = operations['createAndConfirmOrder'];
@@ -29,6 +31,8 @@ export interface OrchestratorDependencies {
   logger: Logger;
   retry: RetryPolicy;
   upstreamTimeoutMs: number;
+  /** This call's own: how long each upstream step took, for its completion log line. */
+  stepDurations: StepDurations;
 }
 
 /**
@@ -71,11 +75,14 @@ export async function createAndConfirmOrder(
 function upstreamCall(
   upstream: UpstreamName,
   operation: string,
+  step: UpstreamStep,
   dependencies: OrchestratorDependencies,
 ): UpstreamCall {
   return {
     upstream,
     operation,
+    step,
+    durations: dependencies.stepDurations,
     policy: dependencies.retry,
     timeoutMs: dependencies.upstreamTimeoutMs,
     logger: dependencies.logger,
@@ -85,7 +92,7 @@ function upstreamCall(
 async function findCustomer(customerId: number, dependencies: OrchestratorDependencies): Promise<Customer> {
   const outcome = await callWithRetries(
     () => dependencies.customers.GET('/internal/customers/{id}', { params: { path: { id: customerId } } }),
-    upstreamCall('Customers API', 'customer lookup', dependencies),
+    upstreamCall('Customers API', 'customer lookup', 'customerLookup', dependencies),
   );
   if (!outcome.ok) throw unavailableError(outcome.failure);
   const { data, response } = outcome.result;
@@ -107,7 +114,7 @@ async function createOrder(
           items: request.items.map(({ product_id, qty }) => ({ product_id, qty })),
         },
       }),
-    upstreamCall('Orders API', 'create order', dependencies),
+    upstreamCall('Orders API', 'create order', 'createOrder', dependencies),
   );
   if (!outcome.ok) throw unavailableError(outcome.failure);
   const { data, error, response } = outcome.result;
@@ -136,7 +143,7 @@ async function confirmOrCompensate(
           header: { 'X-Idempotency-Key': idempotencyKeys(idempotencyKey).confirm },
         },
       }),
-    upstreamCall('Orders API', 'confirm order', dependencies),
+    upstreamCall('Orders API', 'confirm order', 'confirmOrder', dependencies),
   );
   if (!outcome.ok) return settleUnansweredConfirmation(order.id, outcome.failure, dependencies);
   const { data, error, response } = outcome.result;
@@ -193,7 +200,7 @@ type OrderRead = { ok: true; order: Order } | { ok: false; reason: string };
 async function readOrder(orderId: number, dependencies: OrchestratorDependencies): Promise<OrderRead> {
   const outcome = await callWithRetries(
     () => dependencies.orders.GET('/orders/{id}', { params: { path: { id: orderId } } }),
-    upstreamCall('Orders API', 'order lookup', dependencies),
+    upstreamCall('Orders API', 'order lookup', 'orderLookup', dependencies),
   );
   if (!outcome.ok) return { ok: false, reason: describeFailure(outcome.failure) };
   const { data } = outcome.result;
@@ -257,7 +264,7 @@ async function compensate(
         params: { path: { id: orderId } },
         body: { source: 'ORCHESTRATOR_COMPENSATION', reason: reason.slice(0, MAX_CANCEL_REASON_LENGTH) },
       }),
-    upstreamCall('Orders API', 'cancel order', dependencies),
+    upstreamCall('Orders API', 'cancel order', 'cancelOrder', dependencies),
   );
   const failed = `Order ${orderId} was created but could not be confirmed (${confirmationFailure})`;
   if (outcome.ok && outcome.result.data?.status === 'CANCELED') {

@@ -18,6 +18,7 @@ import {
   type ApiGatewayProxyResult,
   type ParsedBody,
 } from './http-event';
+import type { StepDurations } from './upstream';
 import {
   CORRELATION_HEADER,
   ContractValidator,
@@ -41,10 +42,14 @@ const OPERATION = { method: 'post', path: '/orchestrator/create-and-confirm-orde
 
 export type Handler = (event: ApiGatewayProxyEvent) => Promise<ApiGatewayProxyResult>;
 
-/** Tests may hand in clients of their own (e.g. ones that ask a Prism mock for a given status). */
+/**
+ * Tests may hand in clients of their own (e.g. ones that ask a Prism mock for a given
+ * status), and a logger whose lines they read.
+ */
 export interface ClientOverrides {
   customers?: CustomersClient;
   orders?: OrdersClient;
+  logger?: Logger;
 }
 
 function dependenciesFor(config: OrchestratorConfig, logger: Logger, clients: ClientOverrides) {
@@ -60,7 +65,7 @@ function dependenciesFor(config: OrchestratorConfig, logger: Logger, clients: Cl
     logger,
     retry: config.retry,
     upstreamTimeoutMs: config.upstreamTimeoutMs,
-  } satisfies OrchestratorDependencies;
+  } satisfies Omit<OrchestratorDependencies, 'stepDurations'>;
 }
 
 /** The body's correlation_id if well-formed, else the X-Correlation-Id header's, else a new one. */
@@ -128,15 +133,20 @@ function validRequest(
  * request's context, so every log line and downstream call carries its correlation id.
  */
 export function createHandler(config: OrchestratorConfig, clients: ClientOverrides = {}): Handler {
-  const logger = createLogger({ service: 'lambda-orchestrator', level: config.logLevel });
+  const logger = clients.logger ?? createLogger({ service: 'lambda-orchestrator', level: config.logLevel });
   const validator = new ContractValidator(document);
   const dependencies = dependenciesFor(config, logger, clients);
 
-  async function answer(event: ApiGatewayProxyEvent, body: ParsedBody, correlationId: string) {
+  async function answer(
+    event: ApiGatewayProxyEvent,
+    body: ParsedBody,
+    correlationId: string,
+    stepDurations: StepDurations,
+  ) {
     assertReadableRequest(event, body);
     await authenticateOperator(config.auth, event);
     const request = validRequest(event, body, validator);
-    const data = await createAndConfirmOrder(request, dependencies);
+    const data = await createAndConfirmOrder(request, { ...dependencies, stepDurations });
     const response: CreateAndConfirmOrderResponse = { success: true, correlationId, data };
     return jsonResult(201, response, correlationId);
   }
@@ -144,7 +154,34 @@ export function createHandler(config: OrchestratorConfig, clients: ClientOverrid
   function failure(error: unknown, event: ApiGatewayProxyEvent, correlationId: string) {
     const problem = toProblem(error);
     if (problem.status >= 500) logger.error({ err: error }, problem.detail);
-    return problemResult(problem, event, correlationId);
+    return { result: problemResult(problem, event, correlationId), code: problem.code };
+  }
+
+  /**
+   * One line per call, for CloudWatch Logs Insights (a Lambda has no /metrics to scrape; the
+   * README's queries read these fields): the outcome, the problem code of a failure, the
+   * whole duration and each upstream step's.
+   */
+  function logCompletion(
+    event: ApiGatewayProxyEvent,
+    answered: { result: ApiGatewayProxyResult; code?: string },
+    durationMs: number,
+    stepDurations: StepDurations,
+  ) {
+    const status = answered.result.statusCode;
+    const outcome = status < 400 ? 'confirmed' : status < 500 ? 'refused' : 'failed';
+    logger.info(
+      {
+        method: event.httpMethod,
+        path: event.path,
+        status,
+        outcome,
+        code: answered.code,
+        durationMs,
+        upstreamMs: stepDurations,
+      },
+      'orchestrator call completed',
+    );
   }
 
   return async function handler(event) {
@@ -152,15 +189,13 @@ export function createHandler(config: OrchestratorConfig, clients: ClientOverrid
     const body = parseJsonBody(event);
     const correlationId = correlationIdOf(event, body);
     return runWithContext({ correlationId }, async () => {
-      const result = await answer(event, body, correlationId).catch((error: unknown) =>
-        failure(error, event, correlationId),
+      const stepDurations: StepDurations = {};
+      const answered = await answer(event, body, correlationId, stepDurations).then(
+        (result) => ({ result, code: undefined }),
+        (error: unknown) => failure(error, event, correlationId),
       );
-      const durationMs = Math.round(performance.now() - startedAt);
-      logger.info(
-        { method: event.httpMethod, path: event.path, status: result.statusCode, durationMs },
-        'request completed',
-      );
-      return result;
+      logCompletion(event, answered, Math.round(performance.now() - startedAt), stepDurations);
+      return answered.result;
     });
   };
 }

@@ -15,6 +15,15 @@ import type { RetryPolicy } from './config';
 
 export type UpstreamName = 'Customers API' | 'Orders API';
 
+/** The upstream steps of an orchestrator call, as its completion log line names them. */
+export type UpstreamStep = 'customerLookup' | 'createOrder' | 'confirmOrder' | 'orderLookup' | 'cancelOrder';
+
+/**
+ * How long each upstream step of one call took, in ms, its retries and backoff included; a
+ * step that ran twice (the order read again) adds up. Steps that did not run are absent.
+ */
+export type StepDurations = Partial<Record<UpstreamStep, number>>;
+
 export type UpstreamProblem = components['schemas']['Problem'];
 
 /** Why a call gave no usable answer, even after its retries. */
@@ -30,6 +39,9 @@ export interface UpstreamCall {
   upstream: UpstreamName;
   /** What the call does, for the logs ("create order"). */
   operation: string;
+  /** The step it is, and where its duration is added. */
+  step: UpstreamStep;
+  durations: StepDurations;
   policy: RetryPolicy;
   timeoutMs: number;
   logger: Logger;
@@ -80,22 +92,27 @@ export async function callWithRetries<Result extends { response: Response }>(
   call: () => Promise<Result>,
   options: UpstreamCall,
 ): Promise<UpstreamOutcome<Result>> {
-  const { policy, logger } = options;
-  for (let attempt = 0; ; attempt += 1) {
-    const outcome = await attemptOnce(call, options);
-    if (outcome.ok || attempt >= policy.retries) return outcome;
-    const delayMs = backoffDelayMs(attempt, policy);
-    logger.warn(
-      {
-        upstream: options.upstream,
-        operation: options.operation,
-        attempt: attempt + 1,
-        failure: outcome.failure,
-        delayMs,
-      },
-      `${options.operation} failed; retrying`,
-    );
-    await sleep(delayMs);
+  const { policy, logger, step, durations } = options;
+  const startedAt = performance.now();
+  try {
+    for (let attempt = 0; ; attempt += 1) {
+      const outcome = await attemptOnce(call, options);
+      if (outcome.ok || attempt >= policy.retries) return outcome;
+      const delayMs = backoffDelayMs(attempt, policy);
+      logger.warn(
+        {
+          upstream: options.upstream,
+          operation: options.operation,
+          attempt: attempt + 1,
+          failure: outcome.failure,
+          delayMs,
+        },
+        `${options.operation} failed; retrying`,
+      );
+      await sleep(delayMs);
+    }
+  } finally {
+    durations[step] = Math.round((durations[step] ?? 0) + performance.now() - startedAt);
   }
 }
 

@@ -1,11 +1,12 @@
 import { createServer, type Server } from 'node:http';
+import { Writable } from 'node:stream';
 import type { Middleware } from 'openapi-fetch';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TEST_AUTH, freePort, invalidOperatorTokens, operatorToken } from '@b2b/service-kit/testing';
 import { createHandler, type ClientOverrides } from '../src/handler';
 import { createCustomersClient } from '@b2b/contracts/customers';
 import { createOrdersClient } from '@b2b/contracts/orders';
-import { currentCorrelationId } from '@b2b/service-kit';
+import { createLogger, currentCorrelationId } from '@b2b/service-kit';
 import { expectContractResult, orchestratorEvent, testConfig, uniqueKey } from './support/orchestrator';
 import { startPrismMock, type PrismMock } from './support/prism';
 
@@ -61,7 +62,7 @@ describe('POST /orchestrator/create-and-confirm-order against contract mocks', (
 
   /**
    * A handler whose clients ask the mocks for the given `Prefer` per step, change the
-   * answers as told, and record every call.
+   * answers as told, and record every call; its log lines are kept in `logLines`.
    */
   function handlerPreferring(
     prefer: Partial<Record<Step, string>> = {},
@@ -106,7 +107,20 @@ describe('POST /orchestrator/create-and-confirm-order against contract mocks', (
     };
     clients.customers!.use(recordAndPrefer);
     clients.orders!.use(recordAndPrefer);
-    return { handle: createHandler(config, clients), calls, steps: () => calls.map((call) => call.step) };
+    const logLines: Array<Record<string, any>> = [];
+    const destination = new Writable({
+      write(chunk, _encoding, done) {
+        for (const line of String(chunk).split('\n').filter(Boolean)) logLines.push(JSON.parse(line));
+        done();
+      },
+    });
+    clients.logger = createLogger({ service: 'lambda-orchestrator', level: 'info', destination });
+    return {
+      handle: createHandler(config, clients),
+      calls,
+      steps: () => calls.map((call) => call.step),
+      logLines,
+    };
   }
 
   const validBody = (overrides: Record<string, unknown> = {}) => ({
@@ -282,6 +296,81 @@ describe('POST /orchestrator/create-and-confirm-order against contract mocks', (
       expect(result.statusCode).toBe(403);
       expect(expectContractResult(result)).toMatchObject({ code: 'FORBIDDEN' });
       expect(calls).toEqual([]);
+    });
+  });
+
+  describe('the log line of each call (CloudWatch Logs Insights: README "Metrics")', () => {
+    const completionLines = (lines: Array<Record<string, any>>) =>
+      lines.filter((line) => line.message === 'orchestrator call completed');
+    const duration = expect.any(Number);
+
+    it('when the order is created and confirmed, then one line says confirmed, with the duration of the call and of each of its three steps', async () => {
+      const { handle, logLines } = handlerPreferring();
+      const result = await handle(
+        orchestratorEvent({ body: validBody(), token, headers: { 'X-Correlation-Id': 'log-line-1' } }),
+      );
+
+      expect(result.statusCode).toBe(201);
+      expect(completionLines(logLines)).toEqual([
+        expect.objectContaining({
+          level: 'info',
+          correlationId: 'log-line-1',
+          status: 201,
+          outcome: 'confirmed',
+          durationMs: duration,
+          upstreamMs: { customerLookup: duration, createOrder: duration, confirmOrder: duration },
+        }),
+      ]);
+      const [line] = completionLines(logLines);
+      expect(line!.code).toBeUndefined();
+      const { customerLookup, createOrder, confirmOrder } = line!.upstreamMs;
+      expect(customerLookup + createOrder + confirmOrder).toBeLessThanOrEqual(line!.durationMs + 3);
+    });
+
+    it('when the confirmation is refused and the order canceled, then the line says failed with its code and has the cancel step too', async () => {
+      const { handle, logLines } = handlerPreferring(
+        { confirm: 'code=409, example=INVALID_ORDER_STATUS' },
+        { orderStatus: { cancel: 'CANCELED' } },
+      );
+      const result = await handle(orchestratorEvent({ body: validBody(), token }));
+
+      expect(result.statusCode).toBe(502);
+      expect(completionLines(logLines)).toEqual([
+        expect.objectContaining({
+          status: 502,
+          outcome: 'failed',
+          code: 'ORDER_CONFIRMATION_FAILED',
+          upstreamMs: {
+            customerLookup: duration,
+            createOrder: duration,
+            confirmOrder: duration,
+            cancelOrder: duration,
+          },
+        }),
+      ]);
+    });
+
+    it('when the customer is unknown, then the line says refused with its code and has the customer lookup only', async () => {
+      const { handle, logLines } = handlerPreferring({ customer: 'code=404' });
+      await handle(orchestratorEvent({ body: validBody(), token }));
+
+      expect(completionLines(logLines)).toEqual([
+        expect.objectContaining({
+          status: 404,
+          outcome: 'refused',
+          code: 'CUSTOMER_NOT_FOUND',
+          upstreamMs: { customerLookup: duration },
+        }),
+      ]);
+    });
+
+    it('when the caller is not authenticated, then the line says refused (401) and names no step', async () => {
+      const { handle, logLines } = handlerPreferring();
+      await handle(orchestratorEvent({ body: validBody() }));
+
+      expect(completionLines(logLines)).toEqual([
+        expect.objectContaining({ status: 401, outcome: 'refused', code: 'UNAUTHORIZED', upstreamMs: {} }),
+      ]);
     });
   });
 

@@ -11,6 +11,7 @@ import {
   type Database,
   type Logger,
 } from '@b2b/service-kit';
+import { createOrdersMetrics, type OrdersMetrics } from './metrics';
 import { orderHandlers } from './orders/routes';
 import { productHandlers } from './products/routes';
 
@@ -33,6 +34,8 @@ export interface OrdersAppOptions {
   validateResponses?: boolean;
   /** Origins whose browser pages may call this API (CORS); none when absent. */
   corsAllowedOrigins?: string[];
+  /** Its counters, served at GET /metrics; new ones when absent (the server shares them with the sweep). */
+  metrics?: OrdersMetrics;
 }
 
 /** Builds the Orders API (no listen): the contract, its validation and auth, and the handlers. */
@@ -43,6 +46,7 @@ export function createOrdersApp(options: OrdersAppOptions): Express {
     timeoutMs: options.customersApiTimeoutMs ?? 3000,
   });
   const cursorKey = createCursorKey(options.cursorSecret ?? randomBytes(32));
+  const metrics = options.metrics ?? createOrdersMetrics();
   const handlers: ApiHandlers<paths> = {
     ...productHandlers(options.db, cursorKey),
     ...orderHandlers({
@@ -52,6 +56,7 @@ export function createOrdersApp(options: OrdersAppOptions): Express {
       abandonedClaimSeconds: options.abandonedClaimSeconds ?? 120,
       cancelWindowMinutes: options.cancelWindowMinutes ?? 10,
       cursorKey,
+      metrics,
     }),
   };
   return createServiceApp({
@@ -62,5 +67,6 @@ export function createOrdersApp(options: OrdersAppOptions): Express {
     routes: contractRouter<paths>(document, handlers),
     validateResponses: options.validateResponses,
     corsAllowedOrigins: options.corsAllowedOrigins,
+    metrics: metrics.registry,
   });
 }

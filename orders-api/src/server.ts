@@ -1,9 +1,19 @@
-import { connectDatabase, createLogger, readConfigOrExit, runHttpServer } from '@b2b/service-kit';
+import {
+  connectDatabase,
+  createLogger,
+  createMetricsRegistry,
+  loadEnvFiles,
+  readConfigOrExit,
+  runHttpServer,
+} from '@b2b/service-kit';
 import { createOrdersApp } from './app';
 import { readOrdersApiConfig } from './config';
 import { releaseHeldIdempotencyClaims, scheduleIdempotencyKeyCleanup } from './idempotency/idempotency';
+import { createOrdersMetrics } from './metrics';
 import { scheduleReservationExpiry } from './orders/reservation-expiry';
 
+// orders-api/.env, from src/ (tsx) and from dist/ (the bundle) alike; the environment wins.
+loadEnvFiles(new URL('../.env', import.meta.url));
 const config = readConfigOrExit('orders-api', () => readOrdersApiConfig());
 
 const logger = createLogger({ service: 'orders-api', level: config.logLevel });
@@ -11,8 +21,11 @@ const db = connectDatabase(config.databaseUrl, {
   poolSize: config.databasePoolSize,
   ...config.databaseTimeouts,
 });
+// One set of counters for the app and the reservation sweep, with the process's own metrics.
+const metrics = createOrdersMetrics(createMetricsRegistry({ processMetrics: true }));
 const app = createOrdersApp({
   db,
+  metrics,
   auth: config.auth,
   logger,
   customersApiBase: config.customersApiBase,
@@ -28,6 +41,7 @@ const reservationExpiry = scheduleReservationExpiry(db, logger, {
   ttlMinutes: config.reservationTtlMinutes,
   intervalSeconds: config.reservationSweepIntervalSeconds,
   batchSize: config.reservationSweepBatchSize,
+  metrics,
 });
 
 await runHttpServer(app, {

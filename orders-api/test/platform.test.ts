@@ -29,6 +29,19 @@ describe('the platform around the Orders API', () => {
     expect(docs.status).toBe(200);
   });
 
+  it('when the contracts are asked for, then its own names a relative server and the other two are served read-only', async () => {
+    const own = await system.api.get('/openapi.yaml');
+    const customers = await system.api.get('/docs/customers.yaml');
+    const orchestrator = await system.api.get('/docs/orchestrator.yaml');
+
+    expect(own.text).toMatch(/^servers:\n {2}- url: \.\n/m);
+    expect(own.text).not.toContain('127.0.0.1:3002');
+    expect(customers.status).toBe(200);
+    expect(customers.text).toContain('title: B2B Orders Backoffice — Customers API');
+    expect(orchestrator.status).toBe(200);
+    expect(orchestrator.text).toContain('operationId: createAndConfirmOrder');
+  });
+
   it('when a request carries X-Correlation-Id, then the response echoes it; otherwise one is generated', async () => {
     const echoed = await system.api.get('/health', { headers: { 'X-Correlation-Id': 'corr-platform-1' } });
     const generated = await system.api.get('/health');

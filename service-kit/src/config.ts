@@ -12,6 +12,27 @@ export class ConfigError extends Error {
 type Env = Record<string, string | undefined>;
 
 /**
+ * For a part's entry point, before it reads its configuration: loads the part's `.env`
+ * (dotenv syntax, Node's own parser; values are taken literally, `${OTHER}` is not expanded)
+ * into process.env. A variable already in the environment wins, even when empty: Node's
+ * process.loadEnvFile never overwrites one, so `PORT=4000 npm start -w customers-api` beats
+ * the file (test/env-file.test.ts holds Node to that). Several files: the first that sets a
+ * variable wins. A missing file is normal (containers and AWS pass the environment alone).
+ * Returns the files that were read.
+ */
+export function loadEnvFiles(...files: (string | URL)[]): (string | URL)[] {
+  return files.filter((file) => {
+    try {
+      process.loadEnvFile(file);
+      return true;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
+      throw error;
+    }
+  });
+}
+
+/**
  * For a service's entry point: reads the configuration, or prints every problem for the
  * person at the terminal (no logger exists yet) and exits 1.
  */

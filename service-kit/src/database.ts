@@ -64,11 +64,33 @@ export function connectDatabase(url: string, options: DatabaseOptions = {}): Dat
       // The pool reports errors of idle connections here; queries report their own.
       onError: () => undefined,
     });
-  const pool = openPool(options.poolSize ?? 10);
+  const poolSize = options.poolSize ?? 10;
+  const pool = openPool(poolSize);
   if (options.statementTimeoutMs === undefined) return pool;
-  return new BoundedPool(pool, { acquireTimeoutMs, statementTimeoutMs: options.statementTimeoutMs }, () =>
-    openPool(1),
+  return new BoundedPool(
+    pool,
+    { acquireTimeoutMs, statementTimeoutMs: options.statementTimeoutMs },
+    () => openPool(1),
+    poolSize,
   );
+}
+
+/** How a pool's connections are used at this moment (for the metrics, read on each scrape). */
+export interface PoolUsage {
+  /** Operations (queries, transactions, tasks) holding one of the pool's connections. */
+  inUse: number;
+  /** Operations waiting for a connection: the pool's are all in use, or one is being opened. */
+  waiting: number;
+  /** The most connections the pool opens (DATABASE_POOL_SIZE). */
+  size: number;
+}
+
+/**
+ * The usage of a pool opened with `statementTimeoutMs` (every server's: it is counted where
+ * each operation is bounded); undefined for a plain pool, which counts nothing.
+ */
+export function databasePoolUsage(db: Database): PoolUsage | undefined {
+  return db instanceof BoundedPool ? db.usage() : undefined;
 }
 
 /**
@@ -161,6 +183,9 @@ interface Bounds {
   statementTimeoutMs: number;
 }
 
+/** What withBoundedConnection counts as it goes: PoolUsage without the size. */
+type UsageCounts = Omit<PoolUsage, 'size'>;
+
 /**
  * Runs `work` on one connection of `pool`, within `bounds`: rejects with DatabaseTimeout when
  * no connection came within acquireTimeoutMs, or when `work` has not settled
@@ -168,13 +193,15 @@ interface Bounds {
  * statements waiting on it fail at once, @databases disposes of the connection instead of
  * pooling it again, and the server rolls back whatever transaction it had open (a COMMIT
  * already sent stays ambiguous, as with any lost connection). `configure` runs once per
- * physical connection, before its first work.
+ * physical connection, before its first work. `counts`, when given, follows the operation:
+ * waiting until it has its connection (or gave up), in use until its work has settled.
  */
 function withBoundedConnection<T>(
   pool: ConnectionPool,
   bounds: Bounds,
   work: (connection: Connection) => Promise<T>,
   configure?: (connection: Connection) => Promise<void>,
+  counts: UsageCounts = { inUse: 0, waiting: 0 },
 ): Promise<T> {
   return new Promise<T>((resolve, reject) => {
     let isSettled = false;
@@ -183,15 +210,23 @@ function withBoundedConnection<T>(
       isSettled = true;
       outcome();
     };
-    const acquireTimer = setTimeout(
-      () => settle(() => reject(new DatabaseTimeout('acquire', bounds.acquireTimeoutMs))),
-      bounds.acquireTimeoutMs,
-    );
+    let isWaiting = true;
+    counts.waiting += 1;
+    const stopWaiting = () => {
+      if (isWaiting) counts.waiting -= 1;
+      isWaiting = false;
+    };
+    const acquireTimer = setTimeout(() => {
+      stopWaiting();
+      settle(() => reject(new DatabaseTimeout('acquire', bounds.acquireTimeoutMs)));
+    }, bounds.acquireTimeoutMs);
     pool
       .task(async (connection) => {
         clearTimeout(acquireTimer);
         // The caller has gone (acquire timeout): the connection goes straight back.
         if (isSettled) return undefined as T;
+        stopWaiting();
+        counts.inUse += 1;
         let hasTimedOut = false;
         const statementTimer = setTimeout(() => {
           hasTimedOut = true;
@@ -206,11 +241,16 @@ function withBoundedConnection<T>(
           return result;
         } finally {
           clearTimeout(statementTimer);
+          counts.inUse -= 1;
         }
       })
       .then(
         (result) => settle(() => resolve(result)),
-        (error: unknown) => settle(() => reject(error)),
+        (error: unknown) => {
+          // No connection could be opened: the task failed without running.
+          stopWaiting();
+          settle(() => reject(error));
+        },
       );
   });
 }
@@ -250,11 +290,14 @@ class BoundedPool implements ConnectionPool {
   /** Learnt from the first connection: MariaDB knows max_statement_time, MySQL does not. */
   private isMariaDb: boolean | undefined;
   private health: ConnectionPool | undefined;
+  /** The health pool's pings are not counted: they never wait for the pool's connections. */
+  private readonly counts: UsageCounts = { inUse: 0, waiting: 0 };
 
   constructor(
     private readonly pool: ConnectionPool,
     private readonly bounds: Bounds,
     private readonly openHealthPool: () => ConnectionPool,
+    private readonly poolSize: number,
   ) {
     this.type = pool.type;
     this.sql = pool.sql;
@@ -302,8 +345,18 @@ class BoundedPool implements ConnectionPool {
     await Promise.all([this.pool.dispose(), this.health?.dispose()]);
   }
 
+  usage(): PoolUsage {
+    return { ...this.counts, size: this.poolSize };
+  }
+
   private run<T>(work: (connection: Connection) => Promise<T>): Promise<T> {
-    return withBoundedConnection(this.pool, this.bounds, work, (connection) => this.configure(connection));
+    return withBoundedConnection(
+      this.pool,
+      this.bounds,
+      work,
+      (connection) => this.configure(connection),
+      this.counts,
+    );
   }
 
   private async configure(connection: Connection): Promise<void> {

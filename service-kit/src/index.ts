@@ -13,5 +13,6 @@ export * from './http/correlation';
 export * from './http/problem-handler';
 export * from './http/server';
 export * from './http/contract-router';
+export * from './http/metrics';
 export * from './pagination';
 export * from './strict-input';

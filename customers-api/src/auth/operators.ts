@@ -1,6 +1,7 @@
 import type { components } from '@b2b/contracts/customers';
 import { signOperatorToken, type AuthConfig, type Database } from '@b2b/service-kit';
-import { InvalidCredentials } from '../errors';
+import { InvalidCredentials, TooManyLoginAttempts } from '../errors';
+import type { CustomersMetrics } from '../metrics';
 import type { LoginThrottle } from './login-throttle';
 import {
   findOperatorCredentials,
@@ -24,14 +25,33 @@ export interface LogIn {
   throttle: LoginThrottle;
   /** The cost of new password hashes; older, cheaper ones are upgraded at log-in. */
   passwordCost: ScryptCost;
+  /** Where attempts are counted by outcome. */
+  metrics: Pick<CustomersMetrics, 'loginAttempts'>;
 }
 
 /**
  * Logs an operator in: the throttle admits (and counts) the attempt, the password is
  * checked against the stored hash of exactly that username, and a JWT is issued for the
- * configured TTL.
+ * configured TTL. Each attempt is counted by how it ended (login_attempts_total).
  */
 export async function issueOperatorToken(
+  logIn: LogIn,
+  credentials: TokenRequest,
+  clientAddress: string,
+): Promise<TokenResponse> {
+  const { loginAttempts } = logIn.metrics;
+  try {
+    const token = await logInOnce(logIn, credentials, clientAddress);
+    loginAttempts.inc({ outcome: 'succeeded' });
+    return token;
+  } catch (error) {
+    if (error instanceof TooManyLoginAttempts) loginAttempts.inc({ outcome: 'throttled' });
+    if (error instanceof InvalidCredentials) loginAttempts.inc({ outcome: 'invalid_credentials' });
+    throw error;
+  }
+}
+
+async function logInOnce(
   { db, auth, throttle, passwordCost }: LogIn,
   credentials: TokenRequest,
   clientAddress: string,

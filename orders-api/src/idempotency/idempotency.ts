@@ -12,6 +12,7 @@ import {
   type Queryable,
 } from '@b2b/service-kit';
 import { IdempotencyKeyInProgress, IdempotencyKeyReused } from '../errors';
+import type { OrdersMetrics } from '../metrics';
 import {
   completeIdempotencyKey,
   deleteExpiredIdempotencyKeys,
@@ -35,6 +36,8 @@ export interface IdempotencyOptions {
   ttlHours: number;
   /** An IN_PROGRESS claim older than this was left by a process that died mid-request. */
   abandonedAfterSeconds: number;
+  /** Where replays and refused keys are counted. */
+  metrics: Pick<OrdersMetrics, 'idempotencyReplays' | 'idempotencyConflicts'>;
 }
 
 /** A response as sent: exact JSON text, so a replay is byte for byte the first response. */
@@ -176,8 +179,17 @@ export async function withIdempotency<Body>(
 ): Promise<IdempotentResponse<Body>> {
   const fingerprint = createHash('sha256').update(canonicalJson(options.request)).digest('hex');
   const id = { scope: options.scope, key: options.key, fingerprint };
-  const claimed = await claim<Body>(db, id, options);
-  if (claimed.kind === 'replay') return claimed.response;
+  const { scope, metrics } = options;
+  const claimed = await claim<Body>(db, id, options).catch((error: unknown) => {
+    if (error instanceof IdempotencyKeyReused || error instanceof IdempotencyKeyInProgress) {
+      metrics.idempotencyConflicts.inc({ scope, code: error.code });
+    }
+    throw error;
+  });
+  if (claimed.kind === 'replay') {
+    metrics.idempotencyReplays.inc({ scope });
+    return claimed.response;
+  }
   const { claimId } = claimed;
   const held = claimsHeldOn(db);
   held.add(claimId);

@@ -2,7 +2,13 @@ import type { components } from '@b2b/contracts/orders';
 import { transactionWithRetry } from '@b2b/service-kit';
 import { CancelWindowExpired, CompensationOfConfirmedOrder, OrderNotFound } from '../errors';
 import { restoreStockOfOrders } from '../products/product-repository';
-import { lockOrder, markOrdersCanceled, type Cancellation, type Order } from './order-repository';
+import {
+  lockOrder,
+  markOrdersCanceled,
+  type Cancellation,
+  type Order,
+  type OrderStatus,
+} from './order-repository';
 import type { OrdersContext } from './orders';
 
 /** The optional body of POST /orders/{id}/cancel. */
@@ -20,7 +26,11 @@ export async function cancelOrder(
   request: OrderCancel = {},
 ): Promise<Order> {
   const cancellation: Cancellation = { source: request.source ?? 'CLIENT', reason: request.reason ?? null };
-  return transactionWithRetry(context.db, async (tx) => {
+  // The status the order was canceled from, set by the transaction's last attempt: counted
+  // only once that attempt has committed.
+  let canceledFrom: OrderStatus | undefined;
+  const canceled = await transactionWithRetry(context.db, async (tx): Promise<Order> => {
+    canceledFrom = undefined;
     const locked = await lockOrder(tx, orderId, context.cancelWindowMinutes);
     if (!locked) throw new OrderNotFound(orderId);
     const { order, lockedAt, isWithinCancelWindow } = locked;
@@ -35,6 +45,7 @@ export async function cancelOrder(
     }
     await restoreStockOfOrders(tx, [orderId]);
     await markOrdersCanceled(tx, [orderId], lockedAt, cancellation);
+    canceledFrom = order.status;
     const at = lockedAt.toISOString();
     return {
       ...order,
@@ -45,4 +56,12 @@ export async function cancelOrder(
       cancel_reason: cancellation.reason,
     };
   });
+  if (canceledFrom) {
+    context.metrics.orderTransitions.inc({
+      from: canceledFrom,
+      to: 'CANCELED',
+      cancel_source: cancellation.source,
+    });
+  }
+  return canceled;
 }

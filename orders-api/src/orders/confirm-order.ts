@@ -14,23 +14,35 @@ export async function confirmOrder(
   idempotencyKey: string,
 ): Promise<IdempotentResponse<Order>> {
   const request = { operation: 'confirmOrder', order_id: orderId };
-  return withIdempotency(context.db, idempotencyOptions(context, 'confirm_order', idempotencyKey, request), {
-    transaction: async (tx) => ({
-      status: 200,
-      body: JsonText.of(await confirmOnce(tx, orderId, context.cancelWindowMinutes)),
-      targetId: orderId,
-    }),
-  });
+  // Set by the transaction's last attempt: counted only once that attempt has committed.
+  let hasConfirmed = false;
+  const response = await withIdempotency(
+    context.db,
+    idempotencyOptions(context, 'confirm_order', idempotencyKey, request),
+    {
+      transaction: async (tx) => {
+        const confirmed = await confirmOnce(tx, orderId, context.cancelWindowMinutes);
+        hasConfirmed = confirmed.hasConfirmed;
+        return { status: 200, body: JsonText.of(confirmed.order), targetId: orderId };
+      },
+    },
+  );
+  if (hasConfirmed) context.metrics.orderTransitions.inc({ from: 'CREATED', to: 'CONFIRMED' });
+  return response;
 }
 
 /** CREATED becomes CONFIRMED; an order already CONFIRMED is returned as it is. */
-async function confirmOnce(tx: Queryable, orderId: number, cancelWindowMinutes: number): Promise<Order> {
+async function confirmOnce(
+  tx: Queryable,
+  orderId: number,
+  cancelWindowMinutes: number,
+): Promise<{ order: Order; hasConfirmed: boolean }> {
   const locked = await lockOrder(tx, orderId, cancelWindowMinutes);
   if (!locked) throw new OrderNotFound(orderId);
   const { order, lockedAt } = locked;
   if (order.status === 'CANCELED') throw new OrderCanceled(orderId);
-  if (order.status === 'CONFIRMED') return order;
+  if (order.status === 'CONFIRMED') return { order, hasConfirmed: false };
   await markOrderConfirmed(tx, orderId, lockedAt);
   const at = lockedAt.toISOString();
-  return { ...order, status: 'CONFIRMED', confirmed_at: at, updated_at: at };
+  return { order: { ...order, status: 'CONFIRMED', confirmed_at: at, updated_at: at }, hasConfirmed: true };
 }

@@ -30,6 +30,7 @@ import {
   type IdempotentResponse,
   type StoredResponse,
 } from '../idempotency/idempotency';
+import type { OrdersMetrics } from '../metrics';
 import { decrementStock, lockProducts, type LockedProduct } from '../products/product-repository';
 import {
   findItemsOfOrders,
@@ -54,6 +55,7 @@ export interface OrdersContext {
   cancelWindowMinutes: number;
   /** Signs and checks the cursors of GET /orders. */
   cursorKey: CursorKey;
+  metrics: OrdersMetrics;
 }
 
 /** The idempotency settings of this API for one operation and key. */
@@ -63,8 +65,8 @@ export function idempotencyOptions(
   key: string,
   request: unknown,
 ) {
-  const { idempotencyKeyTtlHours: ttlHours, abandonedClaimSeconds: abandonedAfterSeconds } = context;
-  return { scope, key, request, ttlHours, abandonedAfterSeconds };
+  const { idempotencyKeyTtlHours: ttlHours, abandonedClaimSeconds: abandonedAfterSeconds, metrics } = context;
+  return { scope, key, request, ttlHours, abandonedAfterSeconds, metrics };
 }
 
 /**
@@ -84,15 +86,25 @@ export async function createOrder(
     prepare: () => assertCustomerExists(context.customers, input.customer_id, correlationId),
     transaction: (tx: Queryable) => placeOrder(tx, input),
   };
-  if (idempotencyKey === undefined) {
-    await work.prepare();
-    return { ...(await transactionWithRetry(context.db, work.transaction)), isReplay: false };
+  const placed = async (): Promise<IdempotentResponse<Order>> => {
+    if (idempotencyKey === undefined) {
+      await work.prepare();
+      return { ...(await transactionWithRetry(context.db, work.transaction)), isReplay: false };
+    }
+    return withIdempotency(
+      context.db,
+      idempotencyOptions(context, 'create_order', idempotencyKey, input),
+      work,
+    );
+  };
+  try {
+    const response = await placed();
+    if (!response.isReplay) context.metrics.orderTransitions.inc({ to: 'CREATED' });
+    return response;
+  } catch (error) {
+    if (error instanceof InsufficientStock) context.metrics.insufficientStockRefusals.inc();
+    throw error;
   }
-  return withIdempotency(
-    context.db,
-    idempotencyOptions(context, 'create_order', idempotencyKey, input),
-    work,
-  );
 }
 
 function assertOneLinePerProduct(items: OrderItemInput[]): void {

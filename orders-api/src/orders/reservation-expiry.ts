@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { sql, type Database, type Logger, type Queryable } from '@b2b/service-kit';
+import type { OrdersMetrics } from '../metrics';
 import { restoreStockOfOrders } from '../products/product-repository';
 import { lockExpiredReservations, markOrdersCanceled } from './order-repository';
 
@@ -13,6 +14,8 @@ export interface ReservationExpiryOptions {
   /** ORDER_RESERVATION_TTL_MINUTES: a CREATED order older than this is canceled. */
   ttlMinutes: number;
   batchSize?: number;
+  /** Where sweeps and released orders are counted (the app's counters); none when absent. */
+  metrics?: OrdersMetrics;
 }
 
 /** The cancel_reason of an order whose reservation expired (the people-readable side of RESERVATION_EXPIRY). */
@@ -66,18 +69,32 @@ export async function expireReservations(
   options: ReservationExpiryOptions & { shouldStop?: () => boolean },
 ): Promise<number[]> {
   const batchSize = options.batchSize ?? RESERVATION_EXPIRY_BATCH_SIZE;
+  const { metrics } = options;
   const canceled: number[] = [];
-  for (;;) {
-    const orderIds = await expireReservationBatch(db, { ...options, batchSize });
-    for (const orderId of orderIds) {
-      logger.info(
-        { orderId, ttlMinutes: options.ttlMinutes, cancelSource: 'RESERVATION_EXPIRY' },
-        'order reservation expired: order canceled, stock restored',
+  try {
+    for (;;) {
+      const orderIds = await expireReservationBatch(db, { ...options, batchSize });
+      for (const orderId of orderIds) {
+        logger.info(
+          { orderId, ttlMinutes: options.ttlMinutes, cancelSource: 'RESERVATION_EXPIRY' },
+          'order reservation expired: order canceled, stock restored',
+        );
+      }
+      // Counted per committed batch: a sweep that fails later has still released these.
+      metrics?.reservationsReleased.inc(orderIds.length);
+      metrics?.orderTransitions.inc(
+        { from: 'CREATED', to: 'CANCELED', cancel_source: 'RESERVATION_EXPIRY' },
+        orderIds.length,
       );
+      canceled.push(...orderIds);
+      if (orderIds.length < batchSize || options.shouldStop?.()) break;
     }
-    canceled.push(...orderIds);
-    if (orderIds.length < batchSize || options.shouldStop?.()) return canceled;
+  } catch (error) {
+    metrics?.reservationSweeps.inc({ outcome: 'failed' });
+    throw error;
   }
+  metrics?.reservationSweeps.inc({ outcome: 'completed' });
+  return canceled;
 }
 
 export interface ReservationExpirySchedule {

@@ -16,8 +16,12 @@ import { correlationIdOf } from './correlation';
 
 type HttpMethod = 'get' | 'put' | 'post' | 'delete' | 'patch';
 
-/** The operations every API serves through service-kit's ops routes, not through handlers. */
-export type OpsPath = '/health' | '/openapi.yaml' | '/docs' | '/docs/assets/{file}';
+/**
+ * The operations every API serves through service-kit's ops routes, not through handlers
+ * (`/docs/<name>.yaml`: the other parts' contracts, read-only).
+ */
+export type OpsPath =
+  '/health' | '/metrics' | '/openapi.yaml' | '/docs' | '/docs/assets/{file}' | `/docs/${string}.yaml`;
 
 type ParametersIn<Operation, Location extends 'path' | 'query' | 'header'> = Operation extends {
   parameters: { [L in Location]?: infer Values };

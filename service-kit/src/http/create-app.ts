@@ -8,6 +8,13 @@ import { securityHandlers } from '../auth';
 import type { Database } from '../database';
 import type { Logger } from '../logger';
 import { correlationAndAccessLog } from './correlation';
+import {
+  createMetricsRegistry,
+  databasePoolMetrics,
+  httpMetrics,
+  metricsRoute,
+  type Registry,
+} from './metrics';
 import { opsRoutes } from './ops-routes';
 import { problemHandler } from './problem-handler';
 import { headAsGet, noBodyIsNoMediaType, rejectRepeatedHeaders, strictJsonBody } from './strict-edge';
@@ -23,6 +30,11 @@ export interface ServiceAppOptions {
   validateResponses?: boolean;
   /** Origins whose pages may call the API from a browser; none when empty or absent. */
   corsAllowedOrigins?: string[];
+  /**
+   * Where the request and database pool metrics go, served at GET /metrics with the API's
+   * own (e.g. orders by transition). One registry per app; a new one when absent.
+   */
+  metrics?: Registry;
 }
 
 /** What browsers may send to, and read from, the APIs across origins. */
@@ -59,7 +71,8 @@ function securityHeaders(): RequestHandler[] {
 }
 
 /**
- * Builds an API the way every service here is built: correlation id and access log first,
+ * Builds an API the way every service here is built: request metrics (GET /metrics, behind
+ * the contract's service-token security like the routes), correlation id and access log first,
  * security headers and CORS, the strict edge (repeated identity headers, HEAD, strict
  * JSON), then every request validated (and authenticated) against the contract, then the
  * routes, and finally one handler that turns every error into problem+json. No `listen`
@@ -69,6 +82,9 @@ export function createServiceApp(options: ServiceAppOptions): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
+  const metrics = options.metrics ?? createMetricsRegistry();
+  app.use(httpMetrics(metrics, options.contract));
+  databasePoolMetrics(metrics, options.db);
   app.use(correlationAndAccessLog(options.logger));
   app.use(securityHeaders());
   if (options.corsAllowedOrigins?.length) {
@@ -91,6 +107,7 @@ export function createServiceApp(options: ServiceAppOptions): Express {
       validateSecurity: { handlers: securityHandlers(options.auth) },
     }),
   );
+  app.use(metricsRoute(metrics));
   app.use(opsRoutes({ contract: options.contract, db: options.db }));
   app.use(options.routes);
   app.use(problemHandler(options.logger));

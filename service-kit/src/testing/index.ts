@@ -8,3 +8,4 @@ export * from './cursors';
 export * from './network-faults';
 export * from './tcp-proxy';
 export * from './private-database-server';
+export * from './metrics';
