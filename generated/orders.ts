@@ -195,9 +195,10 @@ export interface paths {
         put?: never;
         /**
          * Cancel an order and restore its stock
-         * @description The request body is optional: send none (with or without a `Content-Type`), or a JSON
-         *     object with a `reason` (free text, 1–500 characters, not only white space), which is
-         *     stored and returned with the order as `cancel_reason`. Unknown properties are 400.
+         * @description The request body is optional: send none (with no `Content-Type`, or with
+         *     `application/json`; another media type is 415), or a JSON object with a `reason` (free
+         *     text, 1–500 characters, not only white space), which is stored and returned with the
+         *     order as `cancel_reason`. Unknown properties are 400.
          *
          *     - `CREATED → CANCELED`: `canceled_at` set and the stock of every item restored.
          *     - `CONFIRMED → CANCELED`: allowed only within `ORDER_CANCEL_WINDOW_MINUTES`

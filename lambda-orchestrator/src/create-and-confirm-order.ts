@@ -119,7 +119,26 @@ async function createOrder(
   if (!outcome.ok) throw unavailableError(outcome.failure);
   const { data, error, response } = outcome.result;
   if (data) return { order: data, isReplay: isReplayed(response) };
-  throw orderRejectedError(response.status, error);
+  throw orderRejectedError(
+    response.status,
+    error && { ...error, detail: detailForCaller(error, request.idempotency_key) },
+  );
+}
+
+/**
+ * The detail to pass on from an Orders API refusal. Its idempotency refusals name the key it
+ * was sent, which is derived from the caller's (`idempotencyKeys`): the caller is told about
+ * its own `idempotency_key` instead.
+ */
+function detailForCaller(problem: { code: string; detail: string }, idempotencyKey: string): string {
+  switch (problem.code) {
+    case 'IDEMPOTENCY_KEY_REUSED':
+      return `The idempotency_key ${idempotencyKey} was already used for a different request.`;
+    case 'IDEMPOTENCY_KEY_IN_PROGRESS':
+      return `A call with the idempotency_key ${idempotencyKey} is still in progress; retry shortly.`;
+    default:
+      return problem.detail;
+  }
 }
 
 /**
@@ -152,7 +171,7 @@ async function confirmOrCompensate(
   }
   // Canceling under a confirmation that is still running would race it: the caller retries.
   if (error?.code === 'IDEMPOTENCY_KEY_IN_PROGRESS') {
-    throw new Conflict('IDEMPOTENCY_KEY_IN_PROGRESS', error.detail);
+    throw new Conflict('IDEMPOTENCY_KEY_IN_PROGRESS', detailForCaller(error, idempotencyKey));
   }
   // The replayed creation is the answer stored when the order was new; an order of an
   // earlier call that can no longer be confirmed was canceled since: nothing to compensate.

@@ -404,9 +404,16 @@ describe('POST /orchestrator/create-and-confirm-order against contract mocks', (
       'when the Orders API refuses the order with %s, then the same status and code and nothing is confirmed',
       async (_case, prefer, status, code) => {
         const { handle, steps } = handlerPreferring({ create: prefer });
-        const result = await handle(orchestratorEvent({ body: validBody(), token }));
+        const body = validBody();
+        const result = await handle(orchestratorEvent({ body, token }));
         expect(result.statusCode).toBe(status);
-        expect(expectContractResult(result)).toMatchObject({ status, code });
+        const problem = expectContractResult(result);
+        expect(problem).toMatchObject({ status, code });
+        // An idempotency refusal speaks of the caller's key, not the one derived for the Orders API.
+        if (code.startsWith('IDEMPOTENCY_KEY_')) {
+          expect(problem.detail).toContain(body.idempotency_key);
+          expect(problem.detail).not.toContain('orchestrator:');
+        }
         expect(steps()).toEqual(['customer', 'create']);
       },
     );
