@@ -1,18 +1,44 @@
+import { readFileSync } from 'node:fs';
 import { createServer, type Socket } from 'node:net';
-import { freePort } from './processes';
 
 /**
  * Upstreams that fail at the network edge, for the 502/503/504 a part documents: point a
  * part's upstream (or DATABASE_URL) at one of these and it must answer as its contract says.
  */
 
+/** Lowest port the kernel hands out by itself (Linux's ip_local_port_range; 32768 elsewhere). */
+function lowestEphemeralPort(): number {
+  try {
+    const [low] = readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/);
+    return Number(low) || 32_768;
+  } catch {
+    return 32_768;
+  }
+}
+
+function isFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
+}
+
 /**
  * A port on 127.0.0.1 where nothing listens: a connection is refused at once, like an API
- * or database that is down. The OS has just confirmed that nothing listens there; like any
- * port freePort returns, it stays closed unless something binds it later.
+ * or database that is down. It is chosen below the ephemeral range, so that no later
+ * `listen(0)` in the run (freePort, a silent server, a started part) and no outgoing
+ * connection's own port can turn out to be it; a port in that range once made the
+ * "upstreams down" instances meet a silent server instead (504 where 502 was due).
  */
-export function closedPort(): Promise<number> {
-  return freePort();
+export async function closedPort(): Promise<number> {
+  const highest = lowestEphemeralPort() - 1;
+  const lowest = 10_000;
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const port = lowest + Math.floor(Math.random() * (highest - lowest));
+    if (await isFree(port)) return port;
+  }
+  throw new Error(`no free port between ${lowest} and ${highest}`);
 }
 
 export interface SilentServer {
