@@ -393,7 +393,9 @@ describe.skipIf(!hasChromium)('the operator console against the real system', ()
 
   it('when an operator uses only the keyboard, then they can log in and move between screens, and focus is always visible', async () => {
     const { context, page, pageErrors } = await openConsole(browser, served.url);
-    // The username field has focus when the page opens.
+    // The username field has focus once the log-in screen has rendered (autofocus): typing
+    // before that would go nowhere.
+    await page.waitForFunction("document.activeElement?.getAttribute('autocomplete') === 'username'");
     await page.keyboard.type('operator');
     await page.keyboard.press('Tab');
     await page.keyboard.type('operator-dev-password');
