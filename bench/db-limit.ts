@@ -1,6 +1,7 @@
 // The database's own limit for the order write: the statements the Orders API sends for
 // POST /orders (orders-api/src/orders/orders.ts placeOrder, four statements in one
-// transaction whatever the number of lines), sent straight over mysql2
+// transaction whatever the number of lines), as a plain implementation sends them (one
+// round trip each, BEGIN and COMMIT too: bench/reference/order-write.ts), sent straight over mysql2
 // by `connections` loops, each on its own connection, for `seconds`. No HTTP, no
 // framework, no customer check. Run as its own process:
 //   node --import tsx bench/db-limit.ts <spec.json>

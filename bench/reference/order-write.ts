@@ -1,8 +1,10 @@
-// The order write as plain mysql2 statements: what placeOrder in
-// orders-api/src/orders/orders.ts sends in its transaction (lock and read the products
-// and the database clock, insert the order, insert its items, take the stock). Shared by
-// the reference Orders API and the DB-limit probe, so both send exactly the same SQL;
-// change it with the Orders API's statements.
+// The order write as a plain implementation sends it: the statements of placeOrder in
+// orders-api/src/orders/orders.ts (lock and read the products and the database clock,
+// insert the order, insert its items, take the stock), each in a round trip of its own,
+// between BEGIN and COMMIT: six round trips. The Orders API sends the same statements in
+// two (BEGIN rides with the lock, COMMIT with the writes). Shared by the reference Orders
+// API and the DB-limit probe, so both send exactly this; change the statements with the
+// Orders API's.
 import type { Connection, PoolConnection, ResultSetHeader, RowDataPacket } from 'mysql2/promise';
 import { HttpError } from './common';
 

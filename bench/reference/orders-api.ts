@@ -1,9 +1,10 @@
 // Reference Orders API: plain Express + mysql2, the same SQL statements, idempotency flow
 // and JSON shapes as the real one (orders-api/src as of the four-statement placeOrder),
+// each statement in a round trip of its own (the plain way; the real one batches them),
 // without contract validation, authentication or request logs. Only what the benchmark
 // calls: GET /products/{id}, POST /orders (customer checked over HTTP, optional
-// X-Idempotency-Key), POST /orders/{id}/confirm (key required). Keep it in step when the
-// Orders API changes its statements, or the ratio measures the SQL instead of the stack.
+// X-Idempotency-Key), POST /orders/{id}/confirm (key required). Keep its statements in step
+// with the Orders API's.
 import { createHash } from 'node:crypto';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { PoolConnection, RowDataPacket } from 'mysql2/promise';

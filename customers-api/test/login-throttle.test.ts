@@ -139,9 +139,10 @@ describe('POST /auth/token throttling per username and client address', () => {
   });
 
   it('when attempts from one address arrive while its last one is still being checked, then they are refused with Retry-After 1 and not counted', async () => {
-    // A slow hash (N = 2^14, 0.1 s or more) keeps the first check running while the others arrive.
+    // A slow hash (N = 2^16, a few tenths of a second) keeps the first check running while the others arrive,
+    // even when a loaded machine spreads their arrivals.
     const username = `slow-${randomUUID().slice(0, 8)}`;
-    await createOperator(replicaA, username, PASSWORD, { N: 2 ** 14, r: 8, p: 1 });
+    await createOperator(replicaA, username, PASSWORD, { N: 2 ** 16, r: 8, p: 1 });
     const client = newClientAddress();
 
     const responses = await Promise.all(
@@ -160,9 +161,9 @@ describe('POST /auth/token throttling per username and client address', () => {
 
 describe('POST /auth/token throttling under parallel attempts', () => {
   it('when more attempts arrive at once than the instance checks at once, then the excess is refused with Retry-After 1', async () => {
-    // Slow hashes (N = 2^14) keep the first checks running while the others arrive.
+    // Slow hashes (N = 2^16) keep the first checks running while the others arrive, even on a loaded machine.
     const username = `slow-${randomUUID().slice(0, 8)}`;
-    await createOperator(narrow, username, PASSWORD, { N: 2 ** 14, r: 8, p: 1 });
+    await createOperator(narrow, username, PASSWORD, { N: 2 ** 16, r: 8, p: 1 });
 
     const responses = await Promise.all(
       Array.from({ length: 5 }, () => logIn(narrow.baseUrl, wrong(username), { from: newClientAddress() })),

@@ -2,16 +2,23 @@ import connect, {
   sql,
   type Connection,
   type ConnectionPool,
-  type Queryable,
   type SQLQuery,
   type Transaction,
 } from '@databases/mysql';
 import type { Readable } from 'node:stream';
-import { isRetryableTransactionError } from './database-errors';
 
 export { sql };
-export type { ConnectionPool, Queryable, SQLQuery };
+export type { ConnectionPool, SQLQuery };
 export type Database = ConnectionPool;
+
+/**
+ * What repositories need of a pool or of a transaction (transactionWithRetry's
+ * BatchedTransaction): statements. Rows of a SELECT, the result header of a write.
+ */
+export interface Queryable {
+  query(query: SQLQuery): Promise<unknown[]>;
+  query(queries: SQLQuery[]): Promise<unknown[][]>;
+}
 
 export interface DatabaseOptions {
   poolSize?: number;
@@ -135,30 +142,6 @@ export function containsPattern(text: string): string {
   return `%${text.replace(/[!%_]/g, (character) => `!${character}`)}%`;
 }
 
-/** How many times transactionWithRetry runs a transaction at most (each attempt is bounded on its own). */
-export const TRANSACTION_ATTEMPTS = 5;
-
-/**
- * Runs `work` in a transaction, retrying a bounded number of times when the database
- * aborted it as a deadlock or lock wait timeout. InnoDB rolls such a transaction back
- * whole, so running it again is safe; the short jittered pause lets the winner finish.
- */
-export async function transactionWithRetry<T>(
-  db: Database,
-  work: (tx: Queryable) => Promise<T>,
-  options: { attempts?: number } = {},
-): Promise<T> {
-  const attempts = options.attempts ?? TRANSACTION_ATTEMPTS;
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await db.tx(work);
-    } catch (error) {
-      if (!isRetryableTransactionError(error) || attempt >= attempts) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 5 * attempt + Math.random() * 20));
-    }
-  }
-}
-
 /** How long `/health` waits for the database, in ms, whatever the pool's own bounds. */
 export const HEALTH_CHECK_TIMEOUT_MS = 1000;
 
@@ -256,17 +239,23 @@ function withBoundedConnection<T>(
 }
 
 interface DriverInternals {
-  client?: { connection?: { stream?: { destroy(): void } } };
+  client?: {
+    /** mysql2/promise: the text's `?` are filled from `values`; [results, fields]. */
+    query(text: string, values: unknown[]): Promise<[unknown, unknown]>;
+    connection?: { stream?: { destroy(): void } };
+  };
 }
 
 /**
  * The mysql2 driver under a @databases connection. @databases/mysql 7.1 offers no public
- * handle, and mysql2's own `destroy()` only half-closes the socket, leaving a statement sent
- * to a frozen server waiting for ever. Used for one-time session settings and to close a
- * socket at once; test/faults/database-freeze.test.ts and service-kit/test/database-timeouts
- * .test.ts fail if this stops working.
+ * handle; mysql2's own `destroy()` only half-closes the socket, leaving a statement sent to a
+ * frozen server waiting for ever; and @databases splits a multi-statement text into one round
+ * trip per statement. Used for one-time session settings, to close a socket at once, and to
+ * send a batch of statements (transaction.ts); test/faults/database-freeze.test.ts,
+ * service-kit/test/database-timeouts.test.ts and service-kit/test/transaction.test.ts fail if
+ * this stops working.
  */
-function driverOf(connection: Connection): DriverInternals | undefined {
+export function driverOf(connection: Connection): DriverInternals | undefined {
   return (connection as unknown as { _driver?: DriverInternals })._driver;
 }
 

@@ -53,7 +53,8 @@ export class DatabaseRateLimiter extends RateLimiterMySQL {
     const now = Date.now();
     const expire = msDuration > 0 ? now + msDuration : null;
     return transactionWithRetry(this.db, async (tx) => {
-      await tx.query(
+      // One round trip: BEGIN, the upsert, the read of the counter, COMMIT.
+      const [, rows] = await tx.commitWith([
         forceExpire
           ? sql`INSERT INTO login_throttle (\`key\`, points, expire) VALUES (${key}, ${points}, ${expire})
                 ON DUPLICATE KEY UPDATE points = ${points}, expire = ${expire}`
@@ -63,9 +64,9 @@ export class DatabaseRateLimiter extends RateLimiterMySQL {
                 ON DUPLICATE KEY UPDATE
                   points = IF(expire <= ${now}, ${points}, points + ${points}),
                   expire = IF(expire <= ${now}, ${expire}, expire)`,
-      );
-      const rows = await tx.query(sql`SELECT points, expire FROM login_throttle WHERE \`key\` = ${key}`);
-      return rows.map(toCounterRow);
+        sql`SELECT points, expire FROM login_throttle WHERE \`key\` = ${key}`,
+      ]);
+      return (rows as Array<{ points: number; expire: string | null }>).map(toCounterRow);
     });
   }
 

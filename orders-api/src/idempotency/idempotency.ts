@@ -7,9 +7,9 @@ import {
   transactionWithRetry,
   Unavailable,
   type Database,
+  type BatchedTransaction,
   type JsonText,
   type Logger,
-  type Queryable,
 } from '@b2b/service-kit';
 import { IdempotencyKeyInProgress, IdempotencyKeyReused } from '../errors';
 import type { OrdersMetrics } from '../metrics';
@@ -56,8 +56,11 @@ export interface IdempotentResponse<Body> extends StoredResponse<Body> {
 export interface IdempotentWork<Body> {
   /** Runs first, outside any transaction and holding no connection (e.g. a call to another API). */
   prepare?: () => Promise<void>;
-  /** The state change; its response is stored with the key in this same transaction. */
-  transaction: (tx: Queryable) => Promise<StoredResponse<Body>>;
+  /**
+   * The state change; its response is stored with the key in this same transaction, after
+   * the work's last statements (so their `commitWith` does not commit here).
+   */
+  transaction: (tx: BatchedTransaction) => Promise<StoredResponse<Body>>;
 }
 
 /** A key is released and expired rows are deleted between claims, so a few attempts always suffice. */
@@ -195,10 +198,10 @@ export async function withIdempotency<Body>(
   held.add(claimId);
   try {
     await work.prepare?.();
-    const response = await transactionWithRetry(db, async (tx) => {
-      const stored = await work.transaction(tx);
-      if (!(await completeIdempotencyKey(tx, claimId, stored))) throw new IdempotencyClaimReleased(id.key);
-      return stored;
+    const response = await transactionWithRetry(db, work.transaction, {
+      beforeCommit: async (tx, stored) => {
+        if (!(await completeIdempotencyKey(tx, claimId, stored))) throw new IdempotencyClaimReleased(id.key);
+      },
     });
     return { ...response, isReplay: false };
   } catch (error) {

@@ -1,10 +1,10 @@
 import type { components } from '@b2b/contracts/orders';
 import { transactionWithRetry } from '@b2b/service-kit';
 import { CancelWindowExpired, CompensationOfConfirmedOrder, OrderNotFound } from '../errors';
-import { restoreStockOfOrders } from '../products/product-repository';
+import { restoreStockOfOrdersStatement } from '../products/product-repository';
 import {
   lockOrder,
-  markOrdersCanceled,
+  markOrdersCanceledStatement,
   type Cancellation,
   type Order,
   type OrderStatus,
@@ -43,8 +43,10 @@ export async function cancelOrder(
     if (order.status === 'CONFIRMED' && !isWithinCancelWindow) {
       throw new CancelWindowExpired(orderId, order.confirmed_at, context.cancelWindowMinutes);
     }
-    await restoreStockOfOrders(tx, [orderId]);
-    await markOrdersCanceled(tx, [orderId], lockedAt, cancellation);
+    await tx.commitWith([
+      restoreStockOfOrdersStatement([orderId]),
+      markOrdersCanceledStatement([orderId], lockedAt, cancellation),
+    ]);
     canceledFrom = order.status;
     const at = lockedAt.toISOString();
     return {

@@ -1,7 +1,7 @@
-import { JsonText, type Queryable } from '@b2b/service-kit';
+import { JsonText, type BatchedTransaction } from '@b2b/service-kit';
 import { OrderCanceled, OrderNotFound } from '../errors';
 import { withIdempotency, type IdempotentResponse } from '../idempotency/idempotency';
-import { lockOrder, markOrderConfirmed, type Order } from './order-repository';
+import { lockOrder, markOrderConfirmedStatement, type Order } from './order-repository';
 import { idempotencyOptions, type OrdersContext } from './orders';
 
 /**
@@ -33,7 +33,7 @@ export async function confirmOrder(
 
 /** CREATED becomes CONFIRMED; an order already CONFIRMED is returned as it is. */
 async function confirmOnce(
-  tx: Queryable,
+  tx: BatchedTransaction,
   orderId: number,
   cancelWindowMinutes: number,
 ): Promise<{ order: Order; hasConfirmed: boolean }> {
@@ -42,7 +42,7 @@ async function confirmOnce(
   const { order, lockedAt } = locked;
   if (order.status === 'CANCELED') throw new OrderCanceled(orderId);
   if (order.status === 'CONFIRMED') return { order, hasConfirmed: false };
-  await markOrderConfirmed(tx, orderId, lockedAt);
+  await tx.commitWith([markOrderConfirmedStatement(orderId, lockedAt)]);
   const at = lockedAt.toISOString();
   return { order: { ...order, status: 'CONFIRMED', confirmed_at: at, updated_at: at }, hasConfirmed: true };
 }

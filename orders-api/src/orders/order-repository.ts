@@ -1,5 +1,5 @@
 import type { components } from '@b2b/contracts/orders';
-import { insertedId, sql, toSafeInteger, type Queryable } from '@b2b/service-kit';
+import { sql, toSafeInteger, type Queryable, type SQLQuery } from '@b2b/service-kit';
 
 export type Order = components['schemas']['Order'];
 export type OrderItem = components['schemas']['OrderItem'];
@@ -87,29 +87,32 @@ function toOrderItem(row: OrderItemRow): OrderItem {
   };
 }
 
-/** Inserts a CREATED order stamped `createdAt` (a database clock reading); returns its id. */
-export async function insertOrder(
-  tx: Queryable,
-  order: { customerId: number; totalCents: number; createdAt: Date },
-): Promise<number> {
-  return insertedId(
-    await tx.query(sql`
-      INSERT INTO orders (customer_id, status, total_cents, created_at, updated_at)
-      VALUES (${order.customerId}, 'CREATED', ${order.totalCents}, ${order.createdAt}, ${order.createdAt})
-    `),
-  );
+/** The INSERT of a CREATED order stamped `createdAt` (a database clock reading); its result carries the id. */
+export function insertOrderStatement(order: {
+  customerId: number;
+  totalCents: number;
+  createdAt: Date;
+}): SQLQuery {
+  return sql`
+    INSERT INTO orders (customer_id, status, total_cents, created_at, updated_at)
+    VALUES (${order.customerId}, 'CREATED', ${order.totalCents}, ${order.createdAt}, ${order.createdAt})
+  `;
 }
 
-/** All the lines of an order in one multi-row insert. */
-export async function insertOrderItems(tx: Queryable, orderId: number, items: OrderItem[]): Promise<void> {
+/**
+ * All the lines of the order that the statement just before it on the same connection
+ * inserted (insertOrderStatement), in one multi-row insert: the order's id is the server's
+ * LAST_INSERT_ID(), which order_items (no AUTO_INCREMENT of its own) leaves unchanged.
+ */
+export function insertItemsOfLastOrderStatement(items: OrderItem[]): SQLQuery {
   const rows = items.map(
     (item) =>
-      sql`(${orderId}, ${item.product_id}, ${item.sku}, ${item.name}, ${item.qty}, ${item.unit_price_cents}, ${item.subtotal_cents})`,
+      sql`(LAST_INSERT_ID(), ${item.product_id}, ${item.sku}, ${item.name}, ${item.qty}, ${item.unit_price_cents}, ${item.subtotal_cents})`,
   );
-  await tx.query(sql`
+  return sql`
     INSERT INTO order_items (order_id, product_id, sku, name, qty, unit_price_cents, subtotal_cents)
     VALUES ${sql.join(rows, sql`, `)}
-  `);
+  `;
 }
 
 export async function findOrderWithItems(db: Queryable, id: number): Promise<Order | undefined> {
@@ -195,26 +198,21 @@ export async function lockOrder(
   );
 }
 
-/** CONFIRMED at `at` (the database clock read by lockOrder). */
-export async function markOrderConfirmed(tx: Queryable, id: number, at: Date): Promise<void> {
-  await tx.query(sql`
+/** The UPDATE making an order CONFIRMED at `at` (the database clock read by lockOrder). */
+export function markOrderConfirmedStatement(id: number, at: Date): SQLQuery {
+  return sql`
     UPDATE orders SET status = 'CONFIRMED', confirmed_at = ${at}, updated_at = ${at} WHERE id = ${id}
-  `);
+  `;
 }
 
-/** CANCELED at `at` (the database clock read when the orders were locked), saying who and why. */
-export async function markOrdersCanceled(
-  tx: Queryable,
-  ids: number[],
-  at: Date,
-  cancellation: Cancellation,
-): Promise<void> {
-  await tx.query(sql`
+/** The UPDATE making orders CANCELED at `at` (the database clock read when they were locked), saying who and why. */
+export function markOrdersCanceledStatement(ids: number[], at: Date, cancellation: Cancellation): SQLQuery {
+  return sql`
     UPDATE orders
     SET status = 'CANCELED', canceled_at = ${at}, updated_at = ${at},
         cancel_source = ${cancellation.source}, cancel_reason = ${cancellation.reason}
     WHERE id IN (${idList(ids)})
-  `);
+  `;
 }
 
 /**

@@ -4,12 +4,14 @@ import type { components } from '@b2b/contracts/orders';
 import {
   decodeCursor,
   DEFAULT_PAGE_SIZE,
+  insertedId,
   InvalidCursor,
   JsonText,
   parseInstant,
   toPage,
   transactionWithRetry,
   ValidationFailed,
+  type BatchedTransaction,
   type CursorKey,
   type CursorScope,
   type Database,
@@ -31,13 +33,13 @@ import {
   type StoredResponse,
 } from '../idempotency/idempotency';
 import type { OrdersMetrics } from '../metrics';
-import { decrementStock, lockProducts, type LockedProduct } from '../products/product-repository';
+import { decrementStockStatement, lockProducts, type LockedProduct } from '../products/product-repository';
 import {
   findItemsOfOrders,
   findOrderPage,
   findOrderWithItems,
-  insertOrder,
-  insertOrderItems,
+  insertItemsOfLastOrderStatement,
+  insertOrderStatement,
   type Order,
   type OrderItem,
   type OrderStatus,
@@ -84,7 +86,7 @@ export async function createOrder(
   assertOneLinePerProduct(input.items);
   const work = {
     prepare: () => assertCustomerExists(context.customers, input.customer_id, correlationId),
-    transaction: (tx: Queryable) => placeOrder(tx, input),
+    transaction: (tx: BatchedTransaction) => placeOrder(tx, input),
   };
   const placed = async (): Promise<IdempotentResponse<Order>> => {
     if (idempotencyKey === undefined) {
@@ -117,11 +119,12 @@ function assertOneLinePerProduct(items: OrderItemInput[]): void {
 }
 
 /**
- * Four statements whatever the number of lines: lock and read the products, insert the
- * order, insert its items, take the stock. The answer is built from what was written, so
- * nothing is read back.
+ * Two round trips whatever the number of lines: BEGIN with the lock and read of the
+ * products; then the order, its items and the stock taken, with COMMIT (when nothing is
+ * stored with the order; else the caller commits). The answer is built from what was
+ * written, so nothing is read back.
  */
-async function placeOrder(tx: Queryable, input: OrderCreate): Promise<StoredResponse<Order>> {
+async function placeOrder(tx: BatchedTransaction, input: OrderCreate): Promise<StoredResponse<Order>> {
   const { products, lockedAt } = await lockProducts(
     tx,
     input.items.map((item) => item.product_id),
@@ -130,12 +133,12 @@ async function placeOrder(tx: Queryable, input: OrderCreate): Promise<StoredResp
   const totalCents = items.reduce((total, item) => total + item.subtotal_cents, 0);
   // priceItems found every product, so the lock read the clock.
   const createdAt = lockedAt!;
-  const orderId = await insertOrder(tx, { customerId: input.customer_id, totalCents, createdAt });
-  await insertOrderItems(tx, orderId, items);
-  await decrementStock(
-    tx,
-    items.map((item) => ({ productId: item.product_id, qty: item.qty })),
-  );
+  const [insertedOrder] = await tx.commitWith([
+    insertOrderStatement({ customerId: input.customer_id, totalCents, createdAt }),
+    insertItemsOfLastOrderStatement(items),
+    decrementStockStatement(items.map((item) => ({ productId: item.product_id, qty: item.qty }))),
+  ]);
+  const orderId = insertedId(insertedOrder);
   const order: Order = {
     id: orderId,
     customer_id: input.customer_id,

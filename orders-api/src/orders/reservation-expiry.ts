@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { sql, type Database, type Logger, type Queryable } from '@b2b/service-kit';
 import type { OrdersMetrics } from '../metrics';
-import { restoreStockOfOrders } from '../products/product-repository';
-import { lockExpiredReservations, markOrdersCanceled } from './order-repository';
+import { restoreStockOfOrdersStatement } from '../products/product-repository';
+import { lockExpiredReservations, markOrdersCanceledStatement } from './order-repository';
 
 /**
  * Orders canceled per transaction (ORDER_RESERVATION_SWEEP_BATCH_SIZE's default): keeps every
@@ -49,11 +49,13 @@ export async function expireReservationBatch(
   return inReadCommittedTransaction(db, async (tx) => {
     const { orderIds, lockedAt } = await lockExpiredReservations(tx, ttlMinutes, batchSize);
     if (orderIds.length === 0 || !lockedAt) return [];
-    await restoreStockOfOrders(tx, orderIds);
-    await markOrdersCanceled(tx, orderIds, lockedAt, {
-      source: 'RESERVATION_EXPIRY',
-      reason: reservationExpiredReason(ttlMinutes),
-    });
+    await tx.query([
+      restoreStockOfOrdersStatement(orderIds),
+      markOrdersCanceledStatement(orderIds, lockedAt, {
+        source: 'RESERVATION_EXPIRY',
+        reason: reservationExpiredReason(ttlMinutes),
+      }),
+    ]);
     return orderIds;
   });
 }

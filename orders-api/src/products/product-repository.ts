@@ -1,5 +1,12 @@
 import type { components } from '@b2b/contracts/orders';
-import { containsPattern, insertedId, sql, toSafeInteger, type Queryable } from '@b2b/service-kit';
+import {
+  containsPattern,
+  insertedId,
+  sql,
+  toSafeInteger,
+  type Queryable,
+  type SQLQuery,
+} from '@b2b/service-kit';
 
 export type Product = components['schemas']['Product'];
 export type ProductCreate = components['schemas']['ProductCreate'];
@@ -116,29 +123,29 @@ export async function lockProducts(
 }
 
 /**
- * Takes the ordered quantities off the stock of every product in one statement. A
+ * The statement taking the ordered quantities off the stock of every product at once. A
  * CASE expression rather than a join with a VALUES table: it reads the same on MySQL 8
  * and MariaDB. The rows are already locked by lockProducts.
  */
-export async function decrementStock(tx: Queryable, changes: StockChange[]): Promise<void> {
+export function decrementStockStatement(changes: StockChange[]): SQLQuery {
   const newStock = sql.join(
     changes.map((change) => sql`WHEN ${change.productId} THEN stock - ${change.qty}`),
     sql` `,
   );
-  await tx.query(sql`
+  return sql`
     UPDATE products
     SET stock = CASE id ${newStock} END, updated_at = NOW(3)
     WHERE id IN (${idList(changes.map((change) => change.productId))})
-  `);
+  `;
 }
 
 /**
- * Gives the quantities of some orders back to their products in one statement (a product
- * on several of them gets the sum). ORDER BY id makes it lock the products in ascending id
+ * The statement giving the quantities of some orders back to their products (a product on
+ * several of them gets the sum). ORDER BY id makes it lock the products in ascending id
  * order, like order creation does.
  */
-export async function restoreStockOfOrders(tx: Queryable, orderIds: number[]): Promise<void> {
-  await tx.query(sql`
+export function restoreStockOfOrdersStatement(orderIds: number[]): SQLQuery {
+  return sql`
     UPDATE products
     SET stock = stock + (
           SELECT SUM(item.qty) FROM order_items item
@@ -147,5 +154,5 @@ export async function restoreStockOfOrders(tx: Queryable, orderIds: number[]): P
         updated_at = NOW(3)
     WHERE id IN (SELECT product_id FROM order_items WHERE order_id IN (${idList(orderIds)}))
     ORDER BY id
-  `);
+  `;
 }

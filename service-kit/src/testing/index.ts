@@ -9,3 +9,4 @@ export * from './network-faults';
 export * from './tcp-proxy';
 export * from './private-database-server';
 export * from './metrics';
+export * from './mysql-round-trips';
