@@ -83,6 +83,8 @@ const settings = {
   overloadConnections: Math.round(number('BENCH_OVERLOAD_CONNECTIONS', 256)),
   overloadReference: env.BENCH_OVERLOAD_REFERENCE !== '0',
   idleColdSeconds: number('BENCH_IDLE_COLD_SECONDS', quick ? 0 : 62),
+  /** Scenario ids to run (comma-separated), for a quicker look at a few; all by default. */
+  only: env.BENCH_SCENARIOS?.split(',').map((id) => id.trim()),
   products: Math.round(number('BENCH_PRODUCTS', 500)),
   customers: Math.round(number('BENCH_CUSTOMERS', 50)),
   build: env.BENCH_SKIP_BUILD !== '1',
@@ -661,7 +663,7 @@ async function main() {
       customerIds,
       keyPrefix: `${runId}-${kind === 'orchestrate' ? 'o' : 'c'}-${target[0]}${round}-${randomBytes(2).toString('hex')}`,
     });
-  const scenarios: Scenario[] = [
+  const allScenarios: Scenario[] = [
     {
       id: 'orchestrator-8',
       title: 'POST /orchestrator/create-and-confirm-order',
@@ -730,6 +732,9 @@ async function main() {
       workload: keyed('create-confirm'),
     },
   ];
+  const scenarios = allScenarios.filter(
+    (scenario) => settings.only === undefined || settings.only.includes(scenario.id),
+  );
   const overload: Scenario = {
     id: `post-order-1-${settings.overloadConnections}`,
     title: 'POST /orders (1 line) overload',
