@@ -12,13 +12,16 @@ const ALGORITHM = 'HS256';
 /** At most this many verified operator tokens are remembered per configuration. */
 const VERIFIED_TOKEN_CACHE_SIZE = 10_000;
 
+const digest = (value: string) => createHash('sha256').update(value).digest();
+
 /**
  * What is derived once from an AuthConfig: the HMAC key (importing it on every call costs
- * ~175 µs) and the tokens already verified with it. Keyed by the config object, so a new
- * configuration (a rotated secret) starts with an empty cache.
+ * ~175 µs), the tokens already verified with it and the SHA-256 of the service token. Keyed
+ * by the config object, so a new configuration (a rotated secret) starts with an empty cache.
  */
 interface Verifier {
   key: KeyObject;
+  serviceTokenDigest: Buffer;
   /** token → the operator it names and its `exp` in ms; each entry lives until then. */
   verified: LRUCache<string, { principal: Principal; expiresAtMs: number }>;
 }
@@ -30,6 +33,7 @@ function verifierFor(config: AuthConfig): Verifier {
   if (!verifier) {
     verifier = {
       key: createSecretKey(Buffer.from(config.jwtSecret, 'utf8')),
+      serviceTokenDigest: digest(config.serviceToken),
       verified: new LRUCache({ max: VERIFIED_TOKEN_CACHE_SIZE, ttlAutopurge: false }),
     };
     verifiers.set(config, verifier);
@@ -114,8 +118,7 @@ export async function verifyOperatorToken(config: AuthConfig, token: string): Pr
 
 /** Constant-time comparison: both sides are hashed first so their lengths never leak. */
 export function isServiceToken(config: AuthConfig, token: string): boolean {
-  const digest = (value: string) => createHash('sha256').update(value).digest();
-  return timingSafeEqual(digest(token), digest(config.serviceToken));
+  return timingSafeEqual(digest(token), verifierFor(config).serviceTokenDigest);
 }
 
 export function bearerToken(authorization: string | undefined): string | undefined {
