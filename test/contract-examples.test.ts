@@ -9,6 +9,7 @@ import { createOrdersApp } from '@b2b/orders-api/app';
 import { applySeed, createLogger, listen, type RunningServer } from '@b2b/service-kit';
 import {
   TEST_AUTH,
+  contractRefResolver,
   createTestDatabase,
   httpClient,
   operatorToken,
@@ -40,19 +41,6 @@ function withoutTimestamps(value: unknown): unknown {
   );
 }
 
-function resolver(contract: OpenApiDocument) {
-  return function resolve(node: unknown): Json {
-    const ref = (node as Json).$ref;
-    if (typeof ref !== 'string') return node as Json;
-    return resolve(
-      ref
-        .slice(2)
-        .split('/')
-        .reduce<Json>((parent, key) => parent[key] as Json, contract as unknown as Json),
-    );
-  };
-}
-
 const exampleIn = (media: Json | undefined): unknown =>
   media && ('example' in media ? media.example : Object.values(media.examples as Json)[0]);
 
@@ -66,7 +54,7 @@ interface ExampleExchange {
 
 /** What the contract shows for one operation: its example request and its success example. */
 function exampleExchange(contract: OpenApiDocument, method: string, template: string): ExampleExchange {
-  const resolve = resolver(contract);
+  const resolve = contractRefResolver(contract);
   const pathItem = contract.paths[template] as Json;
   const operation = resolve(pathItem[method]);
   const parameters = [

@@ -1,7 +1,12 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, startChildService, type ChildService } from '@b2b/service-kit/testing';
+import {
+  contractRefResolver,
+  freePort,
+  startChildService,
+  type ChildService,
+} from '@b2b/service-kit/testing';
 
 /**
  * Front ends build against Prism mocks of our contracts. This proves each mock starts and
@@ -31,24 +36,9 @@ function exampleOf(media: Json): unknown {
   return examples ? Object.values(examples)[0]?.value : undefined;
 }
 
-/** Follows a local `$ref` (the bundled contracts have no other kind). */
-function resolver(contract: Json) {
-  return function resolve(node: unknown): Json {
-    let current = node as Json;
-    while (typeof current?.$ref === 'string') {
-      current = (current.$ref as string)
-        .slice(2)
-        .split('/')
-        .map((segment) => segment.replaceAll('~1', '/').replaceAll('~0', '~'))
-        .reduce<Json>((parent, key) => parent[key] as Json, contract);
-    }
-    return current;
-  };
-}
-
 /** Every operation of a bundled contract, with a request built from its examples. */
 function operationsOf(contract: Json): Operation[] {
-  const resolve = resolver(contract);
+  const resolve = contractRefResolver(contract);
   const operations: Operation[] = [];
   for (const [template, item] of Object.entries(contract.paths as Record<string, Json>)) {
     const shared = (item.parameters ?? []) as Json[];

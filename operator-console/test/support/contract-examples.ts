@@ -2,6 +2,7 @@ import { document as customers } from '@b2b/contracts/customers';
 import { document as orchestrator } from '@b2b/contracts/orchestrator';
 import { document as orders } from '@b2b/contracts/orders';
 import type { OpenApiDocument } from '@b2b/contracts/document';
+import { contractRefResolver } from '@b2b/service-kit/testing';
 
 const DOCUMENTS = { customers, orders, orchestrator };
 
@@ -19,17 +20,7 @@ export function exampleAnswer<Answer>(
   status: number,
 ): Answer {
   const document: OpenApiDocument = DOCUMENTS[contract];
-  const resolve = (node: unknown): Json => {
-    let current = node as Json;
-    while (typeof current?.$ref === 'string') {
-      current = (current.$ref as string)
-        .slice(2)
-        .split('/')
-        .map((segment) => segment.replaceAll('~1', '/').replaceAll('~0', '~'))
-        .reduce<Json>((parent, key) => parent[key] as Json, document as unknown as Json);
-    }
-    return current;
-  };
+  const resolve = contractRefResolver(document);
   const operation = resolve((document.paths[path] as Json)[method]);
   const response = resolve((operation.responses as Json)[String(status)]);
   const media = resolve(Object.values(response.content as Json)[0]);

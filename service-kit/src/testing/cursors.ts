@@ -20,6 +20,24 @@ export function expectInvalidCursor(response: TestResponse): void {
 type Json = Record<string, unknown>;
 
 /**
+ * Follows local `$ref`s (`#/components/…`, JSON Pointer escapes `~1` `~0` read) of a bundled
+ * contract until a node that is not a reference: how tests read the contract's examples.
+ */
+export function contractRefResolver(contract: OpenApiDocument | Json): (node: unknown) => Json {
+  return (node) => {
+    let current = node as Json;
+    while (typeof current?.$ref === 'string') {
+      current = (current.$ref as string)
+        .slice(2)
+        .split('/')
+        .map((segment) => segment.replaceAll('~1', '/').replaceAll('~0', '~'))
+        .reduce<Json>((parent, key) => parent[key] as Json, contract as unknown as Json);
+    }
+    return current;
+  };
+}
+
+/**
  * What a bundled contract documents for `GET path`: the query of its example request (every
  * query example but `cursor` and `limit`) and every cursor it shows there, the `cursor`
  * example and each `next_cursor` of its 200 examples.
@@ -28,16 +46,7 @@ export function documentedCursors(
   contract: OpenApiDocument,
   path: string,
 ): { query: string; cursors: string[] } {
-  const resolve = (node: unknown): Json => {
-    const ref = (node as Json).$ref;
-    if (typeof ref !== 'string') return node as Json;
-    return resolve(
-      ref
-        .slice(2)
-        .split('/')
-        .reduce<Json>((parent, key) => parent[key] as Json, contract as unknown as Json),
-    );
-  };
+  const resolve = contractRefResolver(contract);
   const operation = resolve((contract.paths[path] as Json).get);
   const parameters = (operation.parameters as unknown[])
     .map(resolve)
