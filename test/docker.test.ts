@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
@@ -226,6 +226,29 @@ describe.each(Object.keys(PARTS))('the Dockerfile of %s', (name) => {
       for (const source of parts.slice(0, -1)) {
         expect(existsSync(path.join(ROOT, build.context, substitute(source))), `COPY ${source}`).toBe(true);
       }
+    }
+  });
+
+  it('when the bundle loads npm packages at run time, then each package patches/ changes is copied patched from the build stage', () => {
+    const lastStage = instructions.slice(
+      instructions.map((instruction) => instruction.keyword).lastIndexOf('FROM'),
+    );
+    // The APIs' bundles leave npm packages external (scripts/build-service.mjs), and the
+    // runtime stage installs them without scripts, so unpatched; the Lambda's bundle carries
+    // the packages it uses, patched when it was built.
+    const loadsPackagesAtRunTime = instructions.some(
+      (instruction) =>
+        instruction.keyword === 'COPY' && instruction.args.includes('scripts/build-service.mjs'),
+    );
+    // patch-package names a patch <package, "/" as "+">+<version>.patch.
+    const patched = readdirSync(path.join(ROOT, 'patches')).map((file) =>
+      file.replace(/\+[^+]+\.patch$/, '').replaceAll('+', '/'),
+    );
+    const copiedFromBuild = lastStage
+      .filter((instruction) => instruction.keyword === 'COPY' && instruction.args.includes('--from=build'))
+      .map((instruction) => instruction.args.split(/\s+/).at(-1));
+    for (const name of loadsPackagesAtRunTime ? patched : []) {
+      expect(copiedFromBuild, name).toContain(`node_modules/${name}`);
     }
   });
 

@@ -34,8 +34,8 @@ export interface BatchedTransaction extends Queryable {
 }
 
 class ConnectionTransaction implements BatchedTransaction {
-  hasBegun = false;
-  isCommitted = false;
+  private hasBegun = false;
+  private isCommitted = false;
 
   constructor(private readonly connection: Connection) {}
 
@@ -89,20 +89,18 @@ async function sendBatch(connection: Connection, statements: SQLQuery[]): Promis
   }
 }
 
-type Outcome<T> = { ok: true; value: T } | { ok: false; error: unknown };
-
 /**
  * One attempt of `work` in a transaction on one connection of `db`, then `beforeCommit` (if
- * any: then the work's commitWith does not commit), then COMMIT. A failure is rolled back
- * and returned rather than thrown, so that the connection goes back to the pool (an error
- * thrown out of a @databases task always costs its connection); only when the rollback
- * itself fails (the connection is lost) is it thrown, and the connection closed.
+ * any: then the work's commitWith does not commit), then COMMIT. A failure leaves the task:
+ * @databases then sends `ROLLBACK; SELECT 1` on the connection (as patched, patches/) and
+ * pools it again, or closes it when that fails, and a closed connection's transaction is
+ * rolled back by the server. Either way nothing of a failed attempt is committed.
  */
 function attempt<T>(
   db: Database,
   work: (tx: BatchedTransaction) => Promise<T>,
   beforeCommit: ((tx: BatchedTransaction, value: T) => Promise<void>) | undefined,
-): Promise<Outcome<T>> {
+): Promise<T> {
   return db.task(async (connection) => {
     const tx = new ConnectionTransaction(connection);
     const view: BatchedTransaction = beforeCommit
@@ -111,20 +109,10 @@ function attempt<T>(
           commitWith: (queries) => tx.query(queries),
         }
       : tx;
-    try {
-      const value = await work(view);
-      await beforeCommit?.(tx, value);
-      await tx.commit();
-      return { ok: true, value };
-    } catch (error) {
-      if (!tx.hasBegun || tx.isCommitted) return { ok: false, error };
-      try {
-        await connection.query(sql`ROLLBACK`);
-      } catch {
-        throw error;
-      }
-      return { ok: false, error };
-    }
+    const value = await work(view);
+    await beforeCommit?.(tx, value);
+    await tx.commit();
+    return value;
   });
 }
 
@@ -144,10 +132,11 @@ export async function transactionWithRetry<T>(
 ): Promise<T> {
   const attempts = options.attempts ?? TRANSACTION_ATTEMPTS;
   for (let attemptNumber = 1; ; attemptNumber++) {
-    const outcome = await attempt(db, work, options.beforeCommit);
-    if (outcome.ok) return outcome.value;
-    const { error } = outcome;
-    if (!isRetryableTransactionError(error) || attemptNumber >= attempts) throw error;
+    try {
+      return await attempt(db, work, options.beforeCommit);
+    } catch (error) {
+      if (!isRetryableTransactionError(error) || attemptNumber >= attempts) throw error;
+    }
     await new Promise((resolve) => setTimeout(resolve, 5 * attemptNumber + Math.random() * 20));
   }
 }

@@ -103,6 +103,31 @@ describe('transactionWithRetry in batches', () => {
     expect(await stockOf(productId)).toBe(10);
   });
 
+  it('when a statement outside any transaction fails (duplicate key), then the connection stays in the pool', async () => {
+    const before = await connectionId();
+    const insert = () =>
+      db.query(
+        sql`INSERT INTO products (id, sku, name, price_cents, stock) VALUES (${productId}, 'DUP', 'D', 1, 1)`,
+      );
+
+    await expect(insert()).rejects.toMatchObject({ errno: 1062 });
+    expect(await connectionId()).toBe(before);
+  });
+
+  it('when a task that opened a transaction fails, then what it wrote is rolled back, never committed by the pool', async () => {
+    const outcome = db.task(async (connection) => {
+      await connection.query(sql`BEGIN`);
+      await connection.query(sql`UPDATE products SET stock = 0 WHERE id = ${productId}`);
+      throw new Error('the task gives up');
+    });
+
+    await expect(outcome).rejects.toThrow('the task gives up');
+    expect(await stockOf(productId)).toBe(10);
+    // The connection is pooled again, with no transaction left open on it.
+    await db.query(sql`UPDATE products SET stock = 5 WHERE id = ${productId}`);
+    expect(await stockOf(productId)).toBe(5);
+  });
+
   it('when a step runs before COMMIT, then the work commitWith does not commit and the step can still roll everything back', async () => {
     const outcome = transactionWithRetry(
       db,
