@@ -8,6 +8,7 @@ import { ConfirmDialog } from '../ui/confirm-dialog';
 import { Field } from '../ui/field';
 import { ListStates } from '../ui/list-states';
 import { ProblemAlert } from '../ui/problem-alert';
+import { ScreenHeader } from '../ui/screen-header';
 import { SearchForm } from '../ui/search-form';
 import { useKeysetList } from '../ui/use-keyset-list';
 
@@ -46,12 +47,11 @@ export function CustomersScreen() {
 
   return (
     <>
-      <div className="screen-header">
-        <h1 tabIndex={-1}>Customers</h1>
+      <ScreenHeader title="Customers">
         <button type="button" className="button primary" onClick={() => setEditing('new')}>
           New customer
         </button>
-      </div>
+      </ScreenHeader>
       <p className="notice" role="status">
         {notice}
       </p>

@@ -7,6 +7,7 @@ import { randomId } from '../random-id';
 import { routeHref } from '../router';
 import { Field } from '../ui/field';
 import { ProblemAlert } from '../ui/problem-alert';
+import { ScreenHeader } from '../ui/screen-header';
 import { SearchForm } from '../ui/search-form';
 
 /** Options shown by each picker; searching narrows them. */
@@ -82,9 +83,7 @@ export function NewOrderScreen() {
 
   return (
     <>
-      <div className="screen-header">
-        <h1 tabIndex={-1}>New order</h1>
-      </div>
+      <ScreenHeader title="New order" />
       {placed && (
         <div className="card success" role="status">
           <p>

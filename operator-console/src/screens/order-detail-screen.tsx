@@ -12,6 +12,7 @@ import { routeHref } from '../router';
 import { ConfirmDialog } from '../ui/confirm-dialog';
 import { Field } from '../ui/field';
 import { ProblemAlert } from '../ui/problem-alert';
+import { ScreenHeader } from '../ui/screen-header';
 import { StatusBadge } from '../ui/status-badge';
 
 /** The current time, read again when `deadline` passes, so a button can change state at that moment. */
@@ -147,14 +148,17 @@ export function OrderDetailScreen({ id }: { id: number }) {
       <p className="breadcrumb">
         <a href={routeHref({ name: 'orders' })}>Orders</a> / #{order.id}
       </p>
-      <div className="screen-header">
-        <h1 tabIndex={-1}>
-          Order #{order.id} <StatusBadge status={order.status} />
-        </h1>
+      <ScreenHeader
+        title={
+          <>
+            Order #{order.id} <StatusBadge status={order.status} />
+          </>
+        }
+      >
         <button type="button" className="button secondary" onClick={() => void reload()} disabled={loading}>
           {loading ? 'Reloading…' : 'Reload'}
         </button>
-      </div>
+      </ScreenHeader>
 
       <dl className="facts card">
         <div>

@@ -8,6 +8,7 @@ import { useOrderCache } from '../order-cache';
 import { routeHref } from '../router';
 import { Field } from '../ui/field';
 import { ListStates } from '../ui/list-states';
+import { ScreenHeader } from '../ui/screen-header';
 import { StatusBadge } from '../ui/status-badge';
 import { useKeysetList } from '../ui/use-keyset-list';
 
@@ -58,12 +59,11 @@ export function OrdersScreen() {
   const filtered = filters.status || filters.from || filters.to;
   return (
     <>
-      <div className="screen-header">
-        <h1 tabIndex={-1}>Orders</h1>
+      <ScreenHeader title="Orders">
         <a className="button primary" href={routeHref({ name: 'new-order' })}>
           New order
         </a>
-      </div>
+      </ScreenHeader>
       <form className="filters" onSubmit={applyFilters} aria-label="Filter orders">
         <Field label="Status">
           {(control) => (

@@ -7,6 +7,7 @@ import { centsToAmountInput, formatCents, parseAmountToCents, parseWholeNumber }
 import { Field } from '../ui/field';
 import { ListStates } from '../ui/list-states';
 import { ProblemAlert } from '../ui/problem-alert';
+import { ScreenHeader } from '../ui/screen-header';
 import { SearchForm } from '../ui/search-form';
 import { useKeysetList } from '../ui/use-keyset-list';
 
@@ -27,12 +28,11 @@ export function ProductsScreen() {
 
   return (
     <>
-      <div className="screen-header">
-        <h1 tabIndex={-1}>Products</h1>
+      <ScreenHeader title="Products">
         <button type="button" className="button primary" onClick={() => setEditing('new')}>
           New product
         </button>
-      </div>
+      </ScreenHeader>
       <p className="notice" role="status">
         {notice}
       </p>
