@@ -33,7 +33,7 @@ import { createServer } from 'node:net';
 import { cpus, tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { build } from 'esbuild';
 import { createConnection } from 'mysql2/promise';
@@ -466,12 +466,22 @@ async function main() {
   };
   const url = (port: number | undefined) => `http://127.0.0.1:${port}`;
   log('starting the Customers API, the Orders API and the orchestrator (serverless-offline)…');
+  // The V8 flags the tree's own `npm start` gives its APIs (none in trees older than them).
+  const apiProcessModule = path.join(systemRoot, 'scripts/lib/api-process.mjs');
+  const apiNodeFlags = existsSync(apiProcessModule)
+    ? ((await import(pathToFileURL(apiProcessModule).href)) as { API_NODE_FLAGS: string[] }).API_NODE_FLAGS
+    : [];
   const oursProcesses = {
-    customers: startProcess('customers-api', process.execPath, ['customers-api/dist/server.js'], {
-      cwd: systemRoot,
-      env: { ...baseEnv, PORT: String(customersPort) },
-    }),
-    orders: startProcess('orders-api', process.execPath, ['orders-api/dist/server.js'], {
+    customers: startProcess(
+      'customers-api',
+      process.execPath,
+      [...apiNodeFlags, 'customers-api/dist/server.js'],
+      {
+        cwd: systemRoot,
+        env: { ...baseEnv, PORT: String(customersPort) },
+      },
+    ),
+    orders: startProcess('orders-api', process.execPath, [...apiNodeFlags, 'orders-api/dist/server.js'], {
       cwd: systemRoot,
       env: { ...baseEnv, PORT: String(ordersPort), CUSTOMERS_API_BASE: url(customersPort) },
     }),

@@ -9,6 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { API_NODE_FLAGS } from './lib/api-process.mjs';
 import { resolveLocalSettings } from './lib/local-settings.mjs';
 import { createProcessGroup } from './lib/process-group.mjs';
 
@@ -68,7 +69,9 @@ const run = (name, command, args, options = {}) =>
   group.run(name, command, args, { cwd: options.cwd ?? root, env: { ...env, ...options.env } });
 
 const api = (workspace) =>
-  isDev ? [bin('tsx'), ['watch', `${workspace}/src/server.ts`]] : ['node', [`${workspace}/dist/server.js`]];
+  isDev
+    ? [bin('tsx'), ['watch', `${workspace}/src/server.ts`]]
+    : ['node', [...API_NODE_FLAGS, `${workspace}/dist/server.js`]];
 
 run('customers', ...api('customers-api'), { env: { PORT: String(ports.customers) } });
 run('orders', ...api('orders-api'), {

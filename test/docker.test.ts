@@ -1,5 +1,6 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 
@@ -9,6 +10,11 @@ import { parse } from 'yaml';
  * service needs at start-up is provided, ports agree, and every COPY source exists.
  */
 const ROOT = path.resolve(import.meta.dirname, '..');
+
+// Plain JavaScript, as npm start runs it: imported by URL, typed here.
+const { API_NODE_FLAGS } = (await import(
+  pathToFileURL(path.join(ROOT, 'scripts/lib/api-process.mjs')).href
+)) as { API_NODE_FLAGS: string[] };
 
 interface ComposeService {
   image?: string;
@@ -205,6 +211,12 @@ describe.each(Object.keys(PARTS))('the Dockerfile of %s', (name) => {
     expect(lastStage.some((instruction) => instruction.keyword === 'HEALTHCHECK')).toBe(true);
   });
 
+  it('when an API starts, then it runs with the V8 flags npm start gives it', () => {
+    const command = instructions.findLast((instruction) => instruction.keyword === 'CMD')?.args ?? '';
+    if (!command.includes('/dist/server.js')) return; // the orchestrator: serverless-offline
+    for (const flag of API_NODE_FLAGS) expect(command).toContain(` ${flag} `);
+  });
+
   it('when the runtime stage installs, then it installs production dependencies only', () => {
     const lastStage = instructions.slice(
       instructions.map((instruction) => instruction.keyword).lastIndexOf('FROM'),
@@ -258,5 +270,14 @@ describe.each(Object.keys(PARTS))('the Dockerfile of %s', (name) => {
     expect(ignored).toContain('**/dist');
     // The parts' .env files hold a developer's settings and secrets, not the image's.
     expect(ignored).toContain('**/.env');
+  });
+});
+
+describe.each(['customers-api', 'orders-api'])('npm start -w %s', (workspace) => {
+  it('when the API starts on its own, then it runs with the V8 flags npm start gives it', () => {
+    const manifest = JSON.parse(readFileSync(path.join(ROOT, workspace, 'package.json'), 'utf8')) as {
+      scripts: Record<string, string>;
+    };
+    for (const flag of API_NODE_FLAGS) expect(manifest.scripts.start).toContain(` ${flag} `);
   });
 });
