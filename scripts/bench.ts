@@ -968,8 +968,10 @@ function rssSummary(window: { from: number; to: number } | undefined, prefix: st
   const names = Object.keys(samples[0]!.rssMiB).filter(
     (name) => name.startsWith(prefix) || name === 'mariadbd',
   );
-  return names.map((name) => {
+  return names.flatMap((name) => {
     const values = samples.map((sample) => sample.rssMiB[name]).filter((v): v is number => v !== undefined);
+    // A process that stopped answering /proc mid-run (it exited) has no verdict; its exit is reported.
+    if (values.length < samples.length) return [];
     const half = Math.floor(values.length / 2);
     const firstHalfPeak = Math.max(...values.slice(0, half));
     const secondHalfPeak = Math.max(...values.slice(half));

@@ -71,6 +71,9 @@ describe.skipIf(!hasBinaries)('connectDatabase with timeouts, against a frozen s
 
   it('when a statement of a transaction times out, then its connection is closed and nothing it wrote is kept', async () => {
     const db = boundedPool();
+    // Its connection opened first, as in the test above: opening one on a busy machine may
+    // take longer than the acquire bound, and that bound has its own test below.
+    await db.query(sql`SELECT 1`);
     let threadId = 0;
 
     const { outcome } = await timed(() =>
