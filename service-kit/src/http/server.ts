@@ -134,7 +134,7 @@ export function isShuttingDown(app: Pick<Express, 'locals'>): boolean {
  * deoptimises every property access on them and keeps each request's objects alive through
  * young-generation collections, so they are promoted and left to full collections: measured on
  * the Orders API, GET /products/{id} went from ~600 to ~330 µs of CPU per request, and the
- * heap promoted per request from ~21 to ~4.5 KiB. With the prototypes already right, Express's
+ * heap promoted per request from ~21 to ~7 KiB. With the prototypes already right, Express's
  * `setPrototypeOf` changes nothing (a second `listen` of the same app stays correct, only
  * the first server's requests are swapped again). The remedy the Express issue proposes:
  * https://github.com/expressjs/express/issues/5998 (and nodejs/node#37457).
