@@ -25,6 +25,16 @@ describe('errors as problem+json', () => {
     expectProblem(response, 400, 'INVALID_JSON');
   });
 
+  it.each(['null', '"Acme"', '42', 'true'])(
+    'when the body is the JSON value %s, not an object, then 400 VALIDATION_FAILED naming the body',
+    async (body) => {
+      const response = await api.client.post('/customers', { token: api.token, body });
+
+      expectProblem(response, 400, 'VALIDATION_FAILED');
+      expect(response.body.errors).toEqual([{ field: 'body', message: 'must be object' }]);
+    },
+  );
+
   it('when the body is larger than 100 kB, then 413 PAYLOAD_TOO_LARGE', async () => {
     const body = buildCustomer({ name: 'x'.repeat(101 * 1024) });
 

@@ -14,11 +14,15 @@ export function rejectRepeatedHeaders(): RequestHandler {
  * JSON bodies (RFC 8259: UTF-8 only) read strictly: bytes that are not UTF-8 are refused
  * (400 INVALID_JSON) instead of being decoded to U+FFFD, and a string that is not
  * well-formed Unicode (a lone surrogate escape) is refused naming its field, never stored.
+ * Any JSON text parses (RFC 8259 allows a bare value such as `null` or `"x"`), as in the
+ * orchestrator: the operation's body schema then refuses what is not an object, 400
+ * VALIDATION_FAILED naming `body`, rather than calling valid JSON "not valid JSON".
  */
 export function strictJsonBody(): RequestHandler[] {
   return [
     express.json({
       limit: BODY_LIMIT_BYTES,
+      strict: false,
       type: ['application/json', 'application/*+json'],
       verify: (_request, _response, bytes) => {
         if (!isValidUtf8(bytes))
