@@ -2,6 +2,16 @@
 import './lib/load-database-env';
 import { applySeed, connectDatabase, DEFAULT_DATABASE_URL } from '@b2b/service-kit';
 
+// The seed holds the development operator, whose password the README publishes: like
+// `npm start` (scripts/prepare-database.ts), never into a production database.
+if (process.env.NODE_ENV === 'production') {
+  console.error(
+    'npm run seed: refused with NODE_ENV=production. The seed holds the development operator, ' +
+      'whose password is published; create operators with npm run operators -- create <username>.',
+  );
+  process.exit(2);
+}
+
 const url = process.env.DATABASE_URL?.trim() || DEFAULT_DATABASE_URL;
 const db = connectDatabase(url, { poolSize: 1 });
 try {

@@ -49,3 +49,35 @@ describe('npm start: preparing the database', () => {
     expect(prepared.stdout).toContain('npm run operators -- create <username>');
   });
 });
+
+describe('npm run seed', () => {
+  async function seed(nodeEnv: string | undefined) {
+    const database = await createTestDatabase();
+    databases.push(database);
+    const { NODE_ENV: _inherited, ...env } = process.env;
+    const outcome = await run(path.join(ROOT, 'node_modules/.bin/tsx'), ['scripts/seed.ts'], {
+      cwd: ROOT,
+      env: { ...env, DATABASE_URL: database.url, ...(nodeEnv && { NODE_ENV: nodeEnv }) },
+    }).then(
+      () => ({ exitCode: 0, stderr: '' }),
+      (error: { code: number; stderr: string }) => ({ exitCode: error.code, stderr: error.stderr }),
+    );
+    const [row] = await database.db.query(sql`SELECT COUNT(*) AS n FROM operators`);
+    return { ...outcome, operators: Number(row.n) };
+  }
+
+  it('when NODE_ENV is unset (development), then the development operator is loaded', async () => {
+    const seeded = await seed(undefined);
+
+    expect(seeded.exitCode).toBe(0);
+    expect(seeded.operators).toBe(1);
+  });
+
+  it('when NODE_ENV=production, then it refuses, loads nothing and says how to create an operator', async () => {
+    const seeded = await seed('production');
+
+    expect(seeded.exitCode).toBe(2);
+    expect(seeded.operators).toBe(0);
+    expect(seeded.stderr).toContain('npm run operators -- create <username>');
+  });
+});
