@@ -18,20 +18,34 @@ afterEach(async () => {
   await Promise.all(databases.splice(0).map((database) => database.drop()));
 });
 
-async function prepare(nodeEnv: string | undefined) {
-  const database = await createTestDatabase({ empty: true });
+/**
+ * Runs a database script (as npm runs it, through tsx) against a new test database, with
+ * NODE_ENV as given (unset when undefined), and counts what it left in the database.
+ */
+async function runScript(script: string, nodeEnv: string | undefined, options: { empty?: boolean } = {}) {
+  const database = await createTestDatabase(options);
   databases.push(database);
   const { NODE_ENV: _inherited, ...env } = process.env;
-  const { stdout } = await run(path.join(ROOT, 'node_modules/.bin/tsx'), ['scripts/prepare-database.ts'], {
+  const outcome = await run(path.join(ROOT, 'node_modules/.bin/tsx'), [script], {
     cwd: ROOT,
     env: { ...env, DATABASE_URL: database.url, ...(nodeEnv && { NODE_ENV: nodeEnv }) },
-  });
+  }).then(
+    ({ stdout }) => ({ exitCode: 0, stdout, stderr: '' }),
+    (error: { code: number; stdout: string; stderr: string }) => ({
+      exitCode: error.code,
+      stdout: error.stdout,
+      stderr: error.stderr,
+    }),
+  );
   const count = async (table: 'operators' | 'products') => {
     const [row] = await database.db.query(sql`SELECT COUNT(*) AS n FROM ${sql.ident(table)}`);
     return Number(row.n);
   };
-  return { stdout, operators: await count('operators'), products: await count('products') };
+  return { ...outcome, operators: await count('operators'), products: await count('products') };
 }
+
+const prepare = (nodeEnv: string | undefined) =>
+  runScript('scripts/prepare-database.ts', nodeEnv, { empty: true });
 
 describe('npm start: preparing the database', () => {
   it('when NODE_ENV is unset (development), then a new database is migrated and seeded with the development operator', async () => {
@@ -51,20 +65,7 @@ describe('npm start: preparing the database', () => {
 });
 
 describe('npm run seed', () => {
-  async function seed(nodeEnv: string | undefined) {
-    const database = await createTestDatabase();
-    databases.push(database);
-    const { NODE_ENV: _inherited, ...env } = process.env;
-    const outcome = await run(path.join(ROOT, 'node_modules/.bin/tsx'), ['scripts/seed.ts'], {
-      cwd: ROOT,
-      env: { ...env, DATABASE_URL: database.url, ...(nodeEnv && { NODE_ENV: nodeEnv }) },
-    }).then(
-      () => ({ exitCode: 0, stderr: '' }),
-      (error: { code: number; stderr: string }) => ({ exitCode: error.code, stderr: error.stderr }),
-    );
-    const [row] = await database.db.query(sql`SELECT COUNT(*) AS n FROM operators`);
-    return { ...outcome, operators: Number(row.n) };
-  }
+  const seed = (nodeEnv: string | undefined) => runScript('scripts/seed.ts', nodeEnv);
 
   it('when NODE_ENV is unset (development), then the development operator is loaded', async () => {
     const seeded = await seed(undefined);
