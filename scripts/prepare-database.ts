@@ -6,6 +6,7 @@
 import { execFileSync } from 'node:child_process';
 import {
   applySeed,
+  isSeedEnvironment,
   connectDatabase,
   DEFAULT_DATABASE_URL,
   ensureDatabaseExists,
@@ -18,7 +19,7 @@ import connect from '@databases/mysql';
 const url = process.env.DATABASE_URL ?? DEFAULT_DATABASE_URL;
 // Unset is development, as for the services (service-kit's readServiceConfig).
 const environment = process.env.NODE_ENV ?? 'development';
-const isSeeded = environment === 'development' || environment === 'test';
+const isSeeded = isSeedEnvironment(process.env.NODE_ENV);
 const { serverUrl, name } = splitDatabaseUrl(url);
 const where = new URL(serverUrl).host;
 

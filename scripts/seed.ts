@@ -1,13 +1,11 @@
 // Applies db/seed.sql to DATABASE_URL; rows that already exist are left as they are.
 import './lib/load-database-env';
-import { applySeed, connectDatabase, DEFAULT_DATABASE_URL } from '@b2b/service-kit';
+import { applySeed, connectDatabase, DEFAULT_DATABASE_URL, isSeedEnvironment } from '@b2b/service-kit';
 
-// The seed holds the development operator, whose password the README publishes: like
-// `npm start` (scripts/prepare-database.ts), never into a production database.
-if (process.env.NODE_ENV === 'production') {
+if (!isSeedEnvironment(process.env.NODE_ENV)) {
   console.error(
-    'npm run seed: refused with NODE_ENV=production. The seed holds the development operator, ' +
-      'whose password is published; create operators with npm run operators -- create <username>.',
+    `npm run seed: refused with NODE_ENV=${process.env.NODE_ENV}. The seed holds the development ` +
+      'operator, whose password is published; create operators with npm run operators -- create <username>.',
   );
   process.exit(2);
 }

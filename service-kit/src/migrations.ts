@@ -163,6 +163,16 @@ async function withMigrationLock<T>(
   return result;
 }
 
+/**
+ * Whether seed data may be loaded under this NODE_ENV: only in development (NODE_ENV unset,
+ * as for the services) and test. The seed holds the development operator, whose password the
+ * README publishes; `npm start` and `npm run seed` both ask here.
+ */
+export function isSeedEnvironment(nodeEnv: string | undefined): boolean {
+  const environment = nodeEnv ?? 'development';
+  return environment === 'development' || environment === 'test';
+}
+
 /** Applies db/seed.sql; rows that already exist are left alone. */
 export async function applySeed(db: Database): Promise<void> {
   await db.query(sql.file(SEED_FILE));
