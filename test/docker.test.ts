@@ -189,6 +189,9 @@ describe('docker-compose.yml', () => {
 describe.each(Object.keys(PARTS))('the Dockerfile of %s', (name) => {
   const build = compose.services[name]!.build!;
   const instructions = dockerfileInstructions(path.join(build.context, build.dockerfile));
+  const lastStage = instructions.slice(
+    instructions.map((instruction) => instruction.keyword).lastIndexOf('FROM'),
+  );
   const substitute = (value: string) =>
     value.replace(
       /\$\{?([A-Z_]+)\}?/g,
@@ -202,9 +205,6 @@ describe.each(Object.keys(PARTS))('the Dockerfile of %s', (name) => {
   });
 
   it('when it runs, then it runs as a non-root user with a health check', () => {
-    const lastStage = instructions.slice(
-      instructions.map((instruction) => instruction.keyword).lastIndexOf('FROM'),
-    );
     const user = lastStage.find((instruction) => instruction.keyword === 'USER');
     expect(user?.args).toBeDefined();
     expect(user!.args).not.toMatch(/^(root|0)$/);
@@ -219,9 +219,6 @@ describe.each(Object.keys(PARTS))('the Dockerfile of %s', (name) => {
   });
 
   it('when the runtime stage installs, then it installs production dependencies only', () => {
-    const lastStage = instructions.slice(
-      instructions.map((instruction) => instruction.keyword).lastIndexOf('FROM'),
-    );
     const installs = lastStage.filter(
       (instruction) => instruction.keyword === 'RUN' && /npm (ci|install)/.test(instruction.args),
     );
@@ -243,9 +240,6 @@ describe.each(Object.keys(PARTS))('the Dockerfile of %s', (name) => {
   });
 
   it('when the bundle loads npm packages at run time, then each package patches/ changes is copied patched from the build stage', () => {
-    const lastStage = instructions.slice(
-      instructions.map((instruction) => instruction.keyword).lastIndexOf('FROM'),
-    );
     // The APIs' bundles leave npm packages external (scripts/build-service.mjs), and the
     // runtime stage installs them without scripts, so unpatched; the Lambda's bundle carries
     // the packages it uses, patched when it was built.
