@@ -29,10 +29,11 @@ async function connectOne(): Promise<Connection> {
 /** One order, statement for statement what the Orders API sends (bench/reference/order-write.ts). */
 async function placeOrder(connection: Connection): Promise<string> {
   const customerId = randomItem(spec.customerIds);
+  const customer = { id: customerId, name: 'Bench customer', email: 'bench@example.com', phone: null };
   const lines = randomDistinct(spec.productIds, spec.lines).map((id) => ({ product_id: id, qty: 1 }));
   await connection.query('BEGIN');
   try {
-    const { body } = await writeOrder(connection, customerId, lines);
+    const { body } = await writeOrder(connection, customer, lines);
     await connection.query('COMMIT');
     return JSON.stringify(body);
   } catch (error) {

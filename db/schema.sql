@@ -19,6 +19,15 @@ CREATE TABLE schema_migrations (
   PRIMARY KEY (name)
 ) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_unicode_ci;
 
+-- The same definition as MIGRATION_LOCK_TABLE in service-kit/src/migrations.ts: the row of
+-- the migrator running now, with its lease (a lock the whole of a Galera cluster sees).
+CREATE TABLE schema_migrations_lock (
+  name       VARCHAR(64) NOT NULL,
+  holder     CHAR(36)    NOT NULL,
+  expires_at DATETIME(3) NOT NULL,
+  PRIMARY KEY (name)
+) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_unicode_ci;
+
 -- Usernames are compared byte for byte (binary collation; trailing spaces, which
 -- utf8mb4_bin ignores, are compared in code): `Operator` and `öperator` are not `operator`.
 CREATE TABLE operators (
@@ -81,6 +90,11 @@ CREATE TABLE products (
 CREATE TABLE orders (
   id           BIGINT UNSIGNED NOT NULL AUTO_INCREMENT,
   customer_id  BIGINT UNSIGNED NOT NULL,
+  -- The buyer as they were when the order was placed: later edits or a deletion of the
+  -- customer do not change what the order says.
+  customer_name  VARCHAR(200)  NOT NULL,
+  customer_email VARCHAR(254)  NOT NULL,
+  customer_phone VARCHAR(32)   NULL,
   status       ENUM('CREATED', 'CONFIRMED', 'CANCELED') NOT NULL DEFAULT 'CREATED',
   total_cents  BIGINT          NOT NULL,
   created_at   DATETIME(3)     NOT NULL DEFAULT CURRENT_TIMESTAMP(3),
@@ -118,12 +132,14 @@ CREATE TABLE order_items (
   CONSTRAINT ck_order_items_subtotal CHECK (subtotal_cents = qty * unit_price_cents)
 ) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_unicode_ci;
 
--- One row per (scope, key): inserting it claims the key. The fingerprint tells a retry of
+-- One row per (scope, owner, key): inserting it claims the key. A key belongs to whoever
+-- sent it (`operator:<username>` or `service`), so one caller cannot replay or block another's. The fingerprint tells a retry of
 -- the same request from a reuse of the key for another one; the stored response is
 -- replayed byte for byte.
 CREATE TABLE idempotency_keys (
   id                  BIGINT UNSIGNED NOT NULL AUTO_INCREMENT,
   scope               VARCHAR(32)     NOT NULL,
+  owner               VARCHAR(109) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL,
   idempotency_key     VARCHAR(128) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
   target_type         VARCHAR(32)     NOT NULL,
   target_id           BIGINT UNSIGNED NULL,
@@ -134,7 +150,7 @@ CREATE TABLE idempotency_keys (
   created_at          DATETIME(3)     NOT NULL DEFAULT CURRENT_TIMESTAMP(3),
   expires_at          DATETIME(3)     NOT NULL,
   PRIMARY KEY (id),
-  UNIQUE KEY uq_idempotency_keys_scope_key (scope, idempotency_key),
+  UNIQUE KEY uq_idempotency_keys_scope_owner_key (scope, owner, idempotency_key),
   KEY ix_idempotency_keys_expires_at (expires_at)
 ) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_unicode_ci;
 
@@ -143,4 +159,6 @@ INSERT INTO schema_migrations (name) VALUES
   ('0001-initial-schema'),
   ('0002-exact-usernames-and-login-throttle'),
   ('0003-order-cancel-source-and-reason'),
-  ('0004-operator-status');
+  ('0004-operator-status'),
+  ('0005-idempotency-keys-owned-by-caller'),
+  ('0006-order-customer-snapshot');

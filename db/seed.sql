@@ -30,9 +30,9 @@ INSERT INTO products (id, sku, name, price_cents, stock) VALUES
   (10, 'STR-PET-16', 'PET strapping 16 mm, 1000 m', 4650, 80)
 ON DUPLICATE KEY UPDATE id = id;
 
-INSERT INTO orders (id, customer_id, status, total_cents, confirmed_at) VALUES
-  (1, 1, 'CONFIRMED', 5690, CURRENT_TIMESTAMP(3)),
-  (2, 2, 'CREATED', 2550, NULL)
+INSERT INTO orders (id, customer_id, customer_name, customer_email, customer_phone, status, total_cents, confirmed_at) VALUES
+  (1, 1, 'Acme Industrial Supply', 'purchasing@acme-industrial.example', '+1 415 555 0100', 'CONFIRMED', 5690, CURRENT_TIMESTAMP(3)),
+  (2, 2, 'Globex Logistics', 'orders@globex.example', '+44 20 7946 0958', 'CREATED', 2550, NULL)
 ON DUPLICATE KEY UPDATE id = id;
 
 INSERT INTO order_items (order_id, product_id, sku, name, qty, unit_price_cents, subtotal_cents) VALUES

@@ -448,8 +448,15 @@ export interface components {
             /** @enum {string} */
             status: "ok" | "unavailable";
             checks: {
-                /** @enum {string} */
-                database: "up" | "down";
+                /**
+                 * @description `up`: this instance can read and write. `down`: no answer within about 1 s.
+                 *     `read-only`: the server refuses writes (`read_only`). On a MariaDB Galera
+                 *     node: `not-ready` — the node is not part of a primary component (it lost
+                 *     quorum, or is still joining) and refuses every table access; `not-synced` —
+                 *     it is catching up with the cluster (a joiner, a donor). Only `up` is 200.
+                 * @enum {string}
+                 */
+                database: "up" | "down" | "read-only" | "not-ready" | "not-synced";
             };
         };
     };
@@ -646,25 +653,32 @@ export interface components {
             };
         };
         /**
-         * @description The request has a body that is not `application/json` (or `application/*+json`) in
-         *     UTF-8. A request without any body is a 400 (the body is required), not a 415.
+         * @description The request has a body whose bytes are not what every part reads: `application/json`,
+         *     UTF-8, no content coding. Refused before the credentials are checked, and nothing is
+         *     stored.
+         *
+         *     - `UNSUPPORTED_CONTENT_ENCODING`: a `Content-Encoding` other than `identity` (gzip,
+         *       deflate, br or any other); no part decodes a compressed body. The answer carries
+         *       `Accept-Encoding: identity` (RFC 7694 §3).
+         *     - `UNSUPPORTED_MEDIA_TYPE`: any media type but `application/json` (also
+         *       `application/vnd.api+json`, `application/merge-patch+json`, `text/plain`), or a
+         *       parameter other than `charset=utf-8` (any case, quoted or not): JSON on the wire is
+         *       UTF-8 (RFC 8259 §8.1), so `charset=utf-7`, `utf-16le` or `iso-8859-1` is refused,
+         *       never decoded.
+         *
+         *     A request without any body is a 400 (the body is required), not a 415.
          */
         UnsupportedMediaType: {
             headers: {
                 "X-Correlation-Id": components["headers"]["CorrelationId"];
+                /**
+                 * @description `identity` on `UNSUPPORTED_CONTENT_ENCODING`: the only content coding a request body may have.
+                 * @example identity
+                 */
+                "Accept-Encoding"?: "identity";
                 [name: string]: unknown;
             };
             content: {
-                /**
-                 * @example {
-                 *       "type": "https://b2b-orders.example/problems/unsupported-media-type",
-                 *       "title": "Unsupported Media Type",
-                 *       "status": 415,
-                 *       "detail": "The request body must be application/json (got text/plain).",
-                 *       "code": "UNSUPPORTED_MEDIA_TYPE",
-                 *       "correlationId": "7d4c1a8e-2f8b-4d55-9a3e-0c6f1b2a9e10"
-                 *     }
-                 */
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
@@ -723,9 +737,13 @@ export interface components {
         /**
          * @description The request could not be served now; nothing was written. Try again after
          *     `Retry-After` seconds. `code` says why:
-         *     - `DATABASE_UNAVAILABLE`: the database is unreachable or did not answer within the
+         *     - `DATABASE_UNAVAILABLE`: the database is unreachable, did not answer within the
          *       service's bound (`DATABASE_ACQUIRE_TIMEOUT_MS` + `DATABASE_STATEMENT_TIMEOUT_MS`,
-         *       default 5 s + 3 s).
+         *       default 5 s + 3 s), or cannot serve data now (a read-only server; a MariaDB Galera
+         *       node without quorum or still joining).
+         *     - `DATABASE_CONFLICT`: the database aborted the change as conflicting with concurrent
+         *       ones (a deadlock; on a Galera cluster, a write certified first on another node)
+         *       every time it was tried (6 attempts over at most about 0.3 s).
          *     - `SERVICE_SHUTTING_DOWN`: this instance is stopping and the request did not finish
          *       within its grace period (`SHUTDOWN_GRACE_MS`, default 10 s); another instance
          *       will serve the retry.
@@ -842,8 +860,10 @@ export interface components {
             };
         };
         /**
-         * @description Do not send traffic here: the database did not answer within about 1 s, or this
-         *     instance is shutting down (it finishes what it has and accepts nothing new).
+         * @description Do not send traffic here: the database did not answer within about 1 s, cannot serve
+         *     this instance now (read-only; a cluster node without quorum or not Synced: see
+         *     `checks.database`), or this instance is shutting down (it finishes what it has and
+         *     accepts nothing new).
          */
         HealthUnavailable: {
             headers: {

@@ -12,17 +12,25 @@ export interface paths {
         put?: never;
         /**
          * Validate the customer, create the order and confirm it
-         * @description Checks the customer (Customers API), creates the order with its stock reserved and
-         *     confirms it (Orders API), and answers with the customer and the confirmed order. The
-         *     order is an ordinary order of the Orders API (`GET /orders/{id}` there shows it).
+         * @description Creates the order with its stock reserved and confirms it (Orders API, which checks
+         *     the customer with the Customers API when the order is created), and answers with the
+         *     customer, as the order keeps them, and the confirmed order. The order is an ordinary
+         *     order of the Orders API (`GET /orders/{id}` there shows it).
          *     Each call to an API waits at most `UPSTREAM_TIMEOUT_MS` (default 3 s); one that fails
          *     with a network error, a timeout or a 5xx answer is tried again up to
-         *     `UPSTREAM_RETRIES` times (default 2) before the answer is 502 or 504. The idempotency
-         *     keys the orchestrator passes on to the Orders API are derived from `idempotency_key`
-         *     and never collide with keys a client sends to the Orders API itself.
+         *     `UPSTREAM_RETRIES` times (default 2) before the answer is 502 or 504.
          *
-         *     The same `idempotency_key` with the same request returns the same order (201 again);
-         *     with a different request it is 409 `IDEMPOTENCY_KEY_REUSED`. A key holds for the
+         *     **An `idempotency_key` belongs to the operator who sent it** (the `sub` of their
+         *     token): two operators using the same key value get an order each, and nothing an
+         *     operator sends to the Orders API directly, whatever its `X-Idempotency-Key`, can
+         *     replay, block or take over an orchestrator call. The keys the orchestrator passes on
+         *     to the Orders API are derived from the operator and `idempotency_key` and sent with
+         *     the service token, whose keys the Orders API keeps apart from every operator's.
+         *
+         *     The same `idempotency_key` with the same request returns the same order (201 again),
+         *     answered from the Orders API's record before anything is checked again: a customer
+         *     deleted since, or a product changed since, does not change the answer. With a
+         *     different request it is 409 `IDEMPOTENCY_KEY_REUSED`. A key holds for the
          *     Orders API's `IDEMPOTENCY_KEY_TTL_HOURS` (default 24) after its first use; after that
          *     it counts as a new key. If the order of an earlier call with the key has been
          *     canceled since, confirmed or not (by an operator, by a reservation expiry, or by a
@@ -89,13 +97,7 @@ export interface components {
             success: true;
             correlationId: string;
             data: {
-                customer: {
-                    id: components["schemas"]["Id"];
-                    name: string;
-                    /** Format: email */
-                    email: string;
-                    phone: string | null;
-                };
+                customer: components["schemas"]["CustomerSnapshot"];
                 order: {
                     id: components["schemas"]["Id"];
                     /** @enum {string} */
@@ -111,6 +113,20 @@ export interface components {
          * @example 42
          */
         Id: number;
+        /**
+         * @description The customer an order was placed for, as they were when it was placed: editing or
+         *     deleting the customer later does not change it. The orchestrator answers with the same
+         *     shape.
+         */
+        CustomerSnapshot: {
+            id: components["schemas"]["Id"];
+            /** @example Acme Industrial Supply */
+            name: string;
+            /** @example purchasing@acme-industrial.example */
+            email: string;
+            /** @example +1 415 555 0100 */
+            phone: string | null;
+        };
         FieldError: {
             /**
              * @description Where the offending value is, as `<location>.<path>` (body, query, path, header).
@@ -200,7 +216,7 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description The customer does not exist or was deleted. */
+        /** @description The customer does not exist or was deleted (a new `idempotency_key` only; a key whose order was placed is answered from its record). */
         CustomerNotFound: {
             headers: {
                 "X-Correlation-Id": components["headers"]["CorrelationId"];
@@ -308,25 +324,32 @@ export interface components {
             };
         };
         /**
-         * @description The request has a body that is not `application/json` (or `application/*+json`) in
-         *     UTF-8. A request without any body is a 400 (the body is required), not a 415.
+         * @description The request has a body whose bytes are not what every part reads: `application/json`,
+         *     UTF-8, no content coding. Refused before the credentials are checked, and nothing is
+         *     stored.
+         *
+         *     - `UNSUPPORTED_CONTENT_ENCODING`: a `Content-Encoding` other than `identity` (gzip,
+         *       deflate, br or any other); no part decodes a compressed body. The answer carries
+         *       `Accept-Encoding: identity` (RFC 7694 §3).
+         *     - `UNSUPPORTED_MEDIA_TYPE`: any media type but `application/json` (also
+         *       `application/vnd.api+json`, `application/merge-patch+json`, `text/plain`), or a
+         *       parameter other than `charset=utf-8` (any case, quoted or not): JSON on the wire is
+         *       UTF-8 (RFC 8259 §8.1), so `charset=utf-7`, `utf-16le` or `iso-8859-1` is refused,
+         *       never decoded.
+         *
+         *     A request without any body is a 400 (the body is required), not a 415.
          */
         UnsupportedMediaType: {
             headers: {
                 "X-Correlation-Id": components["headers"]["CorrelationId"];
+                /**
+                 * @description `identity` on `UNSUPPORTED_CONTENT_ENCODING`: the only content coding a request body may have.
+                 * @example identity
+                 */
+                "Accept-Encoding"?: "identity";
                 [name: string]: unknown;
             };
             content: {
-                /**
-                 * @example {
-                 *       "type": "https://b2b-orders.example/problems/unsupported-media-type",
-                 *       "title": "Unsupported Media Type",
-                 *       "status": 415,
-                 *       "detail": "The request body must be application/json (got text/plain).",
-                 *       "code": "UNSUPPORTED_MEDIA_TYPE",
-                 *       "correlationId": "7d4c1a8e-2f8b-4d55-9a3e-0c6f1b2a9e10"
-                 *     }
-                 */
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };

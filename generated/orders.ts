@@ -92,7 +92,9 @@ export interface paths {
          *     - **The customer** must exist and not be deleted (else 422 `CUSTOMER_NOT_FOUND`). The
          *       Orders API asks the Customers API: when that is unreachable or failing the answer is
          *       502 `CUSTOMERS_API_UNAVAILABLE`, and when it does not answer within
-         *       `CUSTOMERS_API_TIMEOUT_MS` (default 3 s) 504 `CUSTOMERS_API_TIMEOUT`.
+         *       `CUSTOMERS_API_TIMEOUT_MS` (default 3 s) 504 `CUSTOMERS_API_TIMEOUT`. The order keeps
+         *       the customer's name, email and phone as they are now (`customer`): editing or
+         *       deleting the customer later does not change what the order says.
          *     - **Each line** is priced at the product's current price (`subtotal_cents = qty ×
          *       unit_price_cents`), and the order keeps that price, sku and name whatever happens to
          *       the product later; `total_cents` is the sum of the subtotals. The order is `CREATED`
@@ -107,7 +109,9 @@ export interface paths {
          *     total quantity.
          *
          *     **Idempotency.** `X-Idempotency-Key` is optional. With a key, the first request's
-         *     201 response is stored with the key. Repeating the request with the same key and the
+         *     201 response is stored with the key, and a retry is answered from that record before
+         *     anything is checked again: a customer deleted or a product changed since does not
+         *     change the answer. Repeating the request with the same key and the
          *     same body returns the stored response (status 201, the same body, so the same order)
          *     with header `Idempotent-Replayed: true`, and creates nothing. The same key with a
          *     different body is 409 `IDEMPOTENCY_KEY_REUSED`; the same key while the first request
@@ -201,6 +205,10 @@ export interface paths {
          *     order as `cancel_reason`. Unknown properties are 400.
          *
          *     - `CREATED → CANCELED`: `canceled_at` set and the stock of every item restored.
+         *       Restored stock stops at the maximum of `StockOnHand` (2,147,483,647): such a
+         *       cancellation succeeds all the same, and the units that did not fit are lost,
+         *       logged and counted (see `StockOnHand`). The same holds for a compensation and for
+         *       the reservation sweep.
          *     - `CONFIRMED → CANCELED`: allowed only within `ORDER_CANCEL_WINDOW_MINUTES`
          *       (default 10) of `confirmed_at`, measured on the server's clock; the stock is
          *       restored. After the window: 409 `CANCEL_WINDOW_EXPIRED`, nothing changes.
@@ -405,7 +413,10 @@ export interface components {
         Stock: number;
         /**
          * @description Units available to order. Canceling orders gives their units back, so stock can end
-         *     above the 1,000,000 an operator may set (never above 2,147,483,647).
+         *     above the 1,000,000 an operator may set, but never above 2,147,483,647: a cancellation
+         *     that would pass it still succeeds, and the stock stops at 2,147,483,647. The units that
+         *     did not fit are not given back; the API logs them (order and product) and counts them
+         *     in its metrics (`orders_stock_clamped_units_total`).
          * @example 500
          */
         StockOnHand: number;
@@ -473,6 +484,7 @@ export interface components {
         Order: {
             id: components["schemas"]["Id"];
             customer_id: components["schemas"]["Id"];
+            customer: components["schemas"]["CustomerSnapshot"];
             status: components["schemas"]["OrderStatus"];
             /**
              * Format: int64
@@ -605,12 +617,33 @@ export interface components {
             /** @description For validation errors, one entry per offending field. */
             errors?: components["schemas"]["FieldError"][];
         };
+        /**
+         * @description The customer an order was placed for, as they were when it was placed: editing or
+         *     deleting the customer later does not change it. The orchestrator answers with the same
+         *     shape.
+         */
+        CustomerSnapshot: {
+            id: components["schemas"]["Id"];
+            /** @example Acme Industrial Supply */
+            name: string;
+            /** @example purchasing@acme-industrial.example */
+            email: string;
+            /** @example +1 415 555 0100 */
+            phone: string | null;
+        };
         Health: {
             /** @enum {string} */
             status: "ok" | "unavailable";
             checks: {
-                /** @enum {string} */
-                database: "up" | "down";
+                /**
+                 * @description `up`: this instance can read and write. `down`: no answer within about 1 s.
+                 *     `read-only`: the server refuses writes (`read_only`). On a MariaDB Galera
+                 *     node: `not-ready` — the node is not part of a primary component (it lost
+                 *     quorum, or is still joining) and refuses every table access; `not-synced` —
+                 *     it is catching up with the cluster (a joiner, a donor). Only `up` is 200.
+                 * @enum {string}
+                 */
+                database: "up" | "down" | "read-only" | "not-ready" | "not-synced";
             };
         };
     };
@@ -725,6 +758,12 @@ export interface components {
                  * @example {
                  *       "id": 1,
                  *       "customer_id": 1,
+                 *       "customer": {
+                 *         "id": 1,
+                 *         "name": "Acme Industrial Supply",
+                 *         "email": "purchasing@acme-industrial.example",
+                 *         "phone": "+1 415 555 0100"
+                 *       },
                  *       "status": "CONFIRMED",
                  *       "total_cents": 5690,
                  *       "items": [
@@ -781,6 +820,12 @@ export interface components {
                  * @example {
                  *       "id": 3,
                  *       "customer_id": 1,
+                 *       "customer": {
+                 *         "id": 1,
+                 *         "name": "Acme Industrial Supply",
+                 *         "email": "purchasing@acme-industrial.example",
+                 *         "phone": "+1 415 555 0100"
+                 *       },
                  *       "status": "CREATED",
                  *       "total_cents": 4450,
                  *       "items": [
@@ -828,6 +873,12 @@ export interface components {
                  * @example {
                  *       "id": 3,
                  *       "customer_id": 1,
+                 *       "customer": {
+                 *         "id": 1,
+                 *         "name": "Acme Industrial Supply",
+                 *         "email": "purchasing@acme-industrial.example",
+                 *         "phone": "+1 415 555 0100"
+                 *       },
                  *       "status": "CONFIRMED",
                  *       "total_cents": 4450,
                  *       "items": [
@@ -870,6 +921,12 @@ export interface components {
                  * @example {
                  *       "id": 3,
                  *       "customer_id": 1,
+                 *       "customer": {
+                 *         "id": 1,
+                 *         "name": "Acme Industrial Supply",
+                 *         "email": "purchasing@acme-industrial.example",
+                 *         "phone": "+1 415 555 0100"
+                 *       },
                  *       "status": "CANCELED",
                  *       "total_cents": 4450,
                  *       "items": [
@@ -914,6 +971,12 @@ export interface components {
                  *         {
                  *           "id": 1,
                  *           "customer_id": 1,
+                 *           "customer": {
+                 *             "id": 1,
+                 *             "name": "Acme Industrial Supply",
+                 *             "email": "purchasing@acme-industrial.example",
+                 *             "phone": "+1 415 555 0100"
+                 *           },
                  *           "status": "CONFIRMED",
                  *           "total_cents": 5690,
                  *           "items": [
@@ -1259,9 +1322,13 @@ export interface components {
         /**
          * @description The request could not be served now; nothing was written. Try again after
          *     `Retry-After` seconds. `code` says why:
-         *     - `DATABASE_UNAVAILABLE`: the database is unreachable or did not answer within the
+         *     - `DATABASE_UNAVAILABLE`: the database is unreachable, did not answer within the
          *       service's bound (`DATABASE_ACQUIRE_TIMEOUT_MS` + `DATABASE_STATEMENT_TIMEOUT_MS`,
-         *       default 5 s + 3 s).
+         *       default 5 s + 3 s), or cannot serve data now (a read-only server; a MariaDB Galera
+         *       node without quorum or still joining).
+         *     - `DATABASE_CONFLICT`: the database aborted the change as conflicting with concurrent
+         *       ones (a deadlock; on a Galera cluster, a write certified first on another node)
+         *       every time it was tried (6 attempts over at most about 0.3 s).
          *     - `SERVICE_SHUTTING_DOWN`: this instance is stopping and the request did not finish
          *       within its grace period (`SHUTDOWN_GRACE_MS`, default 10 s); another instance
          *       will serve the retry.
@@ -1340,25 +1407,32 @@ export interface components {
             };
         };
         /**
-         * @description The request has a body that is not `application/json` (or `application/*+json`) in
-         *     UTF-8. A request without any body is a 400 (the body is required), not a 415.
+         * @description The request has a body whose bytes are not what every part reads: `application/json`,
+         *     UTF-8, no content coding. Refused before the credentials are checked, and nothing is
+         *     stored.
+         *
+         *     - `UNSUPPORTED_CONTENT_ENCODING`: a `Content-Encoding` other than `identity` (gzip,
+         *       deflate, br or any other); no part decodes a compressed body. The answer carries
+         *       `Accept-Encoding: identity` (RFC 7694 §3).
+         *     - `UNSUPPORTED_MEDIA_TYPE`: any media type but `application/json` (also
+         *       `application/vnd.api+json`, `application/merge-patch+json`, `text/plain`), or a
+         *       parameter other than `charset=utf-8` (any case, quoted or not): JSON on the wire is
+         *       UTF-8 (RFC 8259 §8.1), so `charset=utf-7`, `utf-16le` or `iso-8859-1` is refused,
+         *       never decoded.
+         *
+         *     A request without any body is a 400 (the body is required), not a 415.
          */
         UnsupportedMediaType: {
             headers: {
                 "X-Correlation-Id": components["headers"]["CorrelationId"];
+                /**
+                 * @description `identity` on `UNSUPPORTED_CONTENT_ENCODING`: the only content coding a request body may have.
+                 * @example identity
+                 */
+                "Accept-Encoding"?: "identity";
                 [name: string]: unknown;
             };
             content: {
-                /**
-                 * @example {
-                 *       "type": "https://b2b-orders.example/problems/unsupported-media-type",
-                 *       "title": "Unsupported Media Type",
-                 *       "status": 415,
-                 *       "detail": "The request body must be application/json (got text/plain).",
-                 *       "code": "UNSUPPORTED_MEDIA_TYPE",
-                 *       "correlationId": "7d4c1a8e-2f8b-4d55-9a3e-0c6f1b2a9e10"
-                 *     }
-                 */
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
@@ -1381,8 +1455,10 @@ export interface components {
             };
         };
         /**
-         * @description Do not send traffic here: the database did not answer within about 1 s, or this
-         *     instance is shutting down (it finishes what it has and accepts nothing new).
+         * @description Do not send traffic here: the database did not answer within about 1 s, cannot serve
+         *     this instance now (read-only; a cluster node without quorum or not Synced: see
+         *     `checks.database`), or this instance is shutting down (it finishes what it has and
+         *     accepts nothing new).
          */
         HealthUnavailable: {
             headers: {

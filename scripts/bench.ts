@@ -495,6 +495,7 @@ async function main() {
           ...baseEnv,
           ORCHESTRATOR_PORT: String(orchestratorPort),
           ORCHESTRATOR_LAMBDA_PORT: String(lambdaPort),
+          // Only the orchestrators of trees before it was the Orders API's alone read CUSTOMERS_API_BASE.
           CUSTOMERS_API_BASE: url(customersPort),
           ORDERS_API_BASE: url(ordersPort),
           // As scripts/start.mjs sets it for `npm start` (trees whose serverless.yml ignores it: no effect).
@@ -517,10 +518,7 @@ async function main() {
   const refProcesses = {
     customers: reference('customers-api', refCustomersPort),
     orders: reference('orders-api', refOrdersPort, { CUSTOMERS_API_BASE: url(refCustomersPort) }),
-    orchestrator: reference('orchestrator', refOrchestratorPort, {
-      CUSTOMERS_API_BASE: url(refCustomersPort),
-      ORDERS_API_BASE: url(refOrdersPort),
-    }),
+    orchestrator: reference('orchestrator', refOrchestratorPort, { ORDERS_API_BASE: url(refOrdersPort) }),
   };
   const ours: RunningSystem = {
     urls: { customers: url(customersPort), orders: url(ordersPort), orchestrator: url(orchestratorPort) },

@@ -272,7 +272,6 @@ async function main(): Promise<number> {
       ORDER_CANCEL_WINDOW_MINUTES: '0',
     }),
     orchestrator: startOrchestrator(ports.orchestrator, ports.orchestratorLambda, {
-      CUSTOMERS_API_BASE: urls.customers,
       ORDERS_API_BASE: urls.orders,
     }),
     'customers (database down)': startCustomersApi(ports.customersDatabaseDown, {
@@ -293,13 +292,12 @@ async function main(): Promise<number> {
     'orchestrator (upstreams down)': startOrchestrator(
       ports.orchestratorUpstreamsClosed,
       ports.orchestratorUpstreamsClosedLambda,
-      { CUSTOMERS_API_BASE: closed, ORDERS_API_BASE: closed },
+      { ORDERS_API_BASE: closed },
     ),
     'orchestrator (upstreams silent)': startOrchestrator(
       ports.orchestratorUpstreamsSilent,
       ports.orchestratorUpstreamsSilentLambda,
       {
-        CUSTOMERS_API_BASE: silentUpstream.url,
         ORDERS_API_BASE: silentUpstream.url,
         UPSTREAM_TIMEOUT_MS,
       },

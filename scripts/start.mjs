@@ -83,7 +83,6 @@ run('orchestrator', bin('serverless'), ['offline', 'start', ...(isDev ? ['--relo
   env: {
     ORCHESTRATOR_PORT: String(ports.orchestrator),
     ORCHESTRATOR_LAMBDA_PORT: String(ports.orchestratorLambda),
-    CUSTOMERS_API_BASE: urls.customers,
     ORDERS_API_BASE: urls.orders,
     // --reloadHandler needs a worker per call.
     ORCHESTRATOR_IN_PROCESS: isDev ? 'false' : settings.orchestratorInProcess,

@@ -193,21 +193,35 @@ describe('database migrations', () => {
 
   it('when another migrator holds the lock past the timeout, then the migrator fails and applies nothing', async () => {
     const database = await createEmptyDatabase();
-    await database.db.task(async (holder) => {
-      await holder.query(sql`SELECT GET_LOCK(${`schema_migrations:${database.name}`}, 0)`);
-      try {
-        await expect(migrateDatabase(database.db, { lockTimeoutSeconds: 0 })).rejects.toThrow(
-          /held the lock schema_migrations:/,
-        );
-      } finally {
-        await holder.query(sql`DO RELEASE_LOCK(${`schema_migrations:${database.name}`})`);
-      }
+    await migrateDatabase(database.db, {
+      directory: await mkdtemp(path.join(tmpdir(), 'b2b-no-migrations-')),
     });
+    await database.db.query(sql`DROP TABLE schema_migrations`);
+    await database.db.query(sql`
+      INSERT INTO schema_migrations_lock (name, holder, expires_at)
+      VALUES ('migrate', 'another-migrator-000000000000000000', NOW(3) + INTERVAL 1 MINUTE)`);
+
+    await expect(migrateDatabase(database.db, { lockTimeoutSeconds: 0 })).rejects.toThrow(
+      /held the migration lock/,
+    );
 
     const tables = await database.db.query(
-      sql`SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = ${database.name}`,
+      sql`SELECT TABLE_NAME AS name FROM information_schema.TABLES WHERE TABLE_SCHEMA = ${database.name}`,
     );
-    expect(tables).toEqual([]);
+    expect(tables).toEqual([{ name: 'schema_migrations_lock' }]);
+  });
+
+  it('when the lock holder died (its lease ran out), then the next migrator takes the lock over and migrates', async () => {
+    const database = await createEmptyDatabase();
+    await migrateDatabase(database.db, {
+      directory: await mkdtemp(path.join(tmpdir(), 'b2b-no-migrations-')),
+    });
+    await database.db.query(sql`
+      INSERT INTO schema_migrations_lock (name, holder, expires_at)
+      VALUES ('migrate', 'a-migrator-that-died-00000000000000', NOW(3) - INTERVAL 1 SECOND)`);
+
+    expect(await migrateDatabase(database.db, { lockTimeoutSeconds: 0 })).toEqual(await migrationFileNames());
+    expect(await database.db.query(sql`SELECT * FROM schema_migrations_lock`)).toEqual([]);
   });
 
   it('when a database predates migrations (tables but no schema_migrations), then 0001 only records itself', async () => {
@@ -231,14 +245,27 @@ describe('database migrations', () => {
     expect(tables).toEqual([]);
   });
 
-  it('when 0003 adds cancel_source and cancel_reason, then answers stored with idempotency keys before it replay with both fields', async () => {
+  /**
+   * A database migrated up to, not including, migration `number`; `migrateRest` then applies
+   * that migration and every later one, so a test can write data in the older shape first.
+   */
+  async function migratedUntil(number: string) {
     const database = await createEmptyDatabase();
     const directory = await copyMigrationsDirectory();
-    const later = (await readdir(directory)).filter((file) => file.localeCompare('0003') >= 0);
+    const later = (await readdir(directory)).filter((file) => file.localeCompare(number) >= 0);
     const held = await mkdtemp(path.join(tmpdir(), 'b2b-migrations-later-'));
     temporaryDirectories.push(held);
     for (const file of later) await rename(path.join(directory, file), path.join(held, file));
     await migrateDatabase(database.db, { directory });
+    const migrateRest = async () => {
+      for (const file of later) await rename(path.join(held, file), path.join(directory, file));
+      await migrateDatabase(database.db, { directory });
+    };
+    return { database, migrateRest };
+  }
+
+  it('when 0003 adds cancel_source and cancel_reason, then answers stored with idempotency keys before it replay with both fields', async () => {
+    const { database, migrateRest } = await migratedUntil('0003');
     const storedOrder = { id: 7, customer_id: 1, status: 'CONFIRMED', total_cents: 100, items: [] };
     await database.db.query(sql`
       INSERT INTO idempotency_keys
@@ -246,8 +273,7 @@ describe('database migrations', () => {
       VALUES ('confirm_order', 'before-0003', 'order', 7, ${'0'.repeat(64)}, 'COMPLETED', 200,
         ${JSON.stringify(storedOrder)}, NOW(3) + INTERVAL 1 DAY)`);
 
-    for (const file of later) await rename(path.join(held, file), path.join(directory, file));
-    await migrateDatabase(database.db, { directory });
+    await migrateRest();
 
     const [row] = await database.db.query(
       sql`SELECT response_body FROM idempotency_keys WHERE idempotency_key = 'before-0003'`,
@@ -256,6 +282,56 @@ describe('database migrations', () => {
       ...storedOrder,
       cancel_source: null,
       cancel_reason: null,
+    });
+  });
+
+  it('when 0005 and 0006 run, then every order gets its customer as a snapshot, deleted customers included, stored answers carry it, and older keys belong to no caller', async () => {
+    const { database, migrateRest } = await migratedUntil('0005');
+    const { db } = database;
+    await db.query(sql`
+      INSERT INTO customers (id, name, email, phone, deleted_at) VALUES
+        (1, 'Acme Industrial Supply', 'purchasing@acme-industrial.example', '+1 415 555 0100', NULL),
+        (2, 'Globex Logistics', 'orders@globex.example', NULL, NOW(3))`);
+    await db.query(sql`
+      INSERT INTO orders (id, customer_id, status, total_cents) VALUES (1, 1, 'CREATED', 100), (2, 2, 'CREATED', 100)`);
+    const storedOrder = {
+      id: 2,
+      customer_id: 2,
+      status: 'CREATED',
+      total_cents: 100,
+      items: [],
+      cancel_source: null,
+      cancel_reason: null,
+    };
+    await db.query(sql`
+      INSERT INTO idempotency_keys
+        (scope, idempotency_key, target_type, target_id, request_fingerprint, status, response_status, response_body, expires_at)
+      VALUES ('create_order', 'before-0005', 'order', 2, ${'0'.repeat(64)}, 'COMPLETED', 201,
+        ${JSON.stringify(storedOrder)}, NOW(3) + INTERVAL 1 DAY)`);
+
+    await migrateRest();
+
+    expect(
+      await db.query(sql`SELECT id, customer_name, customer_email, customer_phone FROM orders ORDER BY id`),
+    ).toEqual([
+      {
+        id: '1',
+        customer_name: 'Acme Industrial Supply',
+        customer_email: 'purchasing@acme-industrial.example',
+        customer_phone: '+1 415 555 0100',
+      },
+      {
+        id: '2',
+        customer_name: 'Globex Logistics',
+        customer_email: 'orders@globex.example',
+        customer_phone: null,
+      },
+    ]);
+    const [key] = await db.query(sql`SELECT owner, response_body FROM idempotency_keys`);
+    expect(key.owner).toBe('');
+    expect(JSON.parse(String(key.response_body))).toEqual({
+      ...storedOrder,
+      customer: { id: 2, name: 'Globex Logistics', email: 'orders@globex.example', phone: null },
     });
   });
 });

@@ -56,6 +56,12 @@ export function toOrder(rows: Array<Record<string, unknown>>) {
   return {
     id: Number(first.id),
     customer_id: Number(first.customer_id),
+    customer: {
+      id: Number(first.customer_id),
+      name: first.customer_name as string,
+      email: first.customer_email as string,
+      phone: first.customer_phone as string | null,
+    },
     status: first.status as string,
     total_cents: Number(first.total_cents),
     created_at: iso(first.created_at as Date),

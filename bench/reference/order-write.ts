@@ -13,13 +13,21 @@ export interface OrderLine {
   qty: number;
 }
 
+/** The buyer as the order keeps them. */
+export interface CustomerSnapshot {
+  id: number;
+  name: string;
+  email: string;
+  phone: string | null;
+}
+
 /**
  * Places one order inside the caller's open transaction on `connection`; returns the order
  * as the API answers it, built from what was written. Throws HttpError 422 / 409.
  */
 export async function writeOrder(
   connection: Connection | PoolConnection,
-  customerId: number,
+  customer: CustomerSnapshot,
   lines: OrderLine[],
 ): Promise<{ id: number; body: Record<string, unknown> }> {
   const ids = lines.map((line) => line.product_id);
@@ -45,8 +53,9 @@ export async function writeOrder(
   const total = items.reduce((sum, item) => sum + item.subtotal_cents, 0);
   const createdAt = products[0]!.locked_at as Date;
   const [inserted] = await connection.query<ResultSetHeader>(
-    `INSERT INTO orders (customer_id, status, total_cents, created_at, updated_at) VALUES (?, 'CREATED', ?, ?, ?)`,
-    [customerId, total, createdAt, createdAt],
+    `INSERT INTO orders (customer_id, customer_name, customer_email, customer_phone, status, total_cents, created_at, updated_at)
+     VALUES (?, ?, ?, ?, 'CREATED', ?, ?, ?)`,
+    [customer.id, customer.name, customer.email, customer.phone, total, createdAt, createdAt],
   );
   const orderId = inserted.insertId;
   await connection.query(
@@ -73,7 +82,8 @@ export async function writeOrder(
     id: orderId,
     body: {
       id: orderId,
-      customer_id: customerId,
+      customer_id: customer.id,
+      customer,
       status: 'CREATED',
       total_cents: total,
       created_at: at,

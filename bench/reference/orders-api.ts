@@ -27,28 +27,31 @@ interface Answer {
   replayed: boolean;
 }
 
+/** No authentication here: every key belongs to the one caller. */
+const OWNER = 'service';
+
 const fingerprint = (value: unknown) => createHash('sha256').update(JSON.stringify(value)).digest('hex');
 
 const insertKey = (scope: string, key: string, print: string) =>
   pool.query(
-    `INSERT INTO idempotency_keys (scope, idempotency_key, target_type, request_fingerprint, status, expires_at)
-     VALUES (?, ?, 'order', ?, 'IN_PROGRESS', NOW(3) + INTERVAL ? HOUR)`,
-    [scope, key, print, KEY_TTL_HOURS],
+    `INSERT INTO idempotency_keys (scope, owner, idempotency_key, target_type, request_fingerprint, status, expires_at)
+     VALUES (?, ?, ?, 'order', ?, 'IN_PROGRESS', NOW(3) + INTERVAL ? HOUR)`,
+    [scope, OWNER, key, print, KEY_TTL_HOURS],
   );
 
 const completeKey = (connection: PoolConnection, scope: string, key: string, id: number, answer: Answer) =>
   connection.query(
     `UPDATE idempotency_keys
      SET status = 'COMPLETED', target_id = ?, response_status = ?, response_body = ?
-     WHERE scope = ? AND idempotency_key = ? AND status = 'IN_PROGRESS'`,
-    [id, answer.status, answer.body, scope, key],
+     WHERE scope = ? AND owner = ? AND idempotency_key = ? AND status = 'IN_PROGRESS'`,
+    [id, answer.status, answer.body, scope, OWNER, key],
   );
 
 const releaseKey = (scope: string, key: string) =>
   pool
     .query(
-      `DELETE FROM idempotency_keys WHERE scope = ? AND idempotency_key = ? AND status = 'IN_PROGRESS'`,
-      [scope, key],
+      `DELETE FROM idempotency_keys WHERE scope = ? AND owner = ? AND idempotency_key = ? AND status = 'IN_PROGRESS'`,
+      [scope, OWNER, key],
     )
     .catch(() => undefined);
 
@@ -56,8 +59,8 @@ const releaseKey = (scope: string, key: string) =>
 async function replay(scope: string, key: string, print: string): Promise<Answer> {
   const [rows] = await pool.query<RowDataPacket[]>(
     `SELECT request_fingerprint, status, response_status, response_body
-     FROM idempotency_keys WHERE scope = ? AND idempotency_key = ?`,
-    [scope, key],
+     FROM idempotency_keys WHERE scope = ? AND owner = ? AND idempotency_key = ?`,
+    [scope, OWNER, key],
   );
   const row = rows[0];
   if (!row) throw new HttpError(409, 'IDEMPOTENCY_KEY_IN_PROGRESS');
@@ -100,7 +103,14 @@ async function placeOrder(input: OrderInput, key?: { scope: string; key: string 
   if (customer.status === 404) throw new HttpError(422, 'CUSTOMER_NOT_FOUND');
   if (customer.status !== 200) throw new HttpError(502, 'CUSTOMERS_API_UNAVAILABLE');
   return transaction(pool, async (connection) => {
-    const { id: orderId, body: order } = await writeOrder(connection, input.customer_id, input.items);
+    const { id, name, email, phone } = customer.body as {
+      id: number;
+      name: string;
+      email: string;
+      phone: string | null;
+    };
+    const snapshot = { id, name, email, phone };
+    const { id: orderId, body: order } = await writeOrder(connection, snapshot, input.items);
     const answer = { status: 201, body: JSON.stringify(order), replayed: false };
     if (key) await completeKey(connection, key.scope, key.key, orderId, answer);
     return answer;
@@ -111,7 +121,7 @@ async function placeOrder(input: OrderInput, key?: { scope: string; key: string 
 function confirmOrder(orderId: number, key: { scope: string; key: string }): Promise<Answer> {
   return transaction(pool, async (connection) => {
     const [rows] = await connection.query<RowDataPacket[]>(
-      `SELECT o.id, o.customer_id, o.status, o.total_cents, o.created_at, o.updated_at,
+      `SELECT o.id, o.customer_id, o.customer_name, o.customer_email, o.customer_phone, o.status, o.total_cents, o.created_at, o.updated_at,
               o.confirmed_at, o.canceled_at,
               i.order_id, i.product_id, i.sku, i.name, i.qty, i.unit_price_cents, i.subtotal_cents,
               o.confirmed_at > NOW(3) - INTERVAL ? MINUTE AS is_within_cancel_window,

@@ -1,4 +1,11 @@
-import { ENVIRONMENTS, EnvReader, readAuthConfig, type AuthConfig, type Environment } from '@b2b/service-kit';
+import {
+  ENVIRONMENTS,
+  EnvReader,
+  readAllowedOrigins,
+  readAuthConfig,
+  type AuthConfig,
+  type Environment,
+} from '@b2b/service-kit';
 
 export interface RetryPolicy {
   /** Attempts after the first one; 0 disables retries. */
@@ -10,12 +17,13 @@ export interface RetryPolicy {
 
 export interface OrchestratorConfig {
   environment: Environment;
-  customersApiBase: string;
   ordersApiBase: string;
   auth: AuthConfig;
   upstreamTimeoutMs: number;
   retry: RetryPolicy;
   logLevel: string;
+  /** Origins whose browser pages may call the orchestrator (CORS, src/cors.ts); empty: none. */
+  corsAllowedOrigins: string[];
 }
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -35,7 +43,6 @@ export function readOrchestratorConfig(env: Record<string, string | undefined>):
   const environment = reader.oneOf('NODE_ENV', ENVIRONMENTS, 'development');
   const config: OrchestratorConfig = {
     environment,
-    customersApiBase: readUrl(reader, 'CUSTOMERS_API_BASE', 'http://127.0.0.1:3001'),
     ordersApiBase: readUrl(reader, 'ORDERS_API_BASE', 'http://127.0.0.1:3002'),
     auth: readAuthConfig(reader, environment),
     upstreamTimeoutMs: reader.integer('UPSTREAM_TIMEOUT_MS', { default: 3_000, min: 100, max: 25_000 }),
@@ -45,6 +52,7 @@ export function readOrchestratorConfig(env: Record<string, string | undefined>):
       maxDelayMs: 1_000,
     },
     logLevel: reader.oneOf('LOG_LEVEL', LOG_LEVELS, 'info'),
+    corsAllowedOrigins: readAllowedOrigins(reader),
   };
   reader.done();
   return config;

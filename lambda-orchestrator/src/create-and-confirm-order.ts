@@ -1,15 +1,14 @@
-import type { CustomersClient, components as CustomersComponents } from '@b2b/contracts/customers';
+import { createHash } from 'node:crypto';
 import type { operations } from '@b2b/contracts/orchestrator';
 import type { OrdersClient, components as OrdersComponents } from '@b2b/contracts/orders';
 import { Conflict, type Logger } from '@b2b/service-kit';
 import type { RetryPolicy } from './config';
-import { CustomerNotFound, OrderCanceled, OrderConfirmationFailed, OrderStateUnknown } from './errors';
+import { OrderCanceled, OrderConfirmationFailed, OrderStateUnknown } from './errors';
 import {
   callWithRetries,
   describeFailure,
   orderRejectedError,
   unavailableError,
-  unexpectedAnswerError,
   type StepDurations,
   type UpstreamCall,
   type UpstreamFailure,
@@ -22,11 +21,9 @@ export type CreateAndConfirmOrderRequest = Operation['requestBody']['content']['
 export type CreateAndConfirmOrderResponse = Operation['responses'][201]['content']['application/json'];
 export type ConsolidatedOrder = CreateAndConfirmOrderResponse['data'];
 
-type Customer = CustomersComponents['schemas']['Customer'];
 type Order = OrdersComponents['schemas']['Order'];
 
 export interface OrchestratorDependencies {
-  customers: CustomersClient;
   orders: OrdersClient;
   logger: Logger;
   retry: RetryPolicy;
@@ -36,14 +33,25 @@ export interface OrchestratorDependencies {
 }
 
 /**
- * Idempotency keys of the Orders API calls, derived from the caller's key (see README). The
- * prefix keeps them apart from keys that clients send to the Orders API directly; at most
- * 100 + 20 characters, within the Orders API's 128.
+ * Idempotency keys of the Orders API calls, derived from the operator's username and their
+ * `idempotency_key`. The Orders API keeps the keys the orchestrator sends (with the service
+ * token) apart from every operator's own, and the operator in the digest keeps one
+ * operator's calls apart from another's: no caller can replay or block another's call. The
+ * digest (SHA-256, base64url) keeps the keys within the Orders API's 128 characters whatever
+ * the username; 63 characters.
  */
-export const idempotencyKeys = (key: string) => ({
-  create: `orchestrator:${key}:create`,
-  confirm: `orchestrator:${key}:confirm`,
-});
+export function idempotencyKeys(operator: string, key: string): { create: string; confirm: string } {
+  const digest = createHash('sha256')
+    .update(JSON.stringify([operator, key]))
+    .digest('base64url');
+  return { create: `orchestrator:${digest}:create`, confirm: `orchestrator:${digest}:confirm` };
+}
+
+/** A call of the operation, with the operator it came from (the `sub` of their token). */
+export interface OrchestratorCall {
+  request: CreateAndConfirmOrderRequest;
+  operator: string;
+}
 
 /** An order the Orders API returned, and whether it was the stored answer to an earlier call. */
 interface OrderAnswer {
@@ -54,22 +62,34 @@ interface OrderAnswer {
 const isReplayed = (response: Response) => response.headers.get('Idempotent-Replayed') === 'true';
 
 /**
- * Validate the customer, create the order, confirm it. The whole call is idempotent: the
- * Orders API replays creation and confirmation for the keys derived from `idempotency_key`,
+ * Create the order, confirm it. The whole call is idempotent: the Orders API replays
+ * creation and confirmation for the keys derived from the operator and `idempotency_key`,
  * so repeating the call, even after a crash between two steps, returns the same order and
- * moves stock once (or 409 ORDER_CANCELED once that order has been canceled). An order that
- * cannot be confirmed is canceled so no stock stays reserved, but never one that was
- * confirmed: when the confirmation goes unanswered, the order is read before deciding.
+ * moves stock once (or 409 ORDER_CANCELED once that order has been canceled). A repeated
+ * call is answered from that record before anything is validated again: the customer is
+ * checked by the Orders API when the order is created (unknown → 404 CUSTOMER_NOT_FOUND),
+ * and the answer's customer is the order's snapshot of them, so a customer deleted since
+ * does not turn a placed order into a 404. An order that cannot be confirmed is canceled so
+ * no stock stays reserved, but never one that was confirmed: when the confirmation goes
+ * unanswered, the order is read before deciding.
  */
 export async function createAndConfirmOrder(
-  request: CreateAndConfirmOrderRequest,
+  call: OrchestratorCall,
   dependencies: OrchestratorDependencies,
 ): Promise<ConsolidatedOrder> {
-  const customer = await findCustomer(request.customer_id, dependencies);
-  const created = await createOrder(request, dependencies);
-  const confirmed = await confirmOrCompensate(created, request.idempotency_key, dependencies);
-  dependencies.logger.info({ orderId: confirmed.id, customerId: customer.id }, 'order created and confirmed');
-  return { customer: toOrchestratedCustomer(customer), order: toConfirmedOrder(confirmed) };
+  const keys = idempotencyKeys(call.operator, call.request.idempotency_key);
+  const created = await createOrder(call.request, keys.create, dependencies);
+  const confirmed = await confirmOrCompensate(
+    created,
+    call.request.idempotency_key,
+    keys.confirm,
+    dependencies,
+  );
+  dependencies.logger.info(
+    { orderId: confirmed.id, customerId: confirmed.customer.id },
+    'order created and confirmed',
+  );
+  return { customer: confirmed.customer, order: toConfirmedOrder(confirmed) };
 }
 
 function upstreamCall(
@@ -89,26 +109,15 @@ function upstreamCall(
   };
 }
 
-async function findCustomer(customerId: number, dependencies: OrchestratorDependencies): Promise<Customer> {
-  const outcome = await callWithRetries(
-    () => dependencies.customers.GET('/internal/customers/{id}', { params: { path: { id: customerId } } }),
-    upstreamCall('Customers API', 'customer lookup', 'customerLookup', dependencies),
-  );
-  if (!outcome.ok) throw unavailableError(outcome.failure);
-  const { data, response } = outcome.result;
-  if (data) return data;
-  if (response.status === 404) throw new CustomerNotFound(customerId);
-  throw unexpectedAnswerError('Customers API', 'the customer lookup', response.status);
-}
-
 async function createOrder(
   request: CreateAndConfirmOrderRequest,
+  idempotencyKey: string,
   dependencies: OrchestratorDependencies,
 ): Promise<OrderAnswer> {
   const outcome = await callWithRetries(
     () =>
       dependencies.orders.POST('/orders', {
-        params: { header: { 'X-Idempotency-Key': idempotencyKeys(request.idempotency_key).create } },
+        params: { header: { 'X-Idempotency-Key': idempotencyKey } },
         body: {
           customer_id: request.customer_id,
           items: request.items.map(({ product_id, qty }) => ({ product_id, qty })),
@@ -151,16 +160,14 @@ function detailForCaller(problem: { code: string; detail: string }, idempotencyK
 async function confirmOrCompensate(
   created: OrderAnswer,
   idempotencyKey: string,
+  confirmKey: string,
   dependencies: OrchestratorDependencies,
 ): Promise<Order> {
   const { order } = created;
   const outcome = await callWithRetries(
     () =>
       dependencies.orders.POST('/orders/{id}/confirm', {
-        params: {
-          path: { id: order.id },
-          header: { 'X-Idempotency-Key': idempotencyKeys(idempotencyKey).confirm },
-        },
+        params: { path: { id: order.id }, header: { 'X-Idempotency-Key': confirmKey } },
       }),
     upstreamCall('Orders API', 'confirm order', 'confirmOrder', dependencies),
   );
@@ -312,13 +319,6 @@ function describeAnswer(result: { data?: Order; error?: { code: string }; respon
     : (result.error?.code ?? 'no problem code');
   return `the Orders API answered ${result.response.status} with ${what}`;
 }
-
-const toOrchestratedCustomer = ({ id, name, email, phone }: Customer): ConsolidatedOrder['customer'] => ({
-  id,
-  name,
-  email,
-  phone,
-});
 
 function toConfirmedOrder(order: Order): ConsolidatedOrder['order'] {
   return {

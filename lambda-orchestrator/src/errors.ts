@@ -1,12 +1,6 @@
-import { Conflict, NotFound, UpstreamFailed } from '@b2b/service-kit';
+import { Conflict, UpstreamFailed } from '@b2b/service-kit';
 
 /** The orchestrator's own errors; their statuses come from service-kit's STATUS_OF_KIND. */
-
-export class CustomerNotFound extends NotFound {
-  constructor(id: number) {
-    super('CUSTOMER_NOT_FOUND', `Customer ${id} does not exist.`);
-  }
-}
 
 /** The order of an earlier call with this key was canceled since: the call cannot be completed. */
 export class OrderCanceled extends Conflict {

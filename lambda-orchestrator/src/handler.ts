@@ -1,7 +1,7 @@
-import { createCustomersClient, type CustomersClient } from '@b2b/contracts/customers';
 import { document } from '@b2b/contracts/orchestrator';
 import { createOrdersClient, type OrdersClient } from '@b2b/contracts/orders';
 import { readOrchestratorConfig, type OrchestratorConfig } from './config';
+import { withCors } from './cors';
 import {
   createAndConfirmOrder,
   type CreateAndConfirmOrderRequest,
@@ -25,7 +25,6 @@ import {
   Forbidden,
   InputError,
   PayloadTooLarge,
-  UnsupportedMediaType,
   ValidationFailed,
   authenticate,
   correlationIdFrom,
@@ -47,7 +46,6 @@ export type Handler = (event: ApiGatewayProxyEvent) => Promise<ApiGatewayProxyRe
  * status), and a logger whose lines they read.
  */
 export interface ClientOverrides {
-  customers?: CustomersClient;
   orders?: OrdersClient;
   logger?: Logger;
 }
@@ -60,7 +58,6 @@ function dependenciesFor(config: OrchestratorConfig, logger: Logger, clients: Cl
     correlationId: currentCorrelationId,
   });
   return {
-    customers: clients.customers ?? createCustomersClient(client(config.customersApiBase)),
     orders: clients.orders ?? createOrdersClient(client(config.ordersApiBase)),
     logger,
     retry: config.retry,
@@ -81,9 +78,11 @@ function correlationIdOf(event: ApiGatewayProxyEvent, body: ParsedBody): string 
   );
 }
 
-async function authenticateOperator(auth: AuthConfig, event: ApiGatewayProxyEvent): Promise<void> {
+/** The operator's username; Forbidden for the service token, Unauthorized without a valid one. */
+async function authenticateOperator(auth: AuthConfig, event: ApiGatewayProxyEvent): Promise<string> {
   const principal = await authenticate(auth, headerValue(event, 'Authorization'));
   if (principal.kind !== 'operator') throw new Forbidden('This operation requires an operator token.');
+  return principal.username;
 }
 
 /** The X-Correlation-Id header is part of the contract: a malformed one is a 400, as in the APIs. */
@@ -95,14 +94,17 @@ function headerViolations(event: ApiGatewayProxyEvent): FieldError[] {
 }
 
 /**
- * What the APIs refuse before authenticating (their JSON parser runs first): repeated
- * identity headers, and a JSON body that is too large, not UTF-8, not JSON or not
- * well-formed text.
+ * What the APIs refuse before authenticating (their strict edge runs first): repeated
+ * identity headers, a body that is not `application/json` in UTF-8 without a content
+ * coding (415), and a JSON body that is too large, not UTF-8, not JSON or not well-formed
+ * text.
  */
 function assertReadableRequest(event: ApiGatewayProxyEvent, body: ParsedBody): void {
   const repeated = repeatedHeaders(event);
   if (repeated.length > 0) throw new ValidationFailed(repeated);
   switch (body.kind) {
+    case 'unsupported':
+      throw body.error;
     case 'too-large':
       throw new PayloadTooLarge();
     case 'invalid-json':
@@ -118,7 +120,6 @@ function validRequest(
   body: ParsedBody,
   validator: ContractValidator,
 ): CreateAndConfirmOrderRequest {
-  if (body.kind === 'unsupported-media-type') throw new UnsupportedMediaType(body.contentType);
   if (body.kind !== 'json') throw new ValidationFailed([{ field: 'body', message: 'is required' }]);
   const violations = [
     ...headerViolations(event),
@@ -144,9 +145,9 @@ export function createHandler(config: OrchestratorConfig, clients: ClientOverrid
     stepDurations: StepDurations,
   ) {
     assertReadableRequest(event, body);
-    await authenticateOperator(config.auth, event);
+    const operator = await authenticateOperator(config.auth, event);
     const request = validRequest(event, body, validator);
-    const data = await createAndConfirmOrder(request, { ...dependencies, stepDurations });
+    const data = await createAndConfirmOrder({ request, operator }, { ...dependencies, stepDurations });
     const response: CreateAndConfirmOrderResponse = { success: true, correlationId, data };
     return jsonResult(201, response, correlationId);
   }
@@ -184,7 +185,8 @@ export function createHandler(config: OrchestratorConfig, clients: ClientOverrid
     );
   }
 
-  return async function handler(event) {
+  // CORS around everything, the preflight included (src/cors.ts says why it is answered here).
+  return withCors(config.corsAllowedOrigins, async function handler(event) {
     const startedAt = performance.now();
     const body = parseJsonBody(event);
     const correlationId = correlationIdOf(event, body);
@@ -197,7 +199,7 @@ export function createHandler(config: OrchestratorConfig, clients: ClientOverrid
       logCompletion(event, answered, Math.round(performance.now() - startedAt), stepDurations);
       return answered.result;
     });
-  };
+  });
 }
 
 /** Read once per Lambda container, at cold start: a bad configuration fails the init. */

@@ -6,6 +6,7 @@ import {
   findIllFormedText,
   isValidUtf8,
   repeatedHeaderErrors,
+  unsupportedBodyError,
   type FieldError,
   type ProblemParts,
 } from '@b2b/service-kit';
@@ -20,6 +21,7 @@ export interface ApiGatewayProxyEvent {
   headers: Record<string, string | undefined> | null;
   /** Every value of every header, as sent; `headers` keeps only one value of each. */
   multiValueHeaders?: Record<string, string[] | undefined> | null;
+  /** The body's text (serverless-offline may hand over a JSON value instead: see bodyText). */
   body: string | null;
   isBase64Encoded?: boolean;
 }
@@ -62,25 +64,36 @@ export type ParsedBody =
   | { kind: 'missing' }
   | { kind: 'invalid-json'; detail: string }
   | { kind: 'ill-formed-text'; field: string }
-  | { kind: 'unsupported-media-type'; contentType: string | undefined }
+  | { kind: 'unsupported'; error: NonNullable<ReturnType<typeof unsupportedBodyError>> }
   | { kind: 'too-large' };
 
-/** `application/json`, any `application/*+json`, with no charset or UTF-8: what the APIs accept too. */
-function isJsonMediaType(contentType: string): boolean {
-  const [mediaType = '', ...parameters] = contentType.split(';').map((part) => part.trim().toLowerCase());
-  const charset = parameters.find((parameter) => parameter.startsWith('charset='))?.slice('charset='.length);
-  const isJson = mediaType === 'application/json' || /^application\/[^/]+\+json$/.test(mediaType);
-  return isJson && (charset === undefined || charset.replaceAll('"', '') === 'utf-8');
+/**
+ * The body's text, or undefined when there is none. API Gateway always gives a string (or
+ * null). serverless-offline parses a JSON body of more than one character itself and, when
+ * the result is falsy (`false`, ` 0`), passes that value on instead of the text that was sent
+ * (`""` and `null` become null): such a value is turned back into its JSON text, so the
+ * body is judged as it is on AWS rather than crashing the handler (which serverless-offline
+ * answered 502 with no body).
+ */
+function bodyText(body: unknown): string | undefined {
+  if (body === null || body === undefined || body === '') return undefined;
+  return typeof body === 'string' ? body : JSON.stringify(body);
 }
 
-/** Reads the body as the APIs' strict JSON parser does: JSON media type, UTF-8, well-formed text. */
+/**
+ * Reads the body as the APIs do: the one rule for its bytes (`application/json`, UTF-8, no
+ * content coding: service-kit's unsupportedBodyError), then strict JSON of well-formed text.
+ */
 export function parseJsonBody(event: ApiGatewayProxyEvent): ParsedBody {
-  if (event.body === null || event.body === '') return { kind: 'missing' };
-  const contentType = headerValue(event, 'Content-Type');
-  if (contentType === undefined || !isJsonMediaType(contentType)) {
-    return { kind: 'unsupported-media-type', contentType };
-  }
-  const bytes = event.isBase64Encoded ? Buffer.from(event.body, 'base64') : Buffer.from(event.body, 'utf8');
+  const text = bodyText(event.body);
+  if (text === undefined) return { kind: 'missing' };
+  const unsupported = unsupportedBodyError(
+    headerValue(event, 'Content-Type'),
+    // Every line, as Node joins them for the APIs: `gzip` on a second line is still a coding.
+    headerValues(event, 'Content-Encoding').join(', ') || undefined,
+  );
+  if (unsupported) return { kind: 'unsupported', error: unsupported };
+  const bytes = event.isBase64Encoded ? Buffer.from(text, 'base64') : Buffer.from(text, 'utf8');
   if (bytes.byteLength > BODY_LIMIT_BYTES) return { kind: 'too-large' };
   if (!isValidUtf8(bytes)) {
     return {

@@ -13,10 +13,11 @@ import {
 } from '@b2b/service-kit';
 import type { RetryPolicy } from './config';
 
-export type UpstreamName = 'Customers API' | 'Orders API';
+/** The one API the orchestrator calls (it checks the customer when an order is created). */
+export type UpstreamName = 'Orders API';
 
 /** The upstream steps of an orchestrator call, as its completion log line names them. */
-export type UpstreamStep = 'customerLookup' | 'createOrder' | 'confirmOrder' | 'orderLookup' | 'cancelOrder';
+export type UpstreamStep = 'createOrder' | 'confirmOrder' | 'orderLookup' | 'cancelOrder';
 
 /**
  * How long each upstream step of one call took, in ms, its retries and backoff included; a

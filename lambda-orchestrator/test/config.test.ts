@@ -13,7 +13,6 @@ describe('orchestrator configuration', () => {
     const config = readOrchestratorConfig({});
     expect(config).toMatchObject({
       environment: 'development',
-      customersApiBase: 'http://127.0.0.1:3001',
       ordersApiBase: 'http://127.0.0.1:3002',
       upstreamTimeoutMs: 3_000,
       retry: { retries: 2 },
@@ -44,11 +43,20 @@ describe('orchestrator configuration', () => {
     ).toThrow(/ORDERS_API_BASE[\s\S]*UPSTREAM_TIMEOUT_MS[\s\S]*UPSTREAM_RETRIES/);
   });
 
-  it('when production is configured properly, then trailing slashes are dropped from the API bases', () => {
+  it('when CORS_ALLOWED_ORIGINS lists origins, then they are allowed as by the APIs; `*` is refused; none by default', () => {
+    expect(readOrchestratorConfig({}).corsAllowedOrigins).toEqual([]);
+    expect(
+      readOrchestratorConfig({ CORS_ALLOWED_ORIGINS: 'http://127.0.0.1:5173, https://console.example' })
+        .corsAllowedOrigins,
+    ).toEqual(['http://127.0.0.1:5173', 'https://console.example']);
+    expect(() => readOrchestratorConfig({ CORS_ALLOWED_ORIGINS: '*' })).toThrow(/CORS_ALLOWED_ORIGINS/);
+  });
+
+  it('when production is configured properly, then trailing slashes are dropped from the API base', () => {
     const config = readOrchestratorConfig({
       ...PRODUCTION_SECRETS,
-      CUSTOMERS_API_BASE: 'https://customers.internal/',
+      ORDERS_API_BASE: 'https://orders.internal/',
     });
-    expect(config.customersApiBase).toBe('https://customers.internal');
+    expect(config.ordersApiBase).toBe('https://orders.internal');
   });
 });

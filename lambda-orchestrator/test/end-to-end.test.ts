@@ -14,6 +14,7 @@ import { createCustomersApp } from '@b2b/customers-api/app';
 import { createOrdersApp } from '@b2b/orders-api/app';
 import { startOrdersEdgeProxy, type OrdersEdgeProxy } from './support/network-edge';
 import { ORCHESTRATOR_CONTRACT, ORCHESTRATOR_PATH, uniqueKey } from './support/orchestrator';
+import { idempotencyKeys } from '../src/create-and-confirm-order';
 import { startOfflineOrchestrator } from '@b2b/lambda-orchestrator/testing';
 
 /**
@@ -22,6 +23,8 @@ import { startOfflineOrchestrator } from '@b2b/lambda-orchestrator/testing';
  * fail, so compensation is tested at the network edge with every service real.
  */
 const UPSTREAM_TIMEOUT_MS = 2_000;
+/** The operator of `operatorToken()`. */
+const OPERATOR = 'test-operator';
 const expectContractResponse = contractAsserter(ORCHESTRATOR_CONTRACT);
 
 describe('the orchestrator under serverless-offline, end to end', () => {
@@ -106,7 +109,6 @@ describe('the orchestrator under serverless-offline, end to end', () => {
     const product = await buildProduct();
     const spawnedAt = performance.now();
     const offline = await startOfflineOrchestrator({
-      customersApiBase: customersApi.url,
       ordersApiBase: ordersEdge.url,
       env: { UPSTREAM_TIMEOUT_MS: String(UPSTREAM_TIMEOUT_MS), UPSTREAM_RETRIES: '2' },
     });
@@ -222,10 +224,11 @@ describe('the orchestrator under serverless-offline, end to end', () => {
 
   it('when a previous call crashed after creating the order, then the retry confirms that same order', async () => {
     const { product, body } = await orderOfOneProduct(2);
-    // What the first attempt did before it died: create, with the key the orchestrator derives.
+    // What the first attempt did before it died: create, as the orchestrator does (service
+    // token, the key it derives from the operator and their key).
     const created = await orders.post('/orders', {
-      token,
-      headers: { 'X-Idempotency-Key': `orchestrator:${body.idempotency_key}:create` },
+      token: TEST_AUTH.serviceToken,
+      headers: { 'X-Idempotency-Key': idempotencyKeys(OPERATOR, body.idempotency_key).create },
       body: { customer_id: body.customer_id, items: body.items },
     });
     expect(created.status, created.text).toBe(201);
@@ -235,6 +238,82 @@ describe('the orchestrator under serverless-offline, end to end', () => {
     expect(status).toBe(201);
     expect(document.data.order).toMatchObject({ id: created.body.id, status: 'CONFIRMED' });
     expect(await stockOf(product.id)).toBe(8);
+  });
+
+  describe('idempotency keys belong to whoever sent them', () => {
+    it('when an operator has used, on the Orders API, every key the orchestrator could derive from theirs, then the orchestrator call is unaffected: a new order, confirmed, and theirs left as it is', async () => {
+      const { product, body } = await orderOfOneProduct(2);
+      const derived = idempotencyKeys(OPERATOR, body.idempotency_key);
+      const order = { customer_id: body.customer_id, items: body.items };
+      const claimed = [
+        derived.create,
+        `orchestrator:${body.idempotency_key}:create`,
+        `orchestrator:${body.idempotency_key}:confirm`,
+      ];
+      const operatorsOrders: number[] = [];
+      for (const key of claimed) {
+        const created = await orders.post('/orders', {
+          token,
+          headers: { 'X-Idempotency-Key': key },
+          body: order,
+        });
+        expect(created.status, created.text).toBe(201);
+        operatorsOrders.push(created.body.id);
+      }
+      // The confirmation key too, claimed on another order of the operator's.
+      const confirmed = await orders.post(`/orders/${operatorsOrders[0]}/confirm`, {
+        token,
+        headers: { 'X-Idempotency-Key': derived.confirm },
+      });
+      expect(confirmed.status, confirmed.text).toBe(200);
+
+      const { status, document } = await createAndConfirm(body);
+
+      expect(status).toBe(201);
+      expect(operatorsOrders).not.toContain(document.data.order.id);
+      expect(document.data.order.status).toBe('CONFIRMED');
+      const theirs = await orders.get(`/orders/${operatorsOrders[1]}`, { token });
+      expect(theirs.body.status).toBe('CREATED');
+      expect(await stockOf(product.id)).toBe(2);
+    });
+
+    it('when two operators send the same idempotency_key and body, then each gets an order of their own', async () => {
+      const { product, body } = await orderOfOneProduct(2);
+      const other = await operatorToken('another-operator');
+
+      const mine = await createAndConfirm(body);
+      const theirs = await createAndConfirm(body, { Authorization: `Bearer ${other}` });
+
+      expect([mine.status, theirs.status]).toEqual([201, 201]);
+      expect(theirs.document.data.order.id).not.toBe(mine.document.data.order.id);
+      expect(await stockOf(product.id)).toBe(6);
+    });
+  });
+
+  it('when the customer of a placed order has been deleted since, then a retry with the key answers 201 from the record, the customer as they were', async () => {
+    const customer = await buildCustomer();
+    const product = await buildProduct({ stock: 10 });
+    const body = {
+      customer_id: customer.id,
+      items: [{ product_id: product.id, qty: 1 }],
+      idempotency_key: uniqueKey(),
+    };
+    const first = await createAndConfirm(body);
+    expect(first.status).toBe(201);
+    const deleted = await customers.delete(`/customers/${customer.id}`, { token });
+    expect(deleted.status, deleted.text).toBe(204);
+
+    const retry = await createAndConfirm(body);
+
+    expect(retry.status).toBe(201);
+    expect(retry.document.data).toEqual(first.document.data);
+    expect(retry.document.data.customer).toEqual({
+      id: customer.id,
+      name: customer.name,
+      email: customer.email,
+      phone: customer.phone,
+    });
+    expect(await stockOf(product.id)).toBe(9);
   });
 
   it('when the customer does not exist, then 404 CUSTOMER_NOT_FOUND and no stock moves', async () => {

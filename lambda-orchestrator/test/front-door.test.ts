@@ -1,8 +1,16 @@
-import { beforeAll, describe, expect, it } from 'vitest';
-import { operatorToken } from '@b2b/service-kit/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { contractAsserter, operatorToken, type ChildService } from '@b2b/service-kit/testing';
+import { startOfflineOrchestrator } from '@b2b/lambda-orchestrator/testing';
 import { createHandler } from '../src/handler';
 import type { ApiGatewayProxyEvent } from '../src/http-event';
-import { expectContractResult, orchestratorEvent, testConfig, uniqueKey } from './support/orchestrator';
+import {
+  ORCHESTRATOR_CONTRACT,
+  ORCHESTRATOR_PATH,
+  expectContractResult,
+  orchestratorEvent,
+  testConfig,
+  uniqueKey,
+} from './support/orchestrator';
 
 /**
  * The orchestrator's front door behaves like the APIs': the same media types, one value
@@ -32,6 +40,9 @@ describe('the orchestrator front door', () => {
     'application/octet-stream',
     'application/x-www-form-urlencoded',
     'application/json; charset=latin1',
+    'application/vnd.api+json',
+    'application/merge-patch+json',
+    'application/json; charset=utf-8; profile=x',
   ])(
     'when a JSON body is sent as %s, then 415 as in the APIs, and no order is placed',
     async (contentType) => {
@@ -41,6 +52,32 @@ describe('the orchestrator front door', () => {
 
       expect(result.statusCode).toBe(415);
       expect(body.detail).toBe(`The request body must be application/json (got ${contentType}).`);
+    },
+  );
+
+  it.each(['gzip', 'deflate', 'br', 'x-unknown'])(
+    'when a JSON body is labelled Content-Encoding: %s, then 415 UNSUPPORTED_CONTENT_ENCODING with Accept-Encoding: identity, and no order is placed',
+    async (coding) => {
+      const event = orchestratorEvent({ token, body: validBody(), headers: { 'Content-Encoding': coding } });
+
+      const { result, body } = await answerTo(event);
+
+      expect(result.statusCode).toBe(415);
+      expect(result.headers['Accept-Encoding']).toBe('identity');
+      expect(body.code).toBe('UNSUPPORTED_CONTENT_ENCODING');
+    },
+  );
+
+  it.each([
+    [{ 'Content-Encoding': 'br' }, 'UNSUPPORTED_CONTENT_ENCODING'],
+    [{ 'Content-Type': 'application/vnd.api+json' }, 'UNSUPPORTED_MEDIA_TYPE'],
+  ])(
+    'when a body with %o comes without credentials, then 415 %s before 401, as in the APIs',
+    async (headers, code) => {
+      const { result, body } = await answerTo(orchestratorEvent({ body: validBody(), headers }));
+
+      expect(result.statusCode).toBe(415);
+      expect(body.code).toBe(code);
     },
   );
 
@@ -123,5 +160,62 @@ describe('the orchestrator front door', () => {
       'Cache-Control': 'no-store',
       'Content-Security-Policy': "default-src 'none'; frame-ancestors 'none'",
     });
+  });
+});
+
+/**
+ * The same front door as serverless-offline hands it the request: it parses JSON bodies of
+ * more than one character itself and passes a falsy result (`false`, ` 0`) on as that
+ * value instead of the text that was sent, so the handler is tested here with the event as
+ * the local gateway builds it.
+ */
+describe('the orchestrator front door under serverless-offline', () => {
+  const expectContractResponse = contractAsserter(ORCHESTRATOR_CONTRACT);
+  let orchestrator: ChildService;
+  let url: string;
+
+  beforeAll(async () => {
+    // Nothing here may reach an upstream: they point at a port nobody listens on.
+    const offline = await startOfflineOrchestrator({
+      ordersApiBase: 'http://127.0.0.1:1',
+    });
+    orchestrator = offline.service;
+    url = offline.url + ORCHESTRATOR_PATH;
+  });
+
+  afterAll(async () => {
+    await orchestrator?.stop();
+  });
+
+  const post = (body: string, headers: Record<string, string> = {}) =>
+    fetch(url, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${token}`, ...headers },
+      body,
+    });
+
+  it('when the body is a JSON value that is not an object (false, 0, " 0", "", true, null, []), then 400 problem+json VALIDATION_FAILED naming body, never a 502 with no body', async () => {
+    for (const json of ['false', '0', ' 0', '""', 'true', 'null', '[]']) {
+      const response = await post(json);
+
+      expect(response.status, `${json}: ${orchestrator.output()}`).toBe(400);
+      const problem = (await expectContractResponse('post', ORCHESTRATOR_PATH, response)) as any;
+      expect(problem.code, json).toBe('VALIDATION_FAILED');
+      expect(
+        problem.errors.map((error: { field: string }) => error.field),
+        json,
+      ).toEqual(['body']);
+    }
+  });
+
+  it.each([
+    [{ 'Content-Encoding': 'gzip' }, 'UNSUPPORTED_CONTENT_ENCODING'],
+    [{ 'Content-Type': 'application/vnd.api+json' }, 'UNSUPPORTED_MEDIA_TYPE'],
+  ])('when a valid order comes with %o, then 415 %s', async (headers, code) => {
+    const response = await post(JSON.stringify(validBody()), headers);
+
+    expect(response.status).toBe(415);
+    const problem = (await expectContractResponse('post', ORCHESTRATOR_PATH, response)) as any;
+    expect(problem.code).toBe(code);
   });
 });

@@ -3,19 +3,19 @@ import { Writable } from 'node:stream';
 import type { Middleware } from 'openapi-fetch';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TEST_AUTH, freePort, invalidOperatorTokens, operatorToken } from '@b2b/service-kit/testing';
+import { idempotencyKeys } from '../src/create-and-confirm-order';
 import { createHandler, type ClientOverrides } from '../src/handler';
-import { createCustomersClient } from '@b2b/contracts/customers';
 import { createOrdersClient } from '@b2b/contracts/orders';
 import { createLogger, currentCorrelationId } from '@b2b/service-kit';
 import { expectContractResult, orchestratorEvent, testConfig, uniqueKey } from './support/orchestrator';
 import { startPrismMock, type PrismMock } from './support/prism';
 
 /**
- * The handler called directly with API Gateway events, against Prism mocks of the Customers
- * and Orders contracts. Prism answers each operation's documented example; a `Prefer`
+ * The handler called directly with API Gateway events, against a Prism mock of the Orders
+ * contract (the one API the orchestrator calls). Prism answers each operation's documented example; a `Prefer`
  * header (added by the test's clients, per step) makes it answer another documented status.
  */
-type Step = 'customer' | 'create' | 'confirm' | 'order' | 'cancel';
+type Step = 'create' | 'confirm' | 'order' | 'cancel';
 
 /** What the test's clients change in Prism's answers, which are the contract's fixed examples. */
 interface AnswerChanges {
@@ -39,7 +39,6 @@ interface DownstreamCall {
 
 function stepOf(request: Request): Step {
   const { pathname } = new URL(request.url);
-  if (pathname.startsWith('/internal/customers/')) return 'customer';
   if (pathname.endsWith('/confirm')) return 'confirm';
   if (pathname.endsWith('/cancel')) return 'cancel';
   if (request.method === 'GET') return 'order';
@@ -47,17 +46,16 @@ function stepOf(request: Request): Step {
 }
 
 describe('POST /orchestrator/create-and-confirm-order against contract mocks', () => {
-  let customersMock: PrismMock;
   let ordersMock: PrismMock;
   let token: string;
 
   beforeAll(async () => {
-    [customersMock, ordersMock] = await Promise.all([startPrismMock('customers'), startPrismMock('orders')]);
+    ordersMock = await startPrismMock('orders');
     token = await operatorToken();
   });
 
   afterAll(async () => {
-    await Promise.all([customersMock?.stop(), ordersMock?.stop()]);
+    await ordersMock?.stop();
   });
 
   /**
@@ -101,11 +99,7 @@ describe('POST /orchestrator/create-and-confirm-order against contract mocks', (
       timeoutMs: config.upstreamTimeoutMs,
       correlationId: currentCorrelationId,
     });
-    const clients: ClientOverrides = {
-      customers: createCustomersClient(options(customersMock.url)),
-      orders: createOrdersClient(options(ordersMock.url)),
-    };
-    clients.customers!.use(recordAndPrefer);
+    const clients: ClientOverrides = { orders: createOrdersClient(options(ordersMock.url)) };
     clients.orders!.use(recordAndPrefer);
     const logLines: Array<Record<string, any>> = [];
     const destination = new Writable({
@@ -134,7 +128,7 @@ describe('POST /orchestrator/create-and-confirm-order against contract mocks', (
   });
 
   describe('when the customer exists and the order is created and confirmed', () => {
-    it('then 201 with the consolidated document, through the three calls with the service token and derived keys', async () => {
+    it('then 201 with the consolidated document, the customer as the order keeps them, through two calls with the service token and keys derived from the operator and key', async () => {
       const { handle, calls } = handlerPreferring();
       const body = validBody();
 
@@ -146,7 +140,12 @@ describe('POST /orchestrator/create-and-confirm-order against contract mocks', (
         success: true,
         correlationId: result.headers['X-Correlation-Id'],
         data: {
-          customer: { id: 1, name: expect.any(String), email: expect.any(String) },
+          customer: {
+            id: 1,
+            name: 'Acme Industrial Supply',
+            email: 'purchasing@acme-industrial.example',
+            phone: '+1 415 555 0100',
+          },
           order: { status: 'CONFIRMED', total_cents: expect.any(Number) },
         },
       });
@@ -157,10 +156,10 @@ describe('POST /orchestrator/create-and-confirm-order against contract mocks', (
         'subtotal_cents',
         'unit_price_cents',
       ]);
+      const keys = idempotencyKeys('test-operator', body.idempotency_key);
       expect(calls.map(({ step, idempotencyKey }) => [step, idempotencyKey])).toEqual([
-        ['customer', null],
-        ['create', `orchestrator:${body.idempotency_key}:create`],
-        ['confirm', `orchestrator:${body.idempotency_key}:confirm`],
+        ['create', keys.create],
+        ['confirm', keys.confirm],
       ]);
       expect(calls.every((call) => call.authorization === `Bearer ${TEST_AUTH.serviceToken}`)).toBe(true);
     });
@@ -179,11 +178,7 @@ describe('POST /orchestrator/create-and-confirm-order against contract mocks', (
       expect(result.statusCode).toBe(201);
       expect(result.headers['X-Correlation-Id']).toBe('from-body-123');
       expect(expectContractResult(result).correlationId).toBe('from-body-123');
-      expect(calls.map((call) => call.correlationId)).toEqual([
-        'from-body-123',
-        'from-body-123',
-        'from-body-123',
-      ]);
+      expect(calls.map((call) => call.correlationId)).toEqual(['from-body-123', 'from-body-123']);
     });
 
     it('when only the X-Correlation-Id header is given, then it is used everywhere', async () => {
@@ -304,7 +299,7 @@ describe('POST /orchestrator/create-and-confirm-order against contract mocks', (
       lines.filter((line) => line.message === 'orchestrator call completed');
     const duration = expect.any(Number);
 
-    it('when the order is created and confirmed, then one line says confirmed, with the duration of the call and of each of its three steps', async () => {
+    it('when the order is created and confirmed, then one line says confirmed, with the duration of the call and of each of its two steps', async () => {
       const { handle, logLines } = handlerPreferring();
       const result = await handle(
         orchestratorEvent({ body: validBody(), token, headers: { 'X-Correlation-Id': 'log-line-1' } }),
@@ -318,13 +313,13 @@ describe('POST /orchestrator/create-and-confirm-order against contract mocks', (
           status: 201,
           outcome: 'confirmed',
           durationMs: duration,
-          upstreamMs: { customerLookup: duration, createOrder: duration, confirmOrder: duration },
+          upstreamMs: { createOrder: duration, confirmOrder: duration },
         }),
       ]);
       const [line] = completionLines(logLines);
       expect(line!.code).toBeUndefined();
-      const { customerLookup, createOrder, confirmOrder } = line!.upstreamMs;
-      expect(customerLookup + createOrder + confirmOrder).toBeLessThanOrEqual(line!.durationMs + 3);
+      const { createOrder, confirmOrder } = line!.upstreamMs;
+      expect(createOrder + confirmOrder).toBeLessThanOrEqual(line!.durationMs + 3);
     });
 
     it('when the confirmation is refused and the order canceled, then the line says failed with its code and has the cancel step too', async () => {
@@ -341,7 +336,6 @@ describe('POST /orchestrator/create-and-confirm-order against contract mocks', (
           outcome: 'failed',
           code: 'ORDER_CONFIRMATION_FAILED',
           upstreamMs: {
-            customerLookup: duration,
             createOrder: duration,
             confirmOrder: duration,
             cancelOrder: duration,
@@ -350,8 +344,8 @@ describe('POST /orchestrator/create-and-confirm-order against contract mocks', (
       ]);
     });
 
-    it('when the customer is unknown, then the line says refused with its code and has the customer lookup only', async () => {
-      const { handle, logLines } = handlerPreferring({ customer: 'code=404' });
+    it('when the customer is unknown, then the line says refused with its code and has the order creation only', async () => {
+      const { handle, logLines } = handlerPreferring({ create: 'code=422, example=CUSTOMER_NOT_FOUND' });
       await handle(orchestratorEvent({ body: validBody(), token }));
 
       expect(completionLines(logLines)).toEqual([
@@ -359,7 +353,7 @@ describe('POST /orchestrator/create-and-confirm-order against contract mocks', (
           status: 404,
           outcome: 'refused',
           code: 'CUSTOMER_NOT_FOUND',
-          upstreamMs: { customerLookup: duration },
+          upstreamMs: { createOrder: duration },
         }),
       ]);
     });
@@ -375,14 +369,6 @@ describe('POST /orchestrator/create-and-confirm-order against contract mocks', (
   });
 
   describe('upstream refusals', () => {
-    it('when the Customers API does not know the customer, then 404 CUSTOMER_NOT_FOUND and no order is created', async () => {
-      const { handle, steps } = handlerPreferring({ customer: 'code=404' });
-      const result = await handle(orchestratorEvent({ body: validBody({ customer_id: 999 }), token }));
-      expect(result.statusCode).toBe(404);
-      expect(expectContractResult(result)).toMatchObject({ code: 'CUSTOMER_NOT_FOUND' });
-      expect(steps()).toEqual(['customer']);
-    });
-
     it.each([
       ['422 CUSTOMER_NOT_FOUND', 'code=422, example=CUSTOMER_NOT_FOUND', 404, 'CUSTOMER_NOT_FOUND'],
       ['422 PRODUCT_NOT_FOUND', 'code=422, example=PRODUCT_NOT_FOUND', 422, 'PRODUCT_NOT_FOUND'],
@@ -414,7 +400,7 @@ describe('POST /orchestrator/create-and-confirm-order against contract mocks', (
           expect(problem.detail).toContain(body.idempotency_key);
           expect(problem.detail).not.toContain('orchestrator:');
         }
-        expect(steps()).toEqual(['customer', 'create']);
+        expect(steps()).toEqual(['create']);
       },
     );
 
@@ -425,7 +411,7 @@ describe('POST /orchestrator/create-and-confirm-order against contract mocks', (
       const result = await handle(orchestratorEvent({ body: validBody(), token }));
       expect(result.statusCode).toBe(409);
       expect(expectContractResult(result)).toMatchObject({ code: 'IDEMPOTENCY_KEY_IN_PROGRESS' });
-      expect(steps()).toEqual(['customer', 'create', 'confirm']);
+      expect(steps()).toEqual(['create', 'confirm']);
     });
   });
 
@@ -435,7 +421,7 @@ describe('POST /orchestrator/create-and-confirm-order against contract mocks', (
       const result = await handle(orchestratorEvent({ body: validBody(), token }));
       expect(result.statusCode).toBe(201);
       expect(expectContractResult(result).data.order).toMatchObject({ id: 3, status: 'CONFIRMED' });
-      expect(calls.map(({ step }) => step)).toEqual(['customer', 'create', 'confirm', 'order']);
+      expect(calls.map(({ step }) => step)).toEqual(['create', 'confirm', 'order']);
       expect(calls.every((call) => call.authorization === `Bearer ${TEST_AUTH.serviceToken}`)).toBe(true);
     });
 
@@ -450,7 +436,7 @@ describe('POST /orchestrator/create-and-confirm-order against contract mocks', (
         code: 'ORDER_CANCELED',
         detail: 'Order 3 created for this idempotency key has since been canceled.',
       });
-      expect(steps()).toEqual(['customer', 'create', 'confirm', 'order']);
+      expect(steps()).toEqual(['create', 'confirm', 'order']);
     });
 
     it('when a replayed creation can no longer be confirmed (409 INVALID_ORDER_STATUS), then 409 ORDER_CANCELED without compensating', async () => {
@@ -461,7 +447,7 @@ describe('POST /orchestrator/create-and-confirm-order against contract mocks', (
       const result = await handle(orchestratorEvent({ body: validBody(), token }));
       expect(result.statusCode).toBe(409);
       expect(expectContractResult(result)).toMatchObject({ code: 'ORDER_CANCELED' });
-      expect(steps()).toEqual(['customer', 'create', 'confirm']);
+      expect(steps()).toEqual(['create', 'confirm']);
     });
 
     it('when the order cannot be read again, then 502 ORDER_STATE_UNKNOWN after the retries, not a stale 201', async () => {
@@ -473,7 +459,7 @@ describe('POST /orchestrator/create-and-confirm-order against contract mocks', (
       expect(problem.detail).toMatch(
         /^Order 3 was created, but whether it is confirmed is unknown: its confirmation was replayed/,
       );
-      expect(steps()).toEqual(['customer', 'create', 'confirm', 'order', 'order', 'order']);
+      expect(steps()).toEqual(['create', 'confirm', 'order', 'order', 'order']);
     });
   });
 
@@ -483,17 +469,17 @@ describe('POST /orchestrator/create-and-confirm-order against contract mocks', (
       const result = await handle(orchestratorEvent({ body: validBody(), token }));
       expect(result.statusCode).toBe(502);
       expect(expectContractResult(result)).toMatchObject({ code: 'UPSTREAM_UNAVAILABLE' });
-      expect(steps()).toEqual(['customer', 'create', 'create', 'create']);
+      expect(steps()).toEqual(['create', 'create', 'create']);
     });
 
-    it('when the Customers API is down, then 502 UPSTREAM_UNAVAILABLE after the retries', async () => {
+    it('when the Orders API is down, then 502 UPSTREAM_UNAVAILABLE after the retries', async () => {
       const closedPort = await freePort();
-      const handle = createHandler(testConfig({ customersApiBase: `http://127.0.0.1:${closedPort}` }));
+      const handle = createHandler(testConfig({ ordersApiBase: `http://127.0.0.1:${closedPort}` }));
       const result = await handle(orchestratorEvent({ body: validBody(), token }));
       expect(result.statusCode).toBe(502);
       const problem = expectContractResult(result);
       expect(problem.code).toBe('UPSTREAM_UNAVAILABLE');
-      expect(problem.detail).toContain('Customers API');
+      expect(problem.detail).toContain('Orders API');
     });
 
     describe('when an API does not answer at all', () => {
@@ -516,7 +502,7 @@ describe('POST /orchestrator/create-and-confirm-order against contract mocks', (
 
       it('then 504 UPSTREAM_TIMEOUT once every attempt (the first and each retry) timed out', async () => {
         const config = testConfig({
-          customersApiBase: silentUrl,
+          ordersApiBase: silentUrl,
           upstreamTimeoutMs: 200,
           retry: { retries: 1, baseDelayMs: 10, maxDelayMs: 20 },
         });
@@ -538,7 +524,7 @@ describe('POST /orchestrator/create-and-confirm-order against contract mocks', (
       const result = await handle(orchestratorEvent({ body: validBody(), token }));
       expect(result.statusCode).toBe(201);
       expect(expectContractResult(result).data.order.status).toBe('CONFIRMED');
-      expect(steps()).toEqual(['customer', 'create', 'confirm', 'confirm', 'confirm', 'order']);
+      expect(steps()).toEqual(['create', 'confirm', 'confirm', 'confirm', 'order']);
     });
 
     it('when the order is CREATED, then it is canceled as a compensation and 502 ORDER_CONFIRMATION_FAILED names it', async () => {
@@ -551,7 +537,7 @@ describe('POST /orchestrator/create-and-confirm-order against contract mocks', (
       const problem = expectContractResult(result);
       expect(problem.code).toBe('ORDER_CONFIRMATION_FAILED');
       expect(problem.detail).toMatch(/^Order 3 was created but could not be confirmed .*; it was canceled/);
-      expect(steps()).toEqual(['customer', 'create', 'confirm', 'confirm', 'confirm', 'order', 'cancel']);
+      expect(steps()).toEqual(['create', 'confirm', 'confirm', 'confirm', 'order', 'cancel']);
       expect(calls.at(-1)!.body).toEqual({
         source: 'ORCHESTRATOR_COMPENSATION',
         reason:
@@ -567,7 +553,7 @@ describe('POST /orchestrator/create-and-confirm-order against contract mocks', (
       const result = await handle(orchestratorEvent({ body: validBody(), token }));
       expect(result.statusCode).toBe(409);
       expect(expectContractResult(result)).toMatchObject({ code: 'ORDER_CANCELED' });
-      expect(steps()).toEqual(['customer', 'create', 'confirm', 'confirm', 'confirm', 'order']);
+      expect(steps()).toEqual(['create', 'confirm', 'confirm', 'confirm', 'order']);
     });
 
     it('when the order cannot be read either, then 502 ORDER_STATE_UNKNOWN telling to retry with the same key, and nothing is canceled', async () => {
@@ -606,7 +592,7 @@ describe('POST /orchestrator/create-and-confirm-order against contract mocks', (
       const result = await handle(orchestratorEvent({ body: validBody(), token }));
       expect(result.statusCode).toBe(502);
       expect(expectContractResult(result)).toMatchObject({ code: 'ORDER_CONFIRMATION_FAILED' });
-      expect(steps()).toEqual(['customer', 'create', 'confirm', 'cancel']);
+      expect(steps()).toEqual(['create', 'confirm', 'cancel']);
     });
 
     it('when the Orders API refuses the compensation because the order is CONFIRMED, then 201 with the order read again', async () => {
@@ -617,7 +603,7 @@ describe('POST /orchestrator/create-and-confirm-order against contract mocks', (
       const result = await handle(orchestratorEvent({ body: validBody(), token }));
       expect(result.statusCode).toBe(201);
       expect(expectContractResult(result).data.order.status).toBe('CONFIRMED');
-      expect(steps()).toEqual(['customer', 'create', 'confirm', 'cancel', 'order']);
+      expect(steps()).toEqual(['create', 'confirm', 'cancel', 'order']);
     });
   });
 });

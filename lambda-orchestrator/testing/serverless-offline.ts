@@ -14,7 +14,6 @@ export interface OfflineOrchestrator {
  * secrets and the given APIs, no cloud account and no network. Stop it with `service.stop()`.
  */
 export async function startOfflineOrchestrator(options: {
-  customersApiBase: string;
   ordersApiBase: string;
   env?: Record<string, string>;
 }): Promise<OfflineOrchestrator> {
@@ -37,7 +36,6 @@ export async function startOfflineOrchestrator(options: {
         ORCHESTRATOR_LAMBDA_PORT: String(ports.lambda),
         NODE_ENV: 'test',
         LOG_LEVEL: 'warn',
-        CUSTOMERS_API_BASE: options.customersApiBase,
         ORDERS_API_BASE: options.ordersApiBase,
         SERVICE_TOKEN: TEST_AUTH.serviceToken,
         JWT_SECRET: TEST_AUTH.jwtSecret,

@@ -54,10 +54,7 @@ try {
     createOrdersApp({ db: database.db, auth: TEST_AUTH, logger, customersApiBase: customers.url }),
   );
   stops.push(() => orders.close());
-  const orchestrator = await startOfflineOrchestrator({
-    customersApiBase: customers.url,
-    ordersApiBase: orders.url,
-  });
+  const orchestrator = await startOfflineOrchestrator({ ordersApiBase: orders.url });
   stops.push(() => orchestrator.service.stop());
 
   const outDir = await mkdtemp(path.join(os.tmpdir(), 'operator-console-'));

@@ -141,4 +141,69 @@ describe.skipIf(!hasChromium)('the operator console against the Prism mocks', ()
     expect(pageErrors).toEqual([]);
     await context.close();
   }, 60_000);
+
+  it('when placing an order fails, then only an answer a retry can settle keeps the idempotency key; after a definite failure, and after INSUFFICIENT_STOCK, the next attempt is a new request', async () => {
+    const customer = examples.customers[0]!;
+    const product = examples.products[0]!;
+    const { context, page, pageErrors } = await openConsole(browser, served.url);
+    await logIn(page, { password: 'any password the mock accepts' });
+    await goTo(page, 'New order');
+    await page
+      .getByLabel('Customer', { exact: true })
+      .selectOption({ label: `${customer.name} — ${customer.email}` });
+    await page.getByLabel('Product', { exact: true }).selectOption({
+      label: `${product.sku} — ${product.name} (${formatCents(product.price_cents)}, ${product.stock} in stock)`,
+    });
+    await page.getByLabel('Quantity', { exact: true }).fill('2');
+    await page.getByRole('button', { name: 'Add line' }).click();
+
+    // The answer to each attempt, in turn: a lost answer and a gateway's bare 503 never reach
+    // the mock; the others are the contract's examples, chosen with Prism's `Prefer`.
+    const answers = [
+      'lost',
+      'gateway 503',
+      'code=504',
+      'code=502, example=ORDER_STATE_UNKNOWN',
+      'code=409, example=IDEMPOTENCY_KEY_IN_PROGRESS',
+      'code=502, example=ORDER_CONFIRMATION_FAILED',
+      'code=409, example=INSUFFICIENT_STOCK',
+      'code=201',
+    ];
+    const keys: string[] = [];
+    await page.route('**/api/orchestrator/**', async (route) => {
+      keys.push((route.request().postDataJSON() as { idempotency_key: string }).idempotency_key);
+      const answer = answers[keys.length - 1]!;
+      if (answer === 'lost') return route.abort('connectionreset');
+      if (answer === 'gateway 503')
+        return route.fulfill({ status: 503, contentType: 'text/html', body: '<h1>Service Unavailable</h1>' });
+      return route.continue({ headers: { ...route.request().headers(), prefer: answer } });
+    });
+    const button = (name: 'Place order' | 'Place order again') =>
+      page.getByRole('button', { name, exact: true });
+    /** Clicks `click`, waits for the problem `code`, and returns the label the button then has. */
+    async function attempt(click: 'Place order' | 'Place order again', code: string) {
+      await button(click).click();
+      await page.getByRole('alert').filter({ hasText: code }).waitFor();
+      return (await button('Place order again').count()) > 0 ? 'Place order again' : 'Place order';
+    }
+
+    expect(await attempt('Place order', 'NO_ANSWER')).toBe('Place order again');
+    expect(await attempt('Place order again', 'UNEXPECTED_RESPONSE')).toBe('Place order again');
+    expect(await attempt('Place order again', 'UPSTREAM_TIMEOUT')).toBe('Place order again');
+    expect(await attempt('Place order again', 'ORDER_STATE_UNKNOWN')).toBe('Place order again');
+    expect(await attempt('Place order again', 'IDEMPOTENCY_KEY_IN_PROGRESS')).toBe('Place order again');
+    // Until here every attempt was the first request again; this answer is final for it.
+    expect(keys).toEqual(Array.from({ length: 5 }, () => keys[0]));
+    expect(await attempt('Place order again', 'ORDER_CONFIRMATION_FAILED')).toBe('Place order');
+    await page.getByText('This answer is final: placing the order starts a new request.').waitFor();
+    // A new request, which the stock refuses: not offered as "Place order again" either.
+    expect(await attempt('Place order', 'INSUFFICIENT_STOCK')).toBe('Place order');
+    expect(keys[6]).not.toBe(keys[0]);
+    await button('Place order').click();
+    await page.getByText(`Order #${examples.placed.data.order.id} placed and confirmed`).waitFor();
+    expect(keys).toHaveLength(8);
+    expect(new Set(keys.slice(5)).size).toBe(3);
+    expect(pageErrors).toEqual([]);
+    await context.close();
+  }, 60_000);
 });

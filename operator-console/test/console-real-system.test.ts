@@ -277,6 +277,40 @@ describe.skipIf(!hasChromium)('the operator console against the real system', ()
     await context.close();
   }, 60_000);
 
+  it('when the stock does not cover the order, then INSUFFICIENT_STOCK is not offered as "Place order again", and the changed order is a new request', async () => {
+    const customer = await buildCustomer();
+    const product = await buildProduct(3);
+    const { context, page, pageErrors } = await openConsole(browser, served.url);
+    await logIn(page);
+    await chooseForOrder(
+      page,
+      customer,
+      product.sku,
+      `${product.sku} — ${product.name} (12.50, 3 in stock)`,
+      5,
+    );
+    const keys: string[] = [];
+    page.on('request', (request) => {
+      if (request.url().includes('/api/orchestrator/') && request.method() === 'POST')
+        keys.push((request.postDataJSON() as { idempotency_key: string }).idempotency_key);
+    });
+
+    await page.getByRole('button', { name: 'Place order', exact: true }).click();
+    await page.getByRole('alert').filter({ hasText: 'INSUFFICIENT_STOCK' }).waitFor();
+    expect(await page.getByRole('button', { name: 'Place order again' }).count()).toBe(0);
+    expect(await page.getByRole('button', { name: 'Place order', exact: true }).isEnabled()).toBe(true);
+    expect(await stockOf(product.id)).toBe(3);
+
+    await page.getByLabel(`Quantity of ${product.sku}`).fill('3');
+    await page.getByRole('button', { name: 'Place order', exact: true }).click();
+    await page.getByText(/placed and confirmed/).waitFor();
+    expect(keys).toHaveLength(2);
+    expect(keys[1]).not.toBe(keys[0]);
+    expect(await stockOf(product.id)).toBe(0);
+    expect(pageErrors).toEqual([]);
+    await context.close();
+  }, 60_000);
+
   it('when the API refuses input, then field errors sit next to their fields and the problem shows its title, detail and correlation id', async () => {
     const existing = await buildCustomer();
     const { context, page, pageErrors } = await openConsole(browser, served.url);

@@ -57,6 +57,7 @@ export function createOrdersApp(options: OrdersAppOptions): Express {
       cancelWindowMinutes: options.cancelWindowMinutes ?? 10,
       cursorKey,
       metrics,
+      logger: options.logger,
     }),
   };
   return createServiceApp({

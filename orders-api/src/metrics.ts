@@ -21,6 +21,10 @@ export interface OrdersMetrics {
   reservationSweeps: Counter<'outcome'>;
   /** Orders whose expired reservation a sweep canceled, their stock restored. */
   reservationsReleased: Counter;
+  /** Expired orders a sweep could not cancel: skipped (logged at error level), tried again by the next sweep. */
+  reservationExpiryFailures: Counter;
+  /** Units a cancellation could not give back: the product's stock stopped at the maximum stock on hand. */
+  stockClampedUnits: Counter<'cancel_source'>;
 }
 
 const SCOPES: IdempotencyScope[] = ['create_order', 'confirm_order'];
@@ -65,6 +69,15 @@ export function createOrdersMetrics(registry: Registry = createMetricsRegistry()
       'reservation_sweep_released_orders_total',
       'CREATED orders canceled by the reservation sweep (ORDER_RESERVATION_TTL_MINUTES), stock restored.',
     ),
+    reservationExpiryFailures: counter(
+      'reservation_sweep_failed_orders_total',
+      'Expired orders the reservation sweep could not cancel: skipped, logged, tried again by the next sweep.',
+    ),
+    stockClampedUnits: counter(
+      'orders_stock_clamped_units_total',
+      'Units a cancellation could not give back because the stock stopped at the maximum stock on hand (2147483647).',
+      ['cancel_source'],
+    ),
   };
   for (const scope of SCOPES) {
     metrics.idempotencyReplays.inc({ scope }, 0);
@@ -84,5 +97,7 @@ export function createOrdersMetrics(registry: Registry = createMetricsRegistry()
   }
   for (const outcome of ['completed', 'failed']) metrics.reservationSweeps.inc({ outcome }, 0);
   metrics.reservationsReleased.inc(0);
+  metrics.reservationExpiryFailures.inc(0);
+  for (const source of CANCEL_SOURCES) metrics.stockClampedUnits.inc({ cancel_source: source }, 0);
   return metrics;
 }

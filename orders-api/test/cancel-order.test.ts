@@ -1,8 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from '@b2b/service-kit';
-import { TEST_AUTH } from '@b2b/service-kit/testing';
-import { startSystem, type System } from './helpers';
+import { metricChanges, scrapeMetrics, seriesKey, TEST_AUTH } from '@b2b/service-kit/testing';
+import { document } from '@b2b/contracts/orders';
+import { createOrdersMetrics } from '../src/metrics';
+import { MAX_STOCK_ON_HAND } from '../src/products/product-repository';
+import { capturingLogger, startSystem, type System } from './helpers';
 
 let system: System;
 
@@ -260,5 +263,37 @@ describe('POST /orders/{id}/cancel as an orchestrator compensation', () => {
     const fetched = await system.api.get(`/orders/${order.id}`, { token: system.token });
     expect(fetched.body).toMatchObject({ status: 'CONFIRMED', cancel_source: null, cancel_reason: null });
     expect(await system.stockOf(product.id)).toBe(7);
+  });
+});
+
+describe('POST /orders/{id}/cancel at the limit of stock on hand', () => {
+  it('when the API caps stock on hand, then at the maximum of the contract’s StockOnHand', () => {
+    const schemas = document.components?.schemas as { StockOnHand: { maximum: number } };
+
+    expect(MAX_STOCK_ON_HAND).toBe(schemas.StockOnHand.maximum);
+  });
+
+  it('when the stock plus the units given back would pass 2,147,483,647, then 200, the stock stops at 2,147,483,647 and the units that did not fit are logged and counted', async () => {
+    const metrics = createOrdersMetrics();
+    const { lines, logger } = capturingLogger();
+    const api = await system.startOrdersApi({ metrics, logger });
+    const { order, product } = await system.createOrder({ qty: 5, stock: 10 });
+    // Other cancellations filled the product up meanwhile: 2 units short of the maximum.
+    await system.database.db.query(
+      sql`UPDATE products SET stock = ${2_147_483_647 - 2} WHERE id = ${product.id}`,
+    );
+    const before = await scrapeMetrics(api);
+
+    const response = await api.post(`/orders/${order.id}/cancel`, { token: system.token });
+
+    expect(response.status).toBe(200);
+    expect(response.body).toMatchObject({ status: 'CANCELED', cancel_source: 'CLIENT' });
+    expect(await system.stockOf(product.id)).toBe(2_147_483_647);
+    expect(metricChanges(before, await scrapeMetrics(api), ['orders_stock_clamped_units_total'])).toEqual({
+      [seriesKey('orders_stock_clamped_units_total', { cancel_source: 'CLIENT' })]: 3,
+    });
+    expect(lines.filter((line) => line.productId === product.id)).toEqual([
+      expect.objectContaining({ level: 'warn', orderId: order.id, lostUnits: 3, cancelSource: 'CLIENT' }),
+    ]);
   });
 });

@@ -179,8 +179,8 @@ describe('POST /orders with X-Idempotency-Key', () => {
     await order(finished);
     const claimAged = async (key: string, seconds: number) =>
       system.database.db.query(sql`
-        INSERT INTO idempotency_keys (scope, idempotency_key, target_type, request_fingerprint, status, created_at, expires_at)
-        SELECT scope, ${key}, target_type, request_fingerprint, 'IN_PROGRESS',
+        INSERT INTO idempotency_keys (scope, owner, idempotency_key, target_type, request_fingerprint, status, created_at, expires_at)
+        SELECT scope, owner, ${key}, target_type, request_fingerprint, 'IN_PROGRESS',
                NOW(3) - INTERVAL ${seconds} SECOND, NOW(3) + INTERVAL 1 HOUR
         FROM idempotency_keys WHERE idempotency_key = ${finished}`);
     const [abandoned, running] = [randomUUID(), randomUUID()];

@@ -204,6 +204,30 @@ describe('POST /orders', () => {
   });
 });
 
+describe('POST /orders: the bytes on the wire are application/json, UTF-8, no content coding', () => {
+  it.each([
+    [{ 'Content-Encoding': 'gzip' }, 'UNSUPPORTED_CONTENT_ENCODING'],
+    [{ 'Content-Encoding': 'br' }, 'UNSUPPORTED_CONTENT_ENCODING'],
+    [{ 'Content-Type': 'application/json; charset=utf-7' }, 'UNSUPPORTED_MEDIA_TYPE'],
+    [{ 'Content-Type': 'application/json; charset=utf-16le' }, 'UNSUPPORTED_MEDIA_TYPE'],
+  ])('when an order is sent with %o, then 415 %s and no order is stored', async (headers, code) => {
+    const customer = await system.createCustomer();
+    const product = await system.createProduct({ stock: 10 });
+    const before = await system.countRows('orders');
+
+    const response = await system.api.post('/orders', {
+      token: system.token,
+      headers,
+      body: { customer_id: customer.id, items: [{ product_id: product.id, qty: 1 }] },
+    });
+
+    expect(response.status).toBe(415);
+    expect(response.body.code).toBe(code);
+    expect(await system.countRows('orders')).toBe(before);
+    expect(await system.stockOf(product.id)).toBe(10);
+  });
+});
+
 describe('POST /orders: the customer check', () => {
   it('when the customer does not exist, then 422 CUSTOMER_NOT_FOUND and nothing is written', async () => {
     const product = await system.createProduct({ stock: 10 });

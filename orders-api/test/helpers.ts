@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
+import { Writable } from 'node:stream';
 import {
   connectDatabase,
   createLogger,
@@ -25,6 +26,18 @@ import { createCustomersApp } from '@b2b/customers-api/app';
 import { createOrdersApp, type OrdersAppOptions } from '../src/app';
 
 export const silentLogger = createLogger({ service: 'orders-api-test', level: 'silent' });
+
+/** A logger keeping every JSON line it writes in memory (`lines`), for tests that read the log. */
+export function capturingLogger() {
+  const lines: Array<Record<string, unknown>> = [];
+  const destination = new Writable({
+    write(chunk, _encoding, done) {
+      for (const line of String(chunk).split('\n').filter(Boolean)) lines.push(JSON.parse(line));
+      done();
+    },
+  });
+  return { lines, logger: createLogger({ service: 'orders-api', level: 'info', destination }) };
+}
 
 export interface OrderLine {
   product_id: number;

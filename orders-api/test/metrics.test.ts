@@ -51,6 +51,8 @@ const DOMAIN = [
   'orders_insufficient_stock_refusals_total',
   'reservation_sweeps_total',
   'reservation_sweep_released_orders_total',
+  'reservation_sweep_failed_orders_total',
+  'orders_stock_clamped_units_total',
 ];
 
 /** Both series of one request label set: its count and its histogram's count. */

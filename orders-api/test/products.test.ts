@@ -74,6 +74,53 @@ describe('POST /products', () => {
   });
 });
 
+describe('POST /products: the bytes on the wire are application/json, UTF-8, no content coding', () => {
+  const productsWithSku = async (sku: string) =>
+    (await system.api.get(`/products?search=${sku}`, { token: system.token })).body.data.length;
+
+  it.each(['gzip', 'deflate', 'br', 'x-unknown'])(
+    'when a product is labelled Content-Encoding: %s, then 415 UNSUPPORTED_CONTENT_ENCODING with Accept-Encoding: identity, and nothing is stored',
+    async (coding) => {
+      const sku = unique('CODED');
+
+      const response = await system.api.post('/products', {
+        token: system.token,
+        headers: { 'Content-Encoding': coding },
+        body: { sku, name: 'Coded', price_cents: 1, stock: 1 },
+      });
+
+      expect(response.status).toBe(415);
+      expect(response.headers.get('accept-encoding')).toBe('identity');
+      expect(response.body).toMatchObject({ status: 415, code: 'UNSUPPORTED_CONTENT_ENCODING' });
+      expect(await productsWithSku(sku)).toBe(0);
+    },
+  );
+
+  it('when a product is sent without credentials, labelled Content-Encoding: br, with a body that is not brotli, then 415, not a 500', async () => {
+    const response = await system.api.post('/products', {
+      headers: { 'Content-Encoding': 'br' },
+      body: { sku: unique('BR'), name: 'Brotli', price_cents: 1, stock: 1 },
+    });
+
+    expect(response.status).toBe(415);
+    expect(response.body.code).toBe('UNSUPPORTED_CONTENT_ENCODING');
+  });
+
+  it('when a product is labelled charset=utf-7, where +ACI- is a quote, then 415 UNSUPPORTED_MEDIA_TYPE and nothing is stored', async () => {
+    const sku = unique('UTF7');
+
+    const response = await system.api.post('/products', {
+      token: system.token,
+      headers: { 'Content-Type': 'application/json; charset=utf-7' },
+      body: `{"sku":"${sku}","name":"a+ACI-,+ACI-stock+ACI-:1,+ACI-x+ACI-:+ACI-","price_cents":1,"stock":5}`,
+    });
+
+    expect(response.status).toBe(415);
+    expect(response.body.code).toBe('UNSUPPORTED_MEDIA_TYPE');
+    expect(await productsWithSku(sku)).toBe(0);
+  });
+});
+
 describe('PATCH /products/{id}', () => {
   it('when name, price and stock change, then the product has the new values and a new updated_at', async () => {
     const product = await system.createProduct();

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectDatabase, type Database } from '@b2b/service-kit';
+import { connectDatabase, sql, type Database } from '@b2b/service-kit';
 import { startMySqlRoundTripCounter, type MySqlRoundTripCounter } from '@b2b/service-kit/testing';
 import { startSystem, type HttpClient, type System } from './helpers';
 
@@ -16,8 +16,11 @@ beforeAll(async () => {
   counter = await startMySqlRoundTripCounter(system.database.url);
   countingPool = connectDatabase(counter.url);
   api = await system.startOrdersApi({ db: countingPool });
-  // Opens the pool's connection (its session set-up is not the requests' round trips).
+  // Opens the pool's connection and runs its first transaction (a cancel of no order: 404):
+  // the session set-up, and the one look at whether the server is a Galera node, are not
+  // the requests' round trips.
   await api.get('/orders?limit=1', { token: system.token });
+  await api.post('/orders/999999999/cancel', { token: system.token });
 });
 
 afterAll(async () => {
@@ -94,6 +97,22 @@ describe('round trips', () => {
     expect(confirming).toBe(5);
     // BEGIN + lock the order; give the stock back, mark it CANCELED, COMMIT.
     expect(canceling).toBe(2);
+  });
+
+  it('when a cancellation gives back more stock than fits under the maximum stock on hand, then it still takes two round trips', async () => {
+    const { order, product } = await system.createOrder({ qty: 5 });
+    await system.database.db.query(
+      sql`UPDATE products SET stock = ${2_147_483_647 - 2} WHERE id = ${product.id}`,
+    );
+
+    const canceling = await roundTripsOf(async () => {
+      const response = await api.post(`/orders/${order.id}/cancel`, { token: system.token });
+      expect(response.status).toBe(200);
+    });
+
+    // The units that do not fit are read in the same round trip as the stock given back.
+    expect(canceling).toBe(2);
+    expect(await system.stockOf(product.id)).toBe(2_147_483_647);
   });
 
   it('when a page holds 1 order or 2 orders, then listing takes the same number of queries (no N+1)', async () => {

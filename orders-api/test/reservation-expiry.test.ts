@@ -1,14 +1,14 @@
 import { randomUUID } from 'node:crypto';
-import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { connectDatabase, createLogger, sql, type Database } from '@b2b/service-kit';
-import { createGate } from '@b2b/service-kit/testing';
+import { connectDatabase, driverOf, sql, type Database } from '@b2b/service-kit';
+import { createGate, metricChanges, parsePrometheusText, seriesKey } from '@b2b/service-kit/testing';
+import { createOrdersMetrics, type OrdersMetrics } from '../src/metrics';
 import {
   expireReservations,
   reservationExpiredReason,
   scheduleReservationExpiry,
 } from '../src/orders/reservation-expiry';
-import { silentLogger, startSystem, type System } from './helpers';
+import { capturingLogger, silentLogger, startSystem, type System } from './helpers';
 
 const TTL_MINUTES = 30;
 
@@ -21,18 +21,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await system?.stop();
 });
-
-/** Every JSON line a logger writes, kept in memory. */
-function capturingLogger() {
-  const lines: Array<Record<string, unknown>> = [];
-  const destination = new Writable({
-    write(chunk, _encoding, done) {
-      for (const line of String(chunk).split('\n').filter(Boolean)) lines.push(JSON.parse(line));
-      done();
-    },
-  });
-  return { lines, logger: createLogger({ service: 'orders-api', level: 'info', destination }) };
-}
 
 /** Moves an order's creation `minutes` into the past, as if it had waited that long. */
 async function age(orderId: number, minutes: number) {
@@ -182,6 +170,105 @@ describe('reservation expiry', () => {
       cancel_reason: reservationExpiredReason(TTL_MINUTES),
     });
     expect(await system.stockOf(product.id)).toBe(10);
+  });
+});
+
+describe('reservation expiry when an order cannot simply be canceled', () => {
+  /** One statement sent as it is: @databases would split a trigger's body at its semicolons. */
+  const runAsWritten = (text: string) =>
+    system.database.db.task(async (connection) => {
+      await driverOf(connection)!.client!.query(text, []);
+    });
+  const counted = async (metrics: OrdersMetrics) => parsePrometheusText(await metrics.registry.metrics());
+  const SWEEP_METRICS = [
+    'reservation_sweeps_total',
+    'reservation_sweep_released_orders_total',
+    'reservation_sweep_failed_orders_total',
+    'orders_stock_clamped_units_total',
+  ];
+
+  it('when giving an expired order back would pass the maximum stock on hand, then the stock stops at 2,147,483,647, the lost units are logged and counted, and the other expired orders expire too', async () => {
+    const metrics = createOrdersMetrics();
+    const { lines, logger } = capturingLogger();
+    const full = await agedOrders(1, { qty: 5, stock: 10 });
+    const other = await agedOrders(2, { qty: 1, stock: 10 });
+    await system.database.db.query(
+      sql`UPDATE products SET stock = ${2_147_483_647 - 2} WHERE id = ${full.product.id}`,
+    );
+    const before = await counted(metrics);
+
+    const canceled = await expireReservations(system.database.db, logger, {
+      ttlMinutes: TTL_MINUTES,
+      metrics,
+    });
+
+    expect(canceled).toEqual(expect.arrayContaining([...full.orderIds, ...other.orderIds]));
+    expect(await system.stockOf(full.product.id)).toBe(2_147_483_647);
+    expect(await system.stockOf(other.product.id)).toBe(10);
+    expect(metricChanges(before, await counted(metrics), ['orders_stock_clamped_units_total'])).toEqual({
+      [seriesKey('orders_stock_clamped_units_total', { cancel_source: 'RESERVATION_EXPIRY' })]: 3,
+    });
+    expect(lines.filter((line) => line.productId === full.product.id)).toEqual([
+      expect.objectContaining({ level: 'warn', orderId: full.orderIds[0], lostUnits: 3 }),
+    ]);
+  });
+
+  it('when one expired order fails to cancel, then the sweep skips and reports it, the other expired orders expire, and a later sweep cancels it once it can be', async () => {
+    const metrics = createOrdersMetrics();
+    const { lines, logger } = capturingLogger();
+    const { product, orderIds } = await agedOrders(5, { qty: 1, stock: 10 });
+    // The oldest: in the first batch of the sweep, and first again in every batch after it
+    // unless the sweep leaves it out.
+    const [failing, ...others] = orderIds as [number, ...number[]];
+    const trigger = `refuse_update_of_order_${failing}`;
+    await runAsWritten(`
+      CREATE TRIGGER ${trigger} BEFORE UPDATE ON orders FOR EACH ROW
+      IF OLD.id = ${failing} THEN
+        SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'this order row refuses every change';
+      END IF
+    `);
+    const before = await counted(metrics);
+    let canceled: number[];
+    try {
+      canceled = await expireReservations(system.database.db, logger, {
+        ttlMinutes: TTL_MINUTES,
+        batchSize: 2,
+        metrics,
+      });
+    } finally {
+      await runAsWritten(`DROP TRIGGER IF EXISTS ${trigger}`);
+    }
+    const afterFirstSweep = await counted(metrics);
+
+    expect(canceled).toEqual(expect.arrayContaining(others));
+    expect(canceled).not.toContain(failing);
+    expect((await getOrder(failing)).status).toBe('CREATED');
+    for (const id of others) expect((await getOrder(id)).status).toBe('CANCELED');
+    expect(await system.stockOf(product.id)).toBe(9);
+    const changes = metricChanges(before, afterFirstSweep, SWEEP_METRICS);
+    expect(changes).toMatchObject({
+      [seriesKey('reservation_sweeps_total', { outcome: 'completed' })]: 1,
+      [seriesKey('reservation_sweep_failed_orders_total')]: 1,
+    });
+    expect(changes[seriesKey('reservation_sweeps_total', { outcome: 'failed' })]).toBeUndefined();
+    expect(lines.filter((line) => line.orderId === failing)).toEqual([
+      expect.objectContaining({
+        level: 'error',
+        err: expect.objectContaining({ message: expect.stringContaining('refuses every change') }),
+      }),
+    ]);
+
+    const later = await expireReservations(system.database.db, silentLogger, {
+      ttlMinutes: TTL_MINUTES,
+      metrics,
+    });
+
+    expect(later).toContain(failing);
+    expect((await getOrder(failing)).status).toBe('CANCELED');
+    expect(await system.stockOf(product.id)).toBe(10);
+    expect(
+      metricChanges(afterFirstSweep, await counted(metrics), ['reservation_sweep_failed_orders_total']),
+    ).toEqual({});
   });
 });
 

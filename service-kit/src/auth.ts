@@ -144,6 +144,17 @@ const SCHEME_FOR: Record<Principal['kind'], SecurityScheme> = {
   service: 'serviceToken',
 };
 
+/** Who sent each request, as its security handlers authenticated it. */
+const principals = new WeakMap<Request, Promise<Principal>>();
+
+/**
+ * The caller of a request that passed its operation's security (securityHandlers), e.g. the
+ * owner of an idempotency key; undefined for an operation that requires no credentials.
+ */
+export function callerOf(request: Request): Promise<Principal> | undefined {
+  return principals.get(request);
+}
+
 /**
  * express-openapi-validator security handlers, one per scheme of the contracts. Each one
  * accepts only its own kind of credential: a valid credential of the other kind is a 403,
@@ -151,7 +162,6 @@ const SCHEME_FOR: Record<Principal['kind'], SecurityScheme> = {
  * the caller is authenticated once per request and the handlers share the answer.
  */
 export function securityHandlers(config: AuthConfig) {
-  const principals = new WeakMap<Request, Promise<Principal>>();
   const principalOf = (request: Request) => {
     let principal = principals.get(request);
     if (!principal) {

@@ -284,10 +284,10 @@ function readHttpTimeouts(reader: EnvReader): HttpTimeouts {
 
 /**
  * CORS_ALLOWED_ORIGINS: a comma-separated list of origins (`https://console.example`)
- * whose browser pages may call the API. Empty (the default): no cross-origin access.
- * `*` is refused: the callers send bearer credentials.
+ * whose browser pages may call the API (the APIs and the orchestrator). Empty (the
+ * default): no cross-origin access. `*` is refused: the callers send bearer credentials.
  */
-function readAllowedOrigins(reader: EnvReader): string[] {
+export function readAllowedOrigins(reader: EnvReader): string[] {
   const origins = reader
     .string('CORS_ALLOWED_ORIGINS', { default: '' })
     .split(',')

@@ -37,14 +37,29 @@ const UNAVAILABLE_CODES = new Set([
 const STATEMENT_TIMEOUT_ERRNOS = new Set([1969, 3024]);
 
 /**
- * True when the error means the database cannot be reached or did not answer in time
- * (→ 503), not that a query was wrong.
+ * The server answers but cannot serve data now: a Galera node outside the primary component
+ * (lost quorum, or still joining) refuses every table access with 1047 ("WSREP has not yet
+ * prepared node for application use"); a read-only server refuses writes with 1290
+ * (--read-only), 1836 (read-only mode) or 1792 (read-only transaction).
+ */
+const NOT_SERVING_ERRNOS = new Set([1047, 1290, 1792, 1836]);
+
+/** True when the server answered but cannot serve data now (see NOT_SERVING_ERRNOS): → 503. */
+export function isDatabaseNotServing(error: unknown): boolean {
+  const { errno } = errorInfo(error);
+  return errno !== undefined && NOT_SERVING_ERRNOS.has(errno);
+}
+
+/**
+ * True when the error means the database cannot be reached, did not answer in time or cannot
+ * serve data now (→ 503), not that a query was wrong.
  */
 export function isDatabaseUnavailable(error: unknown): boolean {
   const { code, errno, fatal } = errorInfo(error);
   return (
     (code !== undefined && UNAVAILABLE_CODES.has(code)) ||
     (errno !== undefined && STATEMENT_TIMEOUT_ERRNOS.has(errno)) ||
+    isDatabaseNotServing(error) ||
     fatal === true
   );
 }
@@ -85,7 +100,10 @@ export function isCheckViolation(error: unknown): boolean {
   return errno === 4025 || errno === 3819;
 }
 
-/** Deadlock (1213) or lock wait timeout (1205): the transaction was rolled back and may be retried. */
+/**
+ * Deadlock (1213; on Galera also a certification failure or a brute-force abort by another
+ * node's write) or lock wait timeout (1205): the transaction was rolled back and may be retried.
+ */
 export function isRetryableTransactionError(error: unknown): boolean {
   const { errno } = errorInfo(error);
   return errno === 1213 || errno === 1205;

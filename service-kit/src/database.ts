@@ -6,8 +6,11 @@ import connect, {
   type Transaction,
 } from '@databases/mysql';
 import type { Readable } from 'node:stream';
+import { nodeUnfitness, type NodeUnfitness } from './cluster';
+import { driverOf } from './mysql-driver';
 
 export { sql };
+export { driverOf };
 export type { ConnectionPool, SQLQuery };
 export type Database = ConnectionPool;
 
@@ -145,19 +148,26 @@ export function containsPattern(text: string): string {
 /** How long `/health` waits for the database, in ms, whatever the pool's own bounds. */
 export const HEALTH_CHECK_TIMEOUT_MS = 1000;
 
+/** What `/health` says of the database: `up`, or why this instance cannot use it now. */
+export type DatabaseHealth = 'up' | 'down' | NodeUnfitness;
+
 /**
- * True when the database answers `SELECT 1` within `timeoutMs` (half of it for a connection,
- * half for the answer). A BoundedPool pings over a connection of its own, so a pool busy with
- * requests does not make a healthy database look down.
+ * Whether this instance can serve requests from its database, within `timeoutMs` (half of it
+ * for a connection, half for the answers): `down` when no answer came, else `up`, or why the
+ * node cannot serve (read-only; on a Galera node without quorum or not Synced, which still
+ * answers `SELECT 1`: see nodeUnfitness). A BoundedPool checks over a connection of its own,
+ * so a pool busy with requests does not make a healthy database look down.
  */
-export async function pingDatabase(db: Database, timeoutMs = HEALTH_CHECK_TIMEOUT_MS): Promise<boolean> {
+export async function checkDatabaseHealth(
+  db: Database,
+  timeoutMs = HEALTH_CHECK_TIMEOUT_MS,
+): Promise<DatabaseHealth> {
   const bounds = { acquireTimeoutMs: timeoutMs / 2, statementTimeoutMs: timeoutMs / 2 };
   const pool = db instanceof BoundedPool ? db.healthPool() : db;
   try {
-    await withBoundedConnection(pool, bounds, (connection) => connection.query(sql`SELECT 1`));
-    return true;
+    return (await withBoundedConnection(pool, bounds, nodeUnfitness)) ?? 'up';
   } catch {
-    return false;
+    return 'down';
   }
 }
 
@@ -236,27 +246,6 @@ function withBoundedConnection<T>(
         },
       );
   });
-}
-
-interface DriverInternals {
-  client?: {
-    /** mysql2/promise: the text's `?` are filled from `values`; [results, fields]. */
-    query(text: string, values: unknown[]): Promise<[unknown, unknown]>;
-    connection?: { stream?: { destroy(): void } };
-  };
-}
-
-/**
- * The mysql2 driver under a @databases connection. @databases/mysql 7.1 offers no public
- * handle; mysql2's own `destroy()` only half-closes the socket, leaving a statement sent to a
- * frozen server waiting for ever; and @databases splits a multi-statement text into one round
- * trip per statement. Used for one-time session settings, to close a socket at once, and to
- * send a batch of statements (transaction.ts); test/faults/database-freeze.test.ts,
- * service-kit/test/database-timeouts.test.ts and service-kit/test/transaction.test.ts fail if
- * this stops working.
- */
-export function driverOf(connection: Connection): DriverInternals | undefined {
-  return (connection as unknown as { _driver?: DriverInternals })._driver;
 }
 
 function destroySocket(connection: Connection): void {

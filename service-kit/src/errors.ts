@@ -62,6 +62,19 @@ export class UnsupportedMediaType extends AppError {
     );
   }
 }
+/**
+ * The request body has a content coding (415): every part reads bodies as they are sent,
+ * `identity` only, and says so in Accept-Encoding (RFC 7694 §3).
+ */
+export class UnsupportedContentEncoding extends AppError {
+  constructor(contentEncoding: string) {
+    super(
+      'UNSUPPORTED_CONTENT_ENCODING',
+      `The request body must be sent without a content coding (got Content-Encoding: ${contentEncoding}).`,
+    );
+    this.headers = { 'Accept-Encoding': 'identity' };
+  }
+}
 /** The body refers to something that does not exist (422). */
 export class UnknownReference extends AppError {}
 /** The caller sent too many requests of a kind (429); carries Retry-After in `headers`. */
@@ -72,6 +85,22 @@ export class UpstreamFailed extends AppError {}
 export class Unavailable extends AppError {}
 /** A service we depend on did not answer in time (504). */
 export class UpstreamTimeout extends AppError {}
+
+/**
+ * Every attempt of a transaction was aborted by the database as conflicting with concurrent
+ * ones (deadlock, lock wait timeout, or a Galera certification failure): 503, retry shortly.
+ * `cause` is the last attempt's database error (logged, never sent).
+ */
+export class TransactionConflict extends Unavailable {
+  constructor(attempts: number, cause: unknown) {
+    super(
+      'DATABASE_CONFLICT',
+      `The database refused the change ${attempts} times as conflicting with concurrent changes; nothing was written. Try again.`,
+    );
+    this.cause = cause;
+    this.headers = { 'Retry-After': '1' };
+  }
+}
 
 /** The largest request body any part accepts, in bytes (the APIs' JSON parser and the Lambda). */
 export const BODY_LIMIT_BYTES = 100 * 1024;
@@ -85,6 +114,7 @@ export const STATUS_OF_KIND: ReadonlyArray<readonly [abstract new (...args: neve
   [Conflict, 409],
   [PayloadTooLarge, 413],
   [UnsupportedMediaType, 415],
+  [UnsupportedContentEncoding, 415],
   [UnknownReference, 422],
   [TooManyRequests, 429],
   [UpstreamFailed, 502],

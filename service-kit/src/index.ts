@@ -4,6 +4,7 @@ export * from './request-context';
 export * from './logger';
 export * from './config';
 export * from './database';
+export * from './cluster';
 export * from './transaction';
 export * from './database-errors';
 export * from './migrations';

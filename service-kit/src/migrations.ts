@@ -1,10 +1,12 @@
-import { createHash } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import connect, { sql, type Connection } from '@databases/mysql';
 import { Umzug, type RunnableMigration, type UmzugStorage } from 'umzug';
+import { causal, isGaleraSession } from './cluster';
 import type { Database } from './database';
+import { isDuplicateKey, isRetryableTransactionError } from './database-errors';
 
 const DB_DIRECTORY = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../db');
 const SEED_FILE = path.join(DB_DIRECTORY, 'seed.sql');
@@ -21,6 +23,18 @@ const MIGRATIONS_TABLE = sql`
     applied_at DATETIME(3)  NOT NULL DEFAULT CURRENT_TIMESTAMP(3),
     PRIMARY KEY (name)
   ) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_unicode_ci`;
+
+// The migration lock: at most one row, the migrator holding it. db/schema.sql creates the same table.
+const MIGRATION_LOCK_TABLE = sql`
+  CREATE TABLE IF NOT EXISTS schema_migrations_lock (
+    name       VARCHAR(64) NOT NULL,
+    holder     CHAR(36)    NOT NULL,
+    expires_at DATETIME(3) NOT NULL,
+    PRIMARY KEY (name)
+  ) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_unicode_ci`;
+
+/** A migrator's hold on the lock lasts this long unless renewed, which it is every third of it. */
+const MIGRATION_LOCK_LEASE_SECONDS = 60;
 
 /** Splits mysql://user@host:port/name into the server URL and the database name. */
 export function splitDatabaseUrl(url: string): { serverUrl: string; name: string } {
@@ -53,19 +67,21 @@ export interface MigrateDatabaseOptions {
   lockTimeoutSeconds?: number;
 }
 
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
 /**
  * Brings the database up to date: applies, in number order, every migration of
  * `directory` not yet recorded in `schema_migrations`, each file as one multi-statement
  * query, and records its name (file name without `.sql`, e.g. `0001-initial-schema`)
  * once it succeeded. Forward only: there are no down migrations.
  *
- * Several replicas may start at once: they take turns on a server lock named after the
- * database (GET_LOCK, held on one pooled connection for the whole run), so each
- * migration runs once and the later ones find nothing pending.
+ * Several replicas may start at once, against one server or against different nodes of a
+ * Galera cluster: they take turns on a lock row in the database itself (see
+ * withMigrationLock), so each migration runs once and the later ones find nothing pending.
  *
  * Returns the names applied by this call, in order; `[]` when nothing was pending.
  * Throws an Error when a file in `directory` ending in .sql is not named
- * `NNNN-description.sql` or reuses a number, or when the lock is not granted within
+ * `NNNN-description.sql` or reuses a number, or when the lock is not free within
  * `lockTimeoutSeconds`; throws umzug's `MigrationError` (the database error as `cause`)
  * when a migration fails. MySQL commits each DDL statement on its own, so a migration
  * that failed halfway is left half applied and unrecorded: fix it forward.
@@ -73,8 +89,8 @@ export interface MigrateDatabaseOptions {
 export async function migrateDatabase(db: Database, options: MigrateDatabaseOptions = {}): Promise<string[]> {
   const directory = options.directory ?? MIGRATIONS_DIRECTORY;
   const migrations = await listMigrations(directory);
-  return db.task((connection) =>
-    withMigrationLock(connection, options.lockTimeoutSeconds ?? 300, async () => {
+  return withMigrationLock(db, options.lockTimeoutSeconds ?? 300, () =>
+    db.task(async (connection) => {
       await connection.query(MIGRATIONS_TABLE);
       const umzug = new Umzug<Connection>({
         migrations,
@@ -113,8 +129,9 @@ async function listMigrations(directory: string): Promise<RunnableMigration<Conn
 /** Records applied migrations in schema_migrations, through the connection umzug runs them on. */
 const migrationTableStorage: UmzugStorage<Connection> = {
   async executed({ context }) {
+    // Causal on a Galera node: what a migrator on another node recorded is seen here.
     const rows: { name: string }[] = await context.query(
-      sql`SELECT name FROM schema_migrations ORDER BY name`,
+      causal(sql`SELECT name FROM schema_migrations ORDER BY name`, await isGaleraSession(context)),
     );
     return rows.map((row) => row.name);
   },
@@ -127,40 +144,60 @@ const migrationTableStorage: UmzugStorage<Connection> = {
 };
 
 /**
- * Runs `work` holding a server-wide named lock for the current database. The lock belongs
- * to the connection, which is why `work` must use that same connection; it is released
- * before the connection goes back to the pool, or by the server if the connection dies.
+ * Runs `work` holding the database's migration lock: the row `migrate` of
+ * schema_migrations_lock, inserted with a lease. GET_LOCK would not do: on a Galera cluster
+ * it is held on one node only, and two migrators on two nodes both get it. A row is
+ * certified by the whole cluster: of two migrators inserting it at once, one gets errno 1062
+ * or 1213 and waits. While `work` runs the holder renews its lease every third of
+ * MIGRATION_LOCK_LEASE_SECONDS (through another connection of the pool); a lease that ran
+ * out belonged to a migrator that died, and the next one deletes it. The row is deleted
+ * when `work` ends. Throws an Error when the lock is not free within `timeoutSeconds`.
  */
 async function withMigrationLock<T>(
-  connection: Connection,
+  db: Database,
   timeoutSeconds: number,
   work: () => Promise<T>,
 ): Promise<T> {
-  const [{ name: database }] = await connection.query(sql`SELECT DATABASE() AS name`);
-  if (typeof database !== 'string') throw new Error('Cannot migrate: the connection names no database');
-  // MySQL refuses lock names longer than 64 characters; database names may be 64 alone.
-  const readableName = `schema_migrations:${database}`;
-  const lockName =
-    readableName.length <= 64
-      ? readableName
-      : `schema_migrations:${createHash('sha1').update(database).digest('hex')}`;
-  const [{ granted }] = await connection.query(
-    sql`SELECT GET_LOCK(${lockName}, ${timeoutSeconds}) AS granted`,
+  await db.query(MIGRATION_LOCK_TABLE);
+  const holder = randomUUID();
+  const deadline = Date.now() + timeoutSeconds * 1000;
+  for (let pauseMs = 100; ; pauseMs = Math.min(2 * pauseMs, 1000)) {
+    try {
+      await db.query(sql`DELETE FROM schema_migrations_lock WHERE name = 'migrate' AND expires_at < NOW(3)`);
+      await db.query(sql`
+        INSERT INTO schema_migrations_lock (name, holder, expires_at)
+        VALUES ('migrate', ${holder}, NOW(3) + INTERVAL ${MIGRATION_LOCK_LEASE_SECONDS} SECOND)`);
+      break;
+    } catch (error) {
+      if (!isDuplicateKey(error) && !isRetryableTransactionError(error)) throw error;
+    }
+    if (Date.now() + pauseMs > deadline) {
+      throw new Error(
+        `Another migrator held the migration lock (schema_migrations_lock) for more than ${timeoutSeconds} s`,
+      );
+    }
+    await sleep(pauseMs);
+  }
+  const renewal = setInterval(
+    () => {
+      db.query(
+        sql`
+      UPDATE schema_migrations_lock SET expires_at = NOW(3) + INTERVAL ${MIGRATION_LOCK_LEASE_SECONDS} SECOND
+      WHERE name = 'migrate' AND holder = ${holder}`,
+      ).catch(() => undefined);
+    },
+    (MIGRATION_LOCK_LEASE_SECONDS * 1000) / 3,
   );
-  if (Number(granted) !== 1) {
-    throw new Error(`Another migrator held the lock ${lockName} for more than ${timeoutSeconds} s`);
-  }
-  const release = () => connection.query(sql`DO RELEASE_LOCK(${lockName})`);
-  let result: T;
+  renewal.unref();
   try {
-    result = await work();
-  } catch (error) {
-    // The migration's error matters more than a failed release.
-    await release().catch(() => undefined);
-    throw error;
+    return await work();
+  } finally {
+    clearInterval(renewal);
+    // The work's error matters more than a failed release; the lease frees the lock anyway.
+    await db
+      .query(sql`DELETE FROM schema_migrations_lock WHERE name = 'migrate' AND holder = ${holder}`)
+      .catch(() => undefined);
   }
-  await release();
-  return result;
 }
 
 /**

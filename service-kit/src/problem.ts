@@ -2,7 +2,12 @@ import { STATUS_CODES } from 'node:http';
 // The validator's error classes, from the one module that defines them (its index would
 // pull the whole validator into the Lambda's bundle).
 import * as validatorErrors from 'express-openapi-validator/dist/framework/types.js';
-import { isDatabaseTimeout, isDatabaseUnavailable } from './database-errors';
+import {
+  isDatabaseNotServing,
+  isDatabaseTimeout,
+  isDatabaseUnavailable,
+  isRetryableTransactionError,
+} from './database-errors';
 import { AppError, BODY_LIMIT_BYTES, statusOf, type FieldError } from './errors';
 import { INVALID_UTF8 } from './strict-input';
 
@@ -73,10 +78,12 @@ const BODY_PARSER_PROBLEMS: Record<string, ProblemParts> = {
     code: 'PAYLOAD_TOO_LARGE',
     detail: `The request body is larger than ${BODY_LIMIT_BYTES / 1024} kB.`,
   },
+  // A Content-Encoding other than identity (the parser runs with `inflate: false`).
   'encoding.unsupported': {
     status: 415,
-    code: 'UNSUPPORTED_MEDIA_TYPE',
-    detail: 'The request body encoding is not supported.',
+    code: 'UNSUPPORTED_CONTENT_ENCODING',
+    detail: 'The request body must be sent without a content coding.',
+    headers: { 'Accept-Encoding': 'identity' },
   },
   'charset.unsupported': {
     status: 415,
@@ -94,10 +101,6 @@ const BODY_PARSER_PROBLEMS: Record<string, ProblemParts> = {
     detail: 'The request body is not valid UTF-8, which JSON requires (RFC 8259 §8.1).',
   },
 };
-
-/** zlib's error codes (Z_DATA_ERROR, Z_BUF_ERROR, …): a body that does not decode as its Content-Encoding says. */
-const isContentDecodingError = (error: unknown) =>
-  /^Z_/.test(String((error as { code?: unknown } | null)?.code));
 
 /** Allow (RFC 9110 §10.2.1) names HEAD wherever GET is allowed: it is answered like GET. */
 function allowHeader(allow: string | undefined): Record<string, string> | undefined {
@@ -162,21 +165,26 @@ export function toProblem(error: unknown): ProblemParts {
   if (error instanceof validatorErrors.HttpError) return validatorProblem(error);
   const bodyParserProblem = BODY_PARSER_PROBLEMS[(error as { type?: unknown } | null)?.type as string];
   if (bodyParserProblem) return bodyParserProblem;
-  if (isContentDecodingError(error)) {
-    return {
-      status: 400,
-      code: 'INVALID_CONTENT_ENCODING',
-      detail: 'The request body could not be decoded as its Content-Encoding header says.',
-    };
-  }
   if (isDatabaseUnavailable(error)) {
     return {
       status: 503,
       code: 'DATABASE_UNAVAILABLE',
       detail: isDatabaseTimeout(error)
         ? 'The database did not answer in time. Try again later.'
-        : 'The database is unreachable. Try again later.',
+        : isDatabaseNotServing(error)
+          ? 'The database cannot serve requests right now (read-only, or a cluster node without quorum). Try again later.'
+          : 'The database is unreachable. Try again later.',
       // Every wait is bounded, so a retry a second later meets a fresh attempt.
+      headers: { 'Retry-After': '1' },
+    };
+  }
+  // A single statement aborted as a conflict (a transaction's is retried: TransactionConflict).
+  if (isRetryableTransactionError(error)) {
+    return {
+      status: 503,
+      code: 'DATABASE_CONFLICT',
+      detail:
+        'The database refused the change as conflicting with a concurrent one; nothing was written. Try again.',
       headers: { 'Retry-After': '1' },
     };
   }

@@ -2,6 +2,7 @@
  * The strict parsers every part uses at its edge: a value is read exactly as the contract
  * states it, or refused. Nothing is coerced, rounded or repaired.
  */
+import { UnsupportedContentEncoding, UnsupportedMediaType } from './errors';
 
 /** `0`, `42`, `-7`: no sign `+`, no leading zeros, spaces, exponent, fraction or hex. */
 const DECIMAL_INTEGER = /^-?(?:0|[1-9][0-9]*)$/;
@@ -90,6 +91,35 @@ export function isValidUtf8(bytes: Uint8Array): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * `application/json` whose only parameter, if any, is `charset` naming UTF-8 (any case,
+ * quoted or not). JSON on the wire is UTF-8 (RFC 8259 §8.1): a body labelled UTF-7, UTF-16
+ * or Latin-1 is refused, never decoded into text other than what its bytes say as UTF-8
+ * (to a UTF-7 decoder `+ACI-` is a quote; to anything reading the bytes it is not).
+ */
+const JSON_MEDIA_TYPE = /^application\/json[ \t]*(?:;[ \t]*charset=(?:utf-8|"utf-8")[ \t]*)?$/i;
+
+/**
+ * The one rule for the bytes of a request body, in all three parts and in every contract:
+ * `application/json`, UTF-8, no content coding. For a request that has a body, returns the
+ * 415 to answer, or undefined when the body may be read: any `Content-Encoding` but
+ * `identity` is UNSUPPORTED_CONTENT_ENCODING (judged first: the coding wraps the media
+ * type), any other media type or parameter UNSUPPORTED_MEDIA_TYPE. No part decodes a
+ * content coding: a Lambda behind API Gateway cannot count on receiving a compressed body,
+ * so the APIs take none either.
+ */
+export function unsupportedBodyError(
+  contentType: string | undefined,
+  contentEncoding: string | undefined,
+): UnsupportedContentEncoding | UnsupportedMediaType | undefined {
+  const coding = contentEncoding?.trim() ?? '';
+  if (coding !== '' && coding.toLowerCase() !== 'identity') return new UnsupportedContentEncoding(coding);
+  if (contentType === undefined || !JSON_MEDIA_TYPE.test(contentType.trim())) {
+    return new UnsupportedMediaType(contentType);
+  }
+  return undefined;
 }
 
 /**

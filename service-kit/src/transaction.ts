@@ -1,10 +1,22 @@
 import escapeIdentifier from '@databases/escape-identifier';
 import { sql, type Connection, type SQLQuery } from '@databases/mysql';
-import { driverOf, type Database, type Queryable } from './database';
+import { causal, isGaleraSession } from './cluster';
+import type { Database, Queryable } from './database';
 import { isRetryableTransactionError } from './database-errors';
+import { TransactionConflict } from './errors';
+import { driverOf } from './mysql-driver';
 
 /** How many times transactionWithRetry runs a transaction at most (each attempt is bounded on its own). */
-export const TRANSACTION_ATTEMPTS = 5;
+export const TRANSACTION_ATTEMPTS = 6;
+
+/**
+ * The pause before attempt n + 1 is drawn uniformly from 0 to min(cap, base × 2^(n-1)) ms
+ * ("full jitter", AWS Architecture Blog, Exponential Backoff and Jitter): 10, 20, 40, 80 and
+ * 160 ms at most, so five retries wait at most 310 ms in all, and conflicting writers spread
+ * out instead of colliding again.
+ */
+const RETRY_BASE_DELAY_MS = 10;
+const RETRY_MAX_DELAY_MS = 160;
 
 const mysqlFormat = {
   escapeIdentifier: (name: string) => escapeIdentifier.escapeMySqlIdentifier(name),
@@ -18,6 +30,18 @@ const mysqlFormat = {
  * multipleStatements), and COMMIT goes out with the work's last statements (`commitWith`).
  * Each round trip is a wake-up of the database server and of this process, which is most of
  * what a short write costs on a busy machine.
+ *
+ * This relies on an engine property: the server stops a multi-statement COM_QUERY at its
+ * first failing statement, so nothing after a failure (COMMIT included) runs. A Galera node
+ * breaks it: when another node's conflicting write aborts this transaction (a brute-force
+ * abort), the node reports the abort on the client's next command, not on the next statement
+ * of the same command, and the rest of the batch runs outside any transaction, each statement
+ * committed on its own. On a Galera node (wsrep_on, learnt per connection) every statement is
+ * therefore sent in a command of its own: the one after an abort fails with errno 1213 and
+ * nothing commits. There, BEGIN is also a causal read (wsrep_sync_wait), so the transaction
+ * sees every write the cluster committed before it began, wherever it was made.
+ * service-kit/test/transaction.test.ts pins the round trips on one server, and
+ * test/cluster the behaviour on a cluster.
  */
 export interface BatchedTransaction extends Queryable {
   /** One statement, one round trip; its rows, or its result header for a write. */
@@ -37,7 +61,11 @@ class ConnectionTransaction implements BatchedTransaction {
   private hasBegun = false;
   private isCommitted = false;
 
-  constructor(private readonly connection: Connection) {}
+  constructor(
+    private readonly connection: Connection,
+    /** A Galera node: one statement per command, and a causal BEGIN. */
+    private readonly isGalera: boolean,
+  ) {}
 
   query(query: SQLQuery): Promise<unknown[]>;
   query(queries: SQLQuery[]): Promise<unknown[][]>;
@@ -56,16 +84,20 @@ class ConnectionTransaction implements BatchedTransaction {
   }
 
   /**
-   * Sends `queries` (after BEGIN when nothing was sent yet, before COMMIT when `commit`) as one
-   * COM_QUERY and returns the results of `queries`. The server stops at the first statement
-   * that fails and reports its error: the statements after it, COMMIT included, never ran.
+   * Sends `queries` (after BEGIN when nothing was sent yet, before COMMIT when `commit`) and
+   * returns their results: as one COM_QUERY, where the server stops at the first statement
+   * that fails and reports its error (the statements after it, COMMIT included, never run),
+   * or on a Galera node one command per statement, stopping at the first that fails.
    */
   private async send(queries: SQLQuery[], commit: boolean): Promise<unknown[][]> {
     if (this.isCommitted) throw new Error('The transaction has already committed');
-    const statements = [...(this.hasBegun ? [] : [sql`BEGIN`]), ...queries, ...(commit ? [sql`COMMIT`] : [])];
+    const begin = causal(sql`BEGIN`, this.isGalera);
+    const statements = [...(this.hasBegun ? [] : [begin]), ...queries, ...(commit ? [sql`COMMIT`] : [])];
     const leading = this.hasBegun ? 0 : 1;
     this.hasBegun = true;
-    const results = await sendBatch(this.connection, statements);
+    const results = this.isGalera
+      ? await sendOneByOne(this.connection, statements)
+      : await sendBatch(this.connection, statements);
     if (commit) this.isCommitted = true;
     return results.slice(leading, leading + queries.length);
   }
@@ -89,6 +121,13 @@ async function sendBatch(connection: Connection, statements: SQLQuery[]): Promis
   }
 }
 
+/** Sends `statements` one COM_QUERY each, in order, and returns the result of each. */
+async function sendOneByOne(connection: Connection, statements: SQLQuery[]): Promise<unknown[][]> {
+  const results: unknown[][] = [];
+  for (const statement of statements) results.push(...(await sendBatch(connection, [statement])));
+  return results;
+}
+
 /**
  * One attempt of `work` in a transaction on one connection of `db`, then `beforeCommit` (if
  * any: then the work's commitWith does not commit), then COMMIT. A failure leaves the task:
@@ -102,7 +141,7 @@ function attempt<T>(
   beforeCommit: ((tx: BatchedTransaction, value: T) => Promise<void>) | undefined,
 ): Promise<T> {
   return db.task(async (connection) => {
-    const tx = new ConnectionTransaction(connection);
+    const tx = new ConnectionTransaction(connection, await isGaleraSession(connection));
     const view: BatchedTransaction = beforeCommit
       ? {
           query: tx.query.bind(tx) as BatchedTransaction['query'],
@@ -119,11 +158,14 @@ function attempt<T>(
 /**
  * Runs `work` in a transaction (a BatchedTransaction: see there for the round trips),
  * retrying a bounded number of times (TRANSACTION_ATTEMPTS) when the database aborted it as
- * a deadlock (errno 1213) or lock wait timeout (1205). InnoDB rolls such a transaction back
- * whole, so running it again is safe; the short jittered pause lets the winner finish.
+ * a deadlock (errno 1213: InnoDB's, or a Galera certification failure or brute-force abort)
+ * or lock wait timeout (1205). Such a transaction was rolled back whole, so running it again
+ * is safe; the pause before each retry is jittered and grows (RETRY_BASE_DELAY_MS to
+ * RETRY_MAX_DELAY_MS) so the winner finishes and the losers do not collide again.
  * `beforeCommit` runs after the work, in the same transaction, before COMMIT (e.g. storing an
- * idempotent answer). Throws what the work (or `beforeCommit`) threw, once it is rolled back,
- * or the database's error; with a bounded pool, DatabaseTimeout.
+ * idempotent answer). Throws what the work (or `beforeCommit`) threw, once it is rolled back;
+ * TransactionConflict (→ 503 with Retry-After) when every attempt was aborted; otherwise the
+ * database's error; with a bounded pool, DatabaseTimeout.
  */
 export async function transactionWithRetry<T>(
   db: Database,
@@ -135,8 +177,10 @@ export async function transactionWithRetry<T>(
     try {
       return await attempt(db, work, options.beforeCommit);
     } catch (error) {
-      if (!isRetryableTransactionError(error) || attemptNumber >= attempts) throw error;
+      if (!isRetryableTransactionError(error)) throw error;
+      if (attemptNumber >= attempts) throw new TransactionConflict(attempts, error);
     }
-    await new Promise((resolve) => setTimeout(resolve, 5 * attemptNumber + Math.random() * 20));
+    const capMs = Math.min(RETRY_MAX_DELAY_MS, RETRY_BASE_DELAY_MS * 2 ** (attemptNumber - 1));
+    await new Promise((resolve) => setTimeout(resolve, Math.random() * capMs));
   }
 }

@@ -113,13 +113,18 @@ describe('toProblem', () => {
     });
   });
 
-  it('when the body does not decode as its Content-Encoding says, then 400 INVALID_CONTENT_ENCODING', () => {
-    const zlibError = Object.assign(new Error('incorrect header check'), {
-      code: 'Z_DATA_ERROR',
-      status: 400,
+  it('when the body parser refuses a content coding, then 415 UNSUPPORTED_CONTENT_ENCODING with Accept-Encoding: identity', () => {
+    const error = Object.assign(new Error('content encoding unsupported'), {
+      type: 'encoding.unsupported',
+      encoding: 'br',
+      status: 415,
     });
 
-    expect(toProblem(zlibError)).toMatchObject({ status: 400, code: 'INVALID_CONTENT_ENCODING' });
+    expect(toProblem(error)).toMatchObject({
+      status: 415,
+      code: 'UNSUPPORTED_CONTENT_ENCODING',
+      headers: { 'Accept-Encoding': 'identity' },
+    });
   });
 
   it('when the JSON body is not UTF-8, then 400 INVALID_JSON saying so', () => {

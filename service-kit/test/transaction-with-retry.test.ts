@@ -1,5 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isRetryableTransactionError, sql, transactionWithRetry } from '@b2b/service-kit';
+import {
+  isRetryableTransactionError,
+  sql,
+  toProblem,
+  transactionWithRetry,
+  TransactionConflict,
+  TRANSACTION_ATTEMPTS,
+} from '@b2b/service-kit';
 import { createTestDatabase, type TestDatabase } from '@b2b/service-kit/testing';
 
 /** Resolves once `parties` callers are waiting on it. */
@@ -52,7 +59,7 @@ describe('transactionWithRetry', () => {
     expect(stock.map((row: { stock: number }) => row.stock)).toEqual([9, 9]);
   });
 
-  it('when the database keeps aborting the transaction, then it gives up after five attempts', async () => {
+  it('when the database keeps aborting the transaction, then it gives up after six attempts with 503 DATABASE_CONFLICT and Retry-After, never a 500', async () => {
     let attempts = 0;
     const deadlock = Object.assign(new Error('Deadlock found when trying to get lock'), { errno: 1213 });
 
@@ -61,8 +68,16 @@ describe('transactionWithRetry', () => {
       throw deadlock;
     });
 
-    await expect(outcome).rejects.toBe(deadlock);
-    expect(attempts).toBe(5);
+    const error = await outcome.catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(TransactionConflict);
+    expect((error as TransactionConflict).cause).toBe(deadlock);
+    expect(toProblem(error)).toMatchObject({
+      status: 503,
+      code: 'DATABASE_CONFLICT',
+      headers: { 'Retry-After': '1' },
+    });
+    expect(attempts).toBe(TRANSACTION_ATTEMPTS);
+    expect(TRANSACTION_ATTEMPTS).toBe(6);
   });
 
   it('when the error is not a deadlock or lock wait timeout, then it is not retried', async () => {

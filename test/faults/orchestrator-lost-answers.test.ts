@@ -116,7 +116,6 @@ describe('the orchestrator when answers of the Orders API are lost', () => {
     orders = httpClient(ordersApi.url);
     token = await operatorToken();
     const offline = await startOfflineOrchestrator({
-      customersApiBase: customersApi.url,
       ordersApiBase: ordersEdge.url,
       // The defaults: every call retried twice. Lost answers come back at once (a reset), so
       // no call waits out its timeout here.

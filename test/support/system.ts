@@ -70,10 +70,7 @@ export async function startSystem(): Promise<RunningSystem> {
     );
     started.push({ stop: () => ordersApi.close() });
 
-    const orchestrator = await startOfflineOrchestrator({
-      customersApiBase: customersApi.url,
-      ordersApiBase: ordersApi.url,
-    });
+    const orchestrator = await startOfflineOrchestrator({ ordersApiBase: ordersApi.url });
     started.push(orchestrator.service);
 
     const token = await operatorToken();

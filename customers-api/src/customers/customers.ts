@@ -8,6 +8,7 @@ import {
   type CursorKey,
   type CursorScope,
   type Database,
+  type Queryable,
 } from '@b2b/service-kit';
 import { CustomerNotFound, EmailTaken } from '../errors';
 import {
@@ -45,7 +46,8 @@ export async function createCustomer(db: Database, input: CustomerCreate): Promi
   return customer;
 }
 
-export async function getCustomer(db: Database, id: number): Promise<Customer> {
+/** A customer that is not deleted; CustomerNotFound otherwise. */
+export async function getCustomer(db: Queryable, id: number): Promise<Customer> {
   const customer = await findActiveCustomer(db, id);
   if (!customer) throw new CustomerNotFound(id);
   return customer;

@@ -1,5 +1,5 @@
 import type { paths } from '@b2b/contracts/customers';
-import type { ApiHandlers, CursorKey, Database } from '@b2b/service-kit';
+import { causalReads, type ApiHandlers, type CursorKey, type Database } from '@b2b/service-kit';
 import { createCustomer, deleteCustomer, getCustomer, listCustomers, replaceCustomer } from './customers';
 
 type CustomerPaths = '/customers' | '/customers/{id}' | '/internal/customers/{id}';
@@ -25,7 +25,9 @@ export function customerHandlers(
       },
     },
     '/internal/customers/{id}': {
-      get: async ({ params }) => ({ status: 200, body: await getCustomer(db, params.id) }),
+      // The Orders API asks for a customer an operator may have created a moment ago, through
+      // another replica on another node of a cluster: a causal read.
+      get: async ({ params }) => ({ status: 200, body: await getCustomer(causalReads(db), params.id) }),
     },
   };
 }

@@ -15,12 +15,12 @@ export const ORCHESTRATOR_PATH = '/orchestrator/create-and-confirm-order';
 export function testConfig(overrides: Partial<OrchestratorConfig> = {}): OrchestratorConfig {
   return {
     environment: 'test',
-    customersApiBase: 'http://127.0.0.1:1',
     ordersApiBase: 'http://127.0.0.1:1',
     auth: TEST_AUTH,
     upstreamTimeoutMs: 2_000,
     retry: { retries: 2, baseDelayMs: 10, maxDelayMs: 50 },
     logLevel: 'silent',
+    corsAllowedOrigins: [],
     ...overrides,
   };
 }

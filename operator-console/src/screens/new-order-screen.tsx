@@ -3,6 +3,7 @@ import { useApi } from '../api/context';
 import { fieldErrorsOf, problemOf } from '../api/problem';
 import type { Customer, PlacedOrder, Problem, Product } from '../contract-types';
 import { formatCents, parseWholeNumber } from '../money';
+import { nextAttemptAfter } from '../order-rules';
 import { randomId } from '../random-id';
 import { routeHref } from '../router';
 import { Field } from '../ui/field';
@@ -21,10 +22,13 @@ interface Line {
 
 /**
  * A new order for one customer, placed through the orchestrator (create and confirm in one
- * call). Each attempt to place this order carries one idempotency key: when a call fails,
- * or its answer is lost, placing it again sends the same key, so the orchestrator returns
- * the order it may already have created instead of creating a second one. The key is
- * dropped when the order is placed or the operator changes it (another customer or line).
+ * call). Each request to place this order carries one idempotency key: when its answer is
+ * lost, or is one a retry can settle (nextAttemptAfter: ORDER_STATE_UNKNOWN, 503, 504, …),
+ * placing it again sends the same key, so the orchestrator returns the order it may
+ * already have created instead of creating a second one. The key is dropped when the order
+ * is placed, after a definite failure (ORDER_CONFIRMATION_FAILED, INSUFFICIENT_STOCK, a 400,
+ * …: the same key could only repeat it), or when the operator changes the order (another
+ * customer or line).
  */
 export function NewOrderScreen() {
   const api = useApi();
@@ -77,7 +81,9 @@ export function NewOrderScreen() {
       setLines([]);
       setIdempotencyKey(undefined);
     } else {
-      setProblem(problemOf(error, response));
+      const failure = problemOf(error, response);
+      setProblem(failure);
+      if (nextAttemptAfter(failure) === 'new-request') setIdempotencyKey(undefined);
     }
   }
 
@@ -231,11 +237,13 @@ export function NewOrderScreen() {
             ...lines.flatMap((_, index) => [`body.items.${index}.qty`, `body.items.${index}.product_id`]),
           ]}
         >
-          {idempotencyKey && (
+          {idempotencyKey ? (
             <p className="hint">
               Placing the order again resends request key <code>{idempotencyKey}</code>, so it is placed at
               most once. Changing the order starts a new request.
             </p>
+          ) : (
+            <p className="hint">This answer is final: placing the order starts a new request.</p>
           )}
         </ProblemAlert>
       )}

@@ -1,7 +1,9 @@
 import { insertedId, JsonText, sql, toSafeInteger, type Queryable } from '@b2b/service-kit';
 
+/** A key as stored: the operation it serves, who sent it (`operator:<username>` or `service`) and its value. */
 export interface IdempotencyKeyId {
   scope: string;
+  owner: string;
   key: string;
 }
 
@@ -27,7 +29,7 @@ const isStale = (abandonedAfterSeconds: number) => sql`(expires_at < NOW(3)
   OR (status = 'IN_PROGRESS' AND created_at < NOW(3) - INTERVAL ${abandonedAfterSeconds} SECOND))`;
 
 /**
- * Claims a key by inserting its row; the unique (scope, key) index makes a second claim fail
+ * Claims a key by inserting its row; the unique (scope, owner, key) index makes a second claim fail
  * with errno 1062, or wait until the first claim's transaction ends. expires_at is computed on
  * the database clock so every instance of the service agrees on it. Returns the row's id: it
  * names this claim, so completing or releasing it never touches a later claim of the same key.
@@ -37,8 +39,8 @@ export async function insertIdempotencyKey(
   input: IdempotencyKeyId & { targetType: string; fingerprint: string; ttlHours: number },
 ): Promise<number> {
   const result = await db.query(sql`
-    INSERT INTO idempotency_keys (scope, idempotency_key, target_type, request_fingerprint, status, expires_at)
-    VALUES (${input.scope}, ${input.key}, ${input.targetType}, ${input.fingerprint}, 'IN_PROGRESS',
+    INSERT INTO idempotency_keys (scope, owner, idempotency_key, target_type, request_fingerprint, status, expires_at)
+    VALUES (${input.scope}, ${input.owner}, ${input.key}, ${input.targetType}, ${input.fingerprint}, 'IN_PROGRESS',
             NOW(3) + INTERVAL ${input.ttlHours} HOUR)
   `);
   return insertedId(result);
@@ -53,7 +55,7 @@ export async function findIdempotencyKey(
     SELECT request_fingerprint, status, target_id, response_status, response_body,
            ${isStale(abandonedAfterSeconds)} AS is_stale
     FROM idempotency_keys
-    WHERE scope = ${id.scope} AND idempotency_key = ${id.key}
+    WHERE scope = ${id.scope} AND owner = ${id.owner} AND idempotency_key = ${id.key}
   `)) as IdempotencyRow[];
   if (!row) return undefined;
   const { status, target_id: targetId, response_status: responseStatus, response_body: body } = row;
@@ -102,7 +104,7 @@ export async function deleteUnconfirmedIdempotencyClaim(
 ): Promise<void> {
   await db.query(sql`
     DELETE FROM idempotency_keys
-    WHERE scope = ${id.scope} AND idempotency_key = ${id.key}
+    WHERE scope = ${id.scope} AND owner = ${id.owner} AND idempotency_key = ${id.key}
       AND request_fingerprint = ${id.fingerprint} AND status = 'IN_PROGRESS'
   `);
 }
@@ -115,7 +117,7 @@ export async function deleteStaleIdempotencyKey(
 ): Promise<void> {
   await db.query(sql`
     DELETE FROM idempotency_keys
-    WHERE scope = ${id.scope} AND idempotency_key = ${id.key} AND ${isStale(abandonedAfterSeconds)}
+    WHERE scope = ${id.scope} AND owner = ${id.owner} AND idempotency_key = ${id.key} AND ${isStale(abandonedAfterSeconds)}
   `);
 }
 

@@ -1,7 +1,9 @@
 import { createHash } from 'node:crypto';
 import {
+  causalReads,
   isDatabaseUnavailable,
   isDuplicateKey,
+  isRetryableTransactionError,
   isOutcomeUnknown,
   toProblem,
   transactionWithRetry,
@@ -10,6 +12,7 @@ import {
   type BatchedTransaction,
   type JsonText,
   type Logger,
+  type Principal,
 } from '@b2b/service-kit';
 import { IdempotencyKeyInProgress, IdempotencyKeyReused } from '../errors';
 import type { OrdersMetrics } from '../metrics';
@@ -27,8 +30,19 @@ import {
 /** Keys are scoped per operation: one key value may serve order creation and confirmation. */
 export type IdempotencyScope = 'create_order' | 'confirm_order';
 
+/**
+ * Who a key belongs to: `operator:<username>` for an operator token, `service` for the
+ * service token. The IETF idempotency draft makes a key unique per client: a key is looked up
+ * only among its sender's own, so no caller can replay or block another's request.
+ */
+export function idempotencyKeyOwner(caller: Principal): string {
+  return caller.kind === 'operator' ? `operator:${caller.username}` : 'service';
+}
+
 export interface IdempotencyOptions {
   scope: IdempotencyScope;
+  /** Who sent the key (idempotencyKeyOwner). */
+  owner: string;
   key: string;
   /** What identifies the request (body, path ids): a retry must send the same, or it is a reuse. */
   request: unknown;
@@ -52,15 +66,17 @@ export interface IdempotentResponse<Body> extends StoredResponse<Body> {
   isReplay: boolean;
 }
 
-/** The work an idempotency key guards. */
-export interface IdempotentWork<Body> {
-  /** Runs first, outside any transaction and holding no connection (e.g. a call to another API). */
-  prepare?: () => Promise<void>;
-  /**
-   * The state change; its response is stored with the key in this same transaction, after
-   * the work's last statements (so their `commitWith` does not commit here).
-   */
-  transaction: (tx: BatchedTransaction) => Promise<StoredResponse<Body>>;
+/**
+ * The work an idempotency key guards: `prepare` runs first, outside any transaction and
+ * holding no connection (e.g. a call to another API), and what it returns is handed to
+ * `transaction`, the state change, whose response is stored with the key in this same
+ * transaction, after the work's last statements (so their `commitWith` does not commit here).
+ * Neither runs for a key whose response is stored: a retry is answered from the record
+ * before anything is checked again.
+ */
+export interface IdempotentWork<Body, Prepared = void> {
+  prepare: () => Promise<Prepared>;
+  transaction: (tx: BatchedTransaction, prepared: Prepared) => Promise<StoredResponse<Body>>;
 }
 
 /** A key is released and expired rows are deleted between claims, so a few attempts always suffice. */
@@ -124,7 +140,8 @@ export async function releaseHeldIdempotencyClaims(db: Database): Promise<number
 
 /**
  * Claims the key by inserting its row in a statement of its own. When the key is taken
- * (errno 1062) the earlier request decides: its stored response is replayed, or the call
+ * (errno 1062; on a Galera cluster also 1213, when a claim of the same key through another
+ * node was certified first, which a causal read then finds) the earlier request decides: its stored response is replayed, or the call
  * is refused at once as a reuse (another request) or as still in progress. An expired or
  * abandoned record is deleted and the claim tried again.
  */
@@ -150,9 +167,9 @@ async function claim<Body>(
           Date.now() + options.abandonedAfterSeconds * 1000,
         );
       }
-      if (!isDuplicateKey(error)) throw error;
+      if (!isDuplicateKey(error) && !isRetryableTransactionError(error)) throw error;
     }
-    const record = await findIdempotencyKey(db, id, options.abandonedAfterSeconds);
+    const record = await findIdempotencyKey(causalReads(db), id, options.abandonedAfterSeconds);
     if (!record) continue;
     if (record.isStale) {
       await deleteStaleIdempotencyKey(db, id, options.abandonedAfterSeconds);
@@ -166,8 +183,8 @@ async function claim<Body>(
 }
 
 /**
- * Runs `work` at most once per idempotency key (IETF draft-ietf-httpapi-idempotency-key-header):
- * claim the key → replay the stored response, or refuse a reuse (409 IDEMPOTENCY_KEY_REUSED)
+ * Runs `work` at most once per idempotency key and owner (IETF
+ * draft-ietf-httpapi-idempotency-key-header): claim the key → replay the stored response, or refuse a reuse (409 IDEMPOTENCY_KEY_REUSED)
  * or a request still in flight (409 IDEMPOTENCY_KEY_IN_PROGRESS) → run → store the
  * response in the work's own transaction, or release the key when the work fails (only
  * successes are stored, so the client may retry with the same key; after a 5xx the release
@@ -175,13 +192,13 @@ async function claim<Body>(
  * the transaction rolls back, if it was released meanwhile (shutdown deadline). Database
  * errors of the claim propagate; the work's own error is what the caller sees.
  */
-export async function withIdempotency<Body>(
+export async function withIdempotency<Body, Prepared>(
   db: Database,
   options: IdempotencyOptions,
-  work: IdempotentWork<Body>,
+  work: IdempotentWork<Body, Prepared>,
 ): Promise<IdempotentResponse<Body>> {
   const fingerprint = createHash('sha256').update(canonicalJson(options.request)).digest('hex');
-  const id = { scope: options.scope, key: options.key, fingerprint };
+  const id = { scope: options.scope, owner: options.owner, key: options.key, fingerprint };
   const { scope, metrics } = options;
   const claimed = await claim<Body>(db, id, options).catch((error: unknown) => {
     if (error instanceof IdempotencyKeyReused || error instanceof IdempotencyKeyInProgress) {
@@ -197,8 +214,8 @@ export async function withIdempotency<Body>(
   const held = claimsHeldOn(db);
   held.add(claimId);
   try {
-    await work.prepare?.();
-    const response = await transactionWithRetry(db, work.transaction, {
+    const prepared = await work.prepare();
+    const response = await transactionWithRetry(db, (tx) => work.transaction(tx, prepared), {
       beforeCommit: async (tx, stored) => {
         if (!(await completeIdempotencyKey(tx, claimId, stored))) throw new IdempotencyClaimReleased(id.key);
       },

@@ -1,11 +1,19 @@
 import type { components } from '@b2b/contracts/orders';
-import { transactionWithRetry } from '@b2b/service-kit';
+import { transactionWithRetry, type Logger } from '@b2b/service-kit';
 import { CancelWindowExpired, CompensationOfConfirmedOrder, OrderNotFound } from '../errors';
-import { restoreStockOfOrdersStatement } from '../products/product-repository';
+import type { OrdersMetrics } from '../metrics';
+import {
+  MAX_STOCK_ON_HAND,
+  restoreStockOfOrdersStatement,
+  stockBeyondMaximumStatement,
+  toStockClamps,
+  type StockClamp,
+} from '../products/product-repository';
 import {
   lockOrder,
   markOrdersCanceledStatement,
   type Cancellation,
+  type CancelSource,
   type Order,
   type OrderStatus,
 } from './order-repository';
@@ -15,10 +23,33 @@ import type { OrdersContext } from './orders';
 export type OrderCancel = components['schemas']['OrderCancel'];
 
 /**
+ * Reports the units that committed cancellations could not give back (their products'
+ * stock stopped at MAX_STOCK_ON_HAND, and the cancellations succeeded): a warning line per
+ * product naming the order(s), and the count in orders_stock_clamped_units_total.
+ */
+export function reportStockClamps(
+  logger: Logger,
+  metrics: OrdersMetrics | undefined,
+  clamps: StockClamp[],
+  cancelSource: CancelSource,
+): void {
+  for (const { productId, lostUnits, orderIds } of clamps) {
+    const orders = orderIds.length === 1 ? { orderId: orderIds[0] } : { orderIds };
+    logger.warn(
+      { ...orders, productId, lostUnits, cancelSource, maxStockOnHand: MAX_STOCK_ON_HAND },
+      'order canceled, but its stock could not all be given back: the product is at the maximum stock on hand',
+    );
+    metrics?.stockClampedUnits.inc({ cancel_source: cancelSource }, lostUnits);
+  }
+}
+
+/**
  * Cancels an order and gives its stock back, recording who canceled it and why. The order
  * row is locked first and its status read under that lock, so of two concurrent
  * cancellations (or a cancellation and the reservation sweep) the second sees CANCELED and
  * restores nothing: the stock comes back exactly once, and the first one's reason stays.
+ * Stock given back stops at MAX_STOCK_ON_HAND; what did not fit is reported once the
+ * cancellation is committed (reportStockClamps), at no extra round trip.
  */
 export async function cancelOrder(
   context: OrdersContext,
@@ -29,8 +60,10 @@ export async function cancelOrder(
   // The status the order was canceled from, set by the transaction's last attempt: counted
   // only once that attempt has committed.
   let canceledFrom: OrderStatus | undefined;
+  let clamps: StockClamp[] = [];
   const canceled = await transactionWithRetry(context.db, async (tx): Promise<Order> => {
     canceledFrom = undefined;
+    clamps = [];
     const locked = await lockOrder(tx, orderId, context.cancelWindowMinutes);
     if (!locked) throw new OrderNotFound(orderId);
     const { order, lockedAt, isWithinCancelWindow } = locked;
@@ -43,11 +76,13 @@ export async function cancelOrder(
     if (order.status === 'CONFIRMED' && !isWithinCancelWindow) {
       throw new CancelWindowExpired(orderId, order.confirmed_at, context.cancelWindowMinutes);
     }
-    await tx.commitWith([
+    const [beyondMaximum] = await tx.commitWith([
+      stockBeyondMaximumStatement([orderId]),
       restoreStockOfOrdersStatement([orderId]),
       markOrdersCanceledStatement([orderId], lockedAt, cancellation),
     ]);
     canceledFrom = order.status;
+    clamps = toStockClamps(beyondMaximum!);
     const at = lockedAt.toISOString();
     return {
       ...order,
@@ -64,6 +99,7 @@ export async function cancelOrder(
       to: 'CANCELED',
       cancel_source: cancellation.source,
     });
+    reportStockClamps(context.logger, context.metrics, clamps, cancellation.source);
   }
   return canceled;
 }

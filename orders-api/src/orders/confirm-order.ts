@@ -1,4 +1,4 @@
-import { JsonText, type BatchedTransaction } from '@b2b/service-kit';
+import { JsonText, type BatchedTransaction, type Principal } from '@b2b/service-kit';
 import { OrderCanceled, OrderNotFound } from '../errors';
 import { withIdempotency, type IdempotentResponse } from '../idempotency/idempotency';
 import { lockOrder, markOrderConfirmedStatement, type Order } from './order-repository';
@@ -11,7 +11,7 @@ import { idempotencyOptions, type OrdersContext } from './orders';
 export async function confirmOrder(
   context: OrdersContext,
   orderId: number,
-  idempotencyKey: string,
+  idempotencyKey: { value: string; caller: Principal },
 ): Promise<IdempotentResponse<Order>> {
   const request = { operation: 'confirmOrder', order_id: orderId };
   // Set by the transaction's last attempt: counted only once that attempt has committed.
@@ -20,6 +20,7 @@ export async function confirmOrder(
     context.db,
     idempotencyOptions(context, 'confirm_order', idempotencyKey, request),
     {
+      prepare: async () => undefined,
       transaction: async (tx) => {
         const confirmed = await confirmOnce(tx, orderId, context.cancelWindowMinutes);
         hasConfirmed = confirmed.hasConfirmed;

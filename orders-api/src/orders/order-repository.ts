@@ -4,6 +4,8 @@ import { sql, toSafeInteger, type Queryable, type SQLQuery } from '@b2b/service-
 export type Order = components['schemas']['Order'];
 export type OrderItem = components['schemas']['OrderItem'];
 export type OrderStatus = components['schemas']['OrderStatus'];
+/** The buyer as they were when the order was placed. */
+export type CustomerSnapshot = components['schemas']['CustomerSnapshot'];
 export type OrderWithoutItems = Omit<Order, 'items'>;
 /** Who canceled an order (the contract's CancelSource of a CANCELED order). */
 export type CancelSource = NonNullable<Order['cancel_source']>;
@@ -18,6 +20,9 @@ export interface Cancellation {
 interface OrderRow {
   id: string;
   customer_id: string;
+  customer_name: string;
+  customer_email: string;
+  customer_phone: string | null;
   status: OrderStatus;
   total_cents: string;
   created_at: Date;
@@ -65,6 +70,12 @@ function toOrderWithoutItems(row: OrderRow): OrderWithoutItems {
   return {
     id: toSafeInteger(row.id),
     customer_id: toSafeInteger(row.customer_id),
+    customer: {
+      id: toSafeInteger(row.customer_id),
+      name: row.customer_name,
+      email: row.customer_email,
+      phone: row.customer_phone,
+    },
     status: row.status,
     total_cents: toSafeInteger(row.total_cents),
     created_at: row.created_at.toISOString(),
@@ -87,15 +98,21 @@ function toOrderItem(row: OrderItemRow): OrderItem {
   };
 }
 
-/** The INSERT of a CREATED order stamped `createdAt` (a database clock reading); its result carries the id. */
+/**
+ * The INSERT of a CREATED order for `customer` (kept as a snapshot) stamped `createdAt` (a
+ * database clock reading); its result carries the id.
+ */
 export function insertOrderStatement(order: {
-  customerId: number;
+  customer: CustomerSnapshot;
   totalCents: number;
   createdAt: Date;
 }): SQLQuery {
+  const { customer } = order;
   return sql`
-    INSERT INTO orders (customer_id, status, total_cents, created_at, updated_at)
-    VALUES (${order.customerId}, 'CREATED', ${order.totalCents}, ${order.createdAt}, ${order.createdAt})
+    INSERT INTO orders (customer_id, customer_name, customer_email, customer_phone, status, total_cents,
+                        created_at, updated_at)
+    VALUES (${customer.id}, ${customer.name}, ${customer.email}, ${customer.phone}, 'CREATED',
+            ${order.totalCents}, ${order.createdAt}, ${order.createdAt})
   `;
 }
 
@@ -117,7 +134,8 @@ export function insertItemsOfLastOrderStatement(items: OrderItem[]): SQLQuery {
 
 export async function findOrderWithItems(db: Queryable, id: number): Promise<Order | undefined> {
   const rows = (await db.query(sql`
-    SELECT o.id, o.customer_id, o.status, o.total_cents, o.created_at, o.updated_at,
+    SELECT o.id, o.customer_id, o.customer_name, o.customer_email, o.customer_phone,
+           o.status, o.total_cents, o.created_at, o.updated_at,
            o.confirmed_at, o.canceled_at, o.cancel_source, o.cancel_reason,
            i.order_id, i.product_id, i.sku, i.name, i.qty, i.unit_price_cents, i.subtotal_cents
     FROM orders o
@@ -175,7 +193,8 @@ export async function lockOrder(
   cancelWindowMinutes: number,
 ): Promise<LockedOrder | undefined> {
   const rows = (await tx.query(sql`
-    SELECT o.id, o.customer_id, o.status, o.total_cents, o.created_at, o.updated_at,
+    SELECT o.id, o.customer_id, o.customer_name, o.customer_email, o.customer_phone,
+           o.status, o.total_cents, o.created_at, o.updated_at,
            o.confirmed_at, o.canceled_at, o.cancel_source, o.cancel_reason,
            i.order_id, i.product_id, i.sku, i.name, i.qty, i.unit_price_cents, i.subtotal_cents,
            o.confirmed_at > NOW(3) - INTERVAL ${cancelWindowMinutes} MINUTE AS is_within_cancel_window,
@@ -220,17 +239,20 @@ export function markOrdersCanceledStatement(ids: number[], at: Date, cancellatio
  * first, for the rest of the transaction. SKIP LOCKED passes over orders another
  * transaction holds — the same sweep in another replica, or a confirm or cancel in flight —
  * so concurrent sweeps split the expired orders between them instead of waiting for each
- * other, and every order is canceled by exactly one of them. Served by
- * ix_orders_status_created_at_id.
+ * other, and every order is canceled by exactly one of them. Orders in `excludedIds` (those
+ * the sweep already failed to cancel) are passed over too, so they never hold up the
+ * orders behind them. Served by ix_orders_status_created_at_id.
  */
 export async function lockExpiredReservations(
   tx: Queryable,
   ttlMinutes: number,
   limit: number,
+  excludedIds: number[] = [],
 ): Promise<{ orderIds: number[]; lockedAt: Date | undefined }> {
+  const notExcluded = excludedIds.length > 0 ? sql`AND id NOT IN (${idList(excludedIds)})` : sql``;
   const rows = (await tx.query(sql`
     SELECT id, NOW(3) AS locked_at FROM orders
-    WHERE status = 'CREATED' AND created_at < NOW(3) - INTERVAL ${ttlMinutes} MINUTE
+    WHERE status = 'CREATED' AND created_at < NOW(3) - INTERVAL ${ttlMinutes} MINUTE ${notExcluded}
     ORDER BY created_at, id
     LIMIT ${limit}
     FOR UPDATE SKIP LOCKED

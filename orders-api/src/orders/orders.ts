@@ -15,6 +15,8 @@ import {
   type CursorKey,
   type CursorScope,
   type Database,
+  type Logger,
+  type Principal,
   type Queryable,
 } from '@b2b/service-kit';
 import {
@@ -27,6 +29,7 @@ import {
   UnknownProduct,
 } from '../errors';
 import {
+  idempotencyKeyOwner,
   withIdempotency,
   type IdempotencyScope,
   type IdempotentResponse,
@@ -40,6 +43,7 @@ import {
   findOrderWithItems,
   insertItemsOfLastOrderStatement,
   insertOrderStatement,
+  type CustomerSnapshot,
   type Order,
   type OrderItem,
   type OrderStatus,
@@ -58,21 +62,24 @@ export interface OrdersContext {
   /** Signs and checks the cursors of GET /orders. */
   cursorKey: CursorKey;
   metrics: OrdersMetrics;
+  /** For what a request leaves behind besides its answer (units a cancellation could not give back). */
+  logger: Logger;
 }
 
-/** The idempotency settings of this API for one operation and key. */
+/** The idempotency settings of this API for one operation, caller and key. */
 export function idempotencyOptions(
   context: OrdersContext,
   scope: IdempotencyScope,
-  key: string,
+  key: { value: string; caller: Principal },
   request: unknown,
 ) {
   const { idempotencyKeyTtlHours: ttlHours, abandonedClaimSeconds: abandonedAfterSeconds, metrics } = context;
-  return { scope, key, request, ttlHours, abandonedAfterSeconds, metrics };
+  const owner = idempotencyKeyOwner(key.caller);
+  return { scope, owner, key: key.value, request, ttlHours, abandonedAfterSeconds, metrics };
 }
 
 /**
- * Places an order: the customer is checked over HTTP before any connection is taken from
+ * Places an order: the customer is looked up over HTTP before any connection is taken from
  * the pool, then everything else happens in one transaction with a fixed number of
  * statements, however many lines the order has. With an idempotency key, a retry replays
  * the first response and a concurrent duplicate is refused before anything else happens.
@@ -80,22 +87,23 @@ export function idempotencyOptions(
 export async function createOrder(
   context: OrdersContext,
   input: OrderCreate,
-  request: { idempotencyKey: string | undefined; correlationId: string },
+  request: { idempotencyKey: string | undefined; caller: Principal; correlationId: string },
 ): Promise<IdempotentResponse<Order>> {
-  const { idempotencyKey, correlationId } = request;
+  const { idempotencyKey, caller, correlationId } = request;
   assertOneLinePerProduct(input.items);
   const work = {
-    prepare: () => assertCustomerExists(context.customers, input.customer_id, correlationId),
-    transaction: (tx: BatchedTransaction) => placeOrder(tx, input),
+    prepare: () => findCustomer(context.customers, input.customer_id, correlationId),
+    transaction: (tx: BatchedTransaction, customer: CustomerSnapshot) => placeOrder(tx, input, customer),
   };
   const placed = async (): Promise<IdempotentResponse<Order>> => {
     if (idempotencyKey === undefined) {
-      await work.prepare();
-      return { ...(await transactionWithRetry(context.db, work.transaction)), isReplay: false };
+      const customer = await work.prepare();
+      const response = await transactionWithRetry(context.db, (tx) => work.transaction(tx, customer));
+      return { ...response, isReplay: false };
     }
     return withIdempotency(
       context.db,
-      idempotencyOptions(context, 'create_order', idempotencyKey, input),
+      idempotencyOptions(context, 'create_order', { value: idempotencyKey, caller }, input),
       work,
     );
   };
@@ -124,7 +132,11 @@ function assertOneLinePerProduct(items: OrderItemInput[]): void {
  * stored with the order; else the caller commits). The answer is built from what was
  * written, so nothing is read back.
  */
-async function placeOrder(tx: BatchedTransaction, input: OrderCreate): Promise<StoredResponse<Order>> {
+async function placeOrder(
+  tx: BatchedTransaction,
+  input: OrderCreate,
+  customer: CustomerSnapshot,
+): Promise<StoredResponse<Order>> {
   const { products, lockedAt } = await lockProducts(
     tx,
     input.items.map((item) => item.product_id),
@@ -134,14 +146,15 @@ async function placeOrder(tx: BatchedTransaction, input: OrderCreate): Promise<S
   // priceItems found every product, so the lock read the clock.
   const createdAt = lockedAt!;
   const [insertedOrder] = await tx.commitWith([
-    insertOrderStatement({ customerId: input.customer_id, totalCents, createdAt }),
+    insertOrderStatement({ customer, totalCents, createdAt }),
     insertItemsOfLastOrderStatement(items),
     decrementStockStatement(items.map((item) => ({ productId: item.product_id, qty: item.qty }))),
   ]);
   const orderId = insertedId(insertedOrder);
   const order: Order = {
     id: orderId,
-    customer_id: input.customer_id,
+    customer_id: customer.id,
+    customer,
     status: 'CREATED',
     total_cents: totalCents,
     created_at: createdAt.toISOString(),
@@ -156,11 +169,12 @@ async function placeOrder(tx: BatchedTransaction, input: OrderCreate): Promise<S
   return { status: 201, body: JsonText.of(order), targetId: orderId };
 }
 
-async function assertCustomerExists(
+/** The customer as the Customers API has them now; UnknownCustomer when missing or deleted. */
+async function findCustomer(
   customers: CustomersClient,
   customerId: number,
   correlationId: string,
-): Promise<void> {
+): Promise<CustomerSnapshot> {
   let result;
   try {
     result = await customers.GET('/internal/customers/{id}', {
@@ -175,6 +189,8 @@ async function assertCustomerExists(
   if (result.error !== undefined) {
     throw new CustomersApiUnavailable(customerId, `answered ${result.response.status}`);
   }
+  const { id, name, email, phone } = result.data;
+  return { id, name, email, phone };
 }
 
 /** Prices every line at the product's current price; all or nothing. */

@@ -1,7 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import { sql, type Database, type Logger, type Queryable } from '@b2b/service-kit';
+import { isDatabaseUnavailable, sql, type Database, type Logger, type Queryable } from '@b2b/service-kit';
 import type { OrdersMetrics } from '../metrics';
-import { restoreStockOfOrdersStatement } from '../products/product-repository';
+import {
+  restoreStockOfOrdersStatement,
+  stockBeyondMaximumStatement,
+  toStockClamps,
+  type StockClamp,
+} from '../products/product-repository';
+import { reportStockClamps } from './cancel-order';
 import { lockExpiredReservations, markOrdersCanceledStatement } from './order-repository';
 
 /**
@@ -36,34 +42,62 @@ async function inReadCommittedTransaction<T>(db: Database, work: (tx: Queryable)
   });
 }
 
+/** What one committed batch of the sweep did. */
+export interface ExpiredReservationBatch {
+  /** The orders it canceled. */
+  orderIds: number[];
+  /** The units it could not give back, by product: their stock stopped at MAX_STOCK_ON_HAND. */
+  stockClamps: StockClamp[];
+}
+
 /**
  * Cancels one batch of expired reservations in one transaction: locks up to `batchSize`
- * CREATED orders older than the TTL that no other transaction holds, gives their stock
- * back and marks them CANCELED by RESERVATION_EXPIRY. Returns the ids it canceled.
+ * CREATED orders older than the TTL that no other transaction holds (but none of
+ * `excludedOrderIds`), gives their stock back and marks them CANCELED by RESERVATION_EXPIRY.
+ * `locked.orderIds` says which orders it locked, also when it then fails.
  */
 export async function expireReservationBatch(
   db: Database,
-  options: ReservationExpiryOptions,
-): Promise<number[]> {
-  const { ttlMinutes, batchSize = RESERVATION_EXPIRY_BATCH_SIZE } = options;
+  options: ReservationExpiryOptions & { excludedOrderIds?: number[] },
+  locked: { orderIds: number[] } = { orderIds: [] },
+): Promise<ExpiredReservationBatch> {
+  const { ttlMinutes, batchSize = RESERVATION_EXPIRY_BATCH_SIZE, excludedOrderIds = [] } = options;
+  locked.orderIds = [];
   return inReadCommittedTransaction(db, async (tx) => {
-    const { orderIds, lockedAt } = await lockExpiredReservations(tx, ttlMinutes, batchSize);
-    if (orderIds.length === 0 || !lockedAt) return [];
-    await tx.query([
+    const { orderIds, lockedAt } = await lockExpiredReservations(tx, ttlMinutes, batchSize, excludedOrderIds);
+    locked.orderIds = orderIds;
+    if (orderIds.length === 0 || !lockedAt) return { orderIds: [], stockClamps: [] };
+    const [beyondMaximum] = await tx.query([
+      stockBeyondMaximumStatement(orderIds),
       restoreStockOfOrdersStatement(orderIds),
       markOrdersCanceledStatement(orderIds, lockedAt, {
         source: 'RESERVATION_EXPIRY',
         reason: reservationExpiredReason(ttlMinutes),
       }),
     ]);
-    return orderIds;
+    return { orderIds, stockClamps: toStockClamps(beyondMaximum!) };
   });
+}
+
+/**
+ * True when a batch failed because of what it locked (a row the cancellation cannot
+ * change): worth retrying its orders one by one. Not when the database is unreachable or
+ * timed out (isDatabaseUnavailable covers both): then every order would fail the same way,
+ * and the sweep stops until the next one.
+ */
+function isFailureOfLockedOrders(error: unknown, locked: { orderIds: number[] }): boolean {
+  return locked.orderIds.length > 0 && !isDatabaseUnavailable(error);
 }
 
 /**
  * Cancels every expired reservation, batch after batch until one comes back short (or
  * `shouldStop` says so), logging each order id once its batch is committed. Several
  * replicas may run it at once: each order is canceled by exactly one of them.
+ *
+ * An order that cannot be canceled never holds up the others: when a batch fails (but the
+ * database answers), its orders are tried again one at a time; those that still fail are
+ * logged at error level, counted (reservation_sweep_failed_orders_total), left CREATED and
+ * passed over by the rest of this sweep. The next sweep tries them again.
  */
 export async function expireReservations(
   db: Database,
@@ -73,23 +107,68 @@ export async function expireReservations(
   const batchSize = options.batchSize ?? RESERVATION_EXPIRY_BATCH_SIZE;
   const { metrics } = options;
   const canceled: number[] = [];
+  /** The orders this sweep could not cancel: excluded from its later batches. */
+  const skipped: number[] = [];
+  const released = ({ orderIds, stockClamps }: ExpiredReservationBatch) => {
+    for (const orderId of orderIds) {
+      logger.info(
+        { orderId, ttlMinutes: options.ttlMinutes, cancelSource: 'RESERVATION_EXPIRY' },
+        'order reservation expired: order canceled, stock restored',
+      );
+    }
+    // Counted per committed batch: a sweep that fails later has still released these.
+    metrics?.reservationsReleased.inc(orderIds.length);
+    metrics?.orderTransitions.inc(
+      { from: 'CREATED', to: 'CANCELED', cancel_source: 'RESERVATION_EXPIRY' },
+      orderIds.length,
+    );
+    reportStockClamps(logger, metrics, stockClamps, 'RESERVATION_EXPIRY');
+    canceled.push(...orderIds);
+  };
+  /** Cancels up to `count` expired orders one per transaction, skipping those that fail. */
+  const expireOneByOne = async (count: number) => {
+    for (let index = 0; index < count && !options.shouldStop?.(); index += 1) {
+      const locked = { orderIds: [] as number[] };
+      try {
+        const batch = await expireReservationBatch(
+          db,
+          { ...options, batchSize: 1, excludedOrderIds: skipped },
+          locked,
+        );
+        if (batch.orderIds.length === 0) return;
+        released(batch);
+      } catch (error) {
+        if (!isFailureOfLockedOrders(error, locked)) throw error;
+        skipped.push(...locked.orderIds);
+        metrics?.reservationExpiryFailures.inc(locked.orderIds.length);
+        for (const orderId of locked.orderIds) {
+          logger.error(
+            { err: error, orderId, ttlMinutes: options.ttlMinutes, cancelSource: 'RESERVATION_EXPIRY' },
+            'could not cancel an expired reservation: order left CREATED and skipped; the next sweep tries again',
+          );
+        }
+      }
+    }
+  };
   try {
     for (;;) {
-      const orderIds = await expireReservationBatch(db, { ...options, batchSize });
-      for (const orderId of orderIds) {
-        logger.info(
-          { orderId, ttlMinutes: options.ttlMinutes, cancelSource: 'RESERVATION_EXPIRY' },
-          'order reservation expired: order canceled, stock restored',
+      const locked = { orderIds: [] as number[] };
+      let attempted: number;
+      try {
+        const batch = await expireReservationBatch(
+          db,
+          { ...options, batchSize, excludedOrderIds: skipped },
+          locked,
         );
+        released(batch);
+        attempted = batch.orderIds.length;
+      } catch (error) {
+        if (!isFailureOfLockedOrders(error, locked)) throw error;
+        // Rolled back whole: its orders again, each in a transaction of its own.
+        attempted = locked.orderIds.length;
+        await expireOneByOne(attempted);
       }
-      // Counted per committed batch: a sweep that fails later has still released these.
-      metrics?.reservationsReleased.inc(orderIds.length);
-      metrics?.orderTransitions.inc(
-        { from: 'CREATED', to: 'CANCELED', cancel_source: 'RESERVATION_EXPIRY' },
-        orderIds.length,
-      );
-      canceled.push(...orderIds);
-      if (orderIds.length < batchSize || options.shouldStop?.()) break;
+      if (attempted < batchSize || options.shouldStop?.()) break;
     }
   } catch (error) {
     metrics?.reservationSweeps.inc({ outcome: 'failed' });

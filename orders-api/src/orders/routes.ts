@@ -1,5 +1,5 @@
 import type { paths } from '@b2b/contracts/orders';
-import type { ApiHandlers } from '@b2b/service-kit';
+import { causalReads, type ApiHandlers, type Principal } from '@b2b/service-kit';
 import type { IdempotentResponse } from '../idempotency/idempotency';
 import { cancelOrder } from './cancel-order';
 import { confirmOrder } from './confirm-order';
@@ -13,12 +13,22 @@ function replayHeaders(response: IdempotentResponse<Order>): Record<string, stri
   return response.isReplay ? { 'Idempotent-Replayed': 'true' } : {};
 }
 
+/** The caller of an operation the contract secures (every operation here): its security ran first. */
+function securedCaller(caller: Principal | undefined): Principal {
+  if (!caller) throw new Error('A secured operation was reached without an authenticated caller');
+  return caller;
+}
+
 export function orderHandlers(context: OrdersContext): Pick<ApiHandlers<paths>, OrderPaths> {
   return {
     '/orders': {
-      post: async ({ body, headers, correlationId }) => {
+      post: async ({ body, headers, correlationId, caller }) => {
         const idempotencyKey = headers['X-Idempotency-Key'];
-        const created = await createOrder(context, body, { idempotencyKey, correlationId });
+        const created = await createOrder(context, body, {
+          idempotencyKey,
+          caller: securedCaller(caller),
+          correlationId,
+        });
         return {
           status: 201,
           body: created.body,
@@ -31,11 +41,16 @@ export function orderHandlers(context: OrdersContext): Pick<ApiHandlers<paths>, 
       }),
     },
     '/orders/{id}': {
-      get: async ({ params }) => ({ status: 200, body: await getOrder(context.db, params.id) }),
+      // The orchestrator reads an order to settle a call that another replica, on another
+      // node of a cluster, may have just confirmed: a causal read.
+      get: async ({ params }) => ({ status: 200, body: await getOrder(causalReads(context.db), params.id) }),
     },
     '/orders/{id}/confirm': {
-      post: async ({ params, headers }) => {
-        const confirmed = await confirmOrder(context, params.id, headers['X-Idempotency-Key']);
+      post: async ({ params, headers, caller }) => {
+        const confirmed = await confirmOrder(context, params.id, {
+          value: headers['X-Idempotency-Key'],
+          caller: securedCaller(caller),
+        });
         return { status: 200, body: confirmed.body, headers: replayHeaders(confirmed) };
       },
     },

@@ -36,6 +36,22 @@ export interface StockChange {
   qty: number;
 }
 
+/**
+ * The most units a product can have on hand: the contract's StockOnHand maximum, the most
+ * products.stock (INT) holds. An operator sets at most 1,000,000 (the contract's Stock); only
+ * cancellations giving units back can reach it, and they stop there (restoreStockOfOrdersStatement).
+ */
+export const MAX_STOCK_ON_HAND = 2_147_483_647;
+
+/** Units that a cancellation could not give back to a product: its stock stopped at MAX_STOCK_ON_HAND. */
+export interface StockClamp {
+  productId: number;
+  /** How many units of the canceled orders did not fit. */
+  lostUnits: number;
+  /** The canceled orders holding this product. */
+  orderIds: number[];
+}
+
 function toProduct(row: ProductRow): Product {
   return {
     id: toSafeInteger(row.id),
@@ -141,18 +157,54 @@ export function decrementStockStatement(changes: StockChange[]): SQLQuery {
 
 /**
  * The statement giving the quantities of some orders back to their products (a product on
- * several of them gets the sum). ORDER BY id makes it lock the products in ascending id
- * order, like order creation does.
+ * several of them gets the sum), stopping at MAX_STOCK_ON_HAND: a cancellation always
+ * succeeds, and what did not fit is read before by stockBeyondMaximumStatement. ORDER BY id
+ * makes it lock the products in ascending id order, like order creation does.
  */
 export function restoreStockOfOrdersStatement(orderIds: number[]): SQLQuery {
   return sql`
     UPDATE products
-    SET stock = stock + (
-          SELECT SUM(item.qty) FROM order_items item
-          WHERE item.order_id IN (${idList(orderIds)}) AND item.product_id = products.id
+    SET stock = LEAST(
+          stock + (
+            SELECT SUM(item.qty) FROM order_items item
+            WHERE item.order_id IN (${idList(orderIds)}) AND item.product_id = products.id
+          ),
+          ${MAX_STOCK_ON_HAND}
         ),
         updated_at = NOW(3)
     WHERE id IN (SELECT product_id FROM order_items WHERE order_id IN (${idList(orderIds)}))
     ORDER BY id
   `;
+}
+
+/**
+ * The statement to send just before restoreStockOfOrdersStatement in the same transaction
+ * (a cancellation sends both in one round trip, with COMMIT): locks the same products in
+ * ascending id order and answers a row only for a product whose stock would pass
+ * MAX_STOCK_ON_HAND (read the rows with toStockClamps). A cancellation that fits, the usual
+ * case, gets no row and pays no round trip for the check.
+ */
+export function stockBeyondMaximumStatement(orderIds: number[]): SQLQuery {
+  const ofThisProduct = sql`FROM order_items item WHERE item.order_id IN (${idList(orderIds)}) AND item.product_id = products.id`;
+  return sql`
+    SELECT id AS product_id,
+           stock + (SELECT SUM(item.qty) ${ofThisProduct}) - ${MAX_STOCK_ON_HAND} AS lost_units,
+           (SELECT GROUP_CONCAT(item.order_id ORDER BY item.order_id) ${ofThisProduct}) AS order_ids
+    FROM products
+    WHERE id IN (SELECT product_id FROM order_items WHERE order_id IN (${idList(orderIds)}))
+    HAVING lost_units > 0
+    ORDER BY id
+    FOR UPDATE
+  `;
+}
+
+/** The rows of stockBeyondMaximumStatement. */
+export function toStockClamps(rows: unknown[]): StockClamp[] {
+  return (rows as Array<{ product_id: string; lost_units: string | number; order_ids: string }>).map(
+    (row) => ({
+      productId: toSafeInteger(row.product_id),
+      lostUnits: toSafeInteger(row.lost_units),
+      orderIds: row.order_ids.split(',').map((id) => toSafeInteger(id)),
+    }),
+  );
 }

@@ -1,5 +1,6 @@
 import { Router, type Request, type Response } from 'express';
 import type { OpenApiDocument } from '@b2b/contracts/document';
+import { callerOf, type Principal } from '../auth';
 import { ValidationFailed, type FieldError } from '../errors';
 import { parseDecimalInteger, parseInstant } from '../strict-input';
 import { correlationIdOf } from './correlation';
@@ -51,6 +52,11 @@ export interface ContractRequest<Operation> {
   clientAddress: string;
   /** The request's correlation id, to pass on to every downstream call. */
   correlationId: string;
+  /**
+   * Who sent the request, as its operation's security authenticated it; undefined only on
+   * an operation that requires no credentials.
+   */
+  caller: Principal | undefined;
 }
 
 /**
@@ -189,6 +195,7 @@ interface ReadRequest {
   body: unknown;
   clientAddress: string;
   correlationId: string;
+  caller: Principal | undefined;
 }
 
 /**
@@ -204,7 +211,7 @@ function requestReader(document: OpenApiDocument, path: string, method: HttpMeth
     parameter,
     parse: parserFor(parameter, parameter.schema && resolveRef<SchemaSpec>(document, parameter.schema)),
   }));
-  return (request: Request, response: Response): ReadRequest => {
+  return async (request: Request, response: Response): Promise<ReadRequest> => {
     const values: Record<'path' | 'query' | 'header', Record<string, unknown>> = {
       path: {},
       query: {},
@@ -242,6 +249,7 @@ function requestReader(document: OpenApiDocument, path: string, method: HttpMeth
       body: request.body,
       clientAddress: request.ip ?? request.socket.remoteAddress ?? '',
       correlationId: correlationIdOf(response),
+      caller: await callerOf(request),
     };
   };
 }
@@ -279,7 +287,7 @@ export function contractRouter<Paths>(document: OpenApiDocument, handlers: ApiHa
       // has validated it against this very operation, and the strict parsers above have read it.
       const handle = handler as (request: ReadRequest) => Promise<SentResponse>;
       router[method as HttpMethod](expressPath(path), async (request, response) => {
-        send(response, await handle(read(request, response)));
+        send(response, await handle(await read(request, response)));
       });
     }
   }

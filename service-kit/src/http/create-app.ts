@@ -17,7 +17,13 @@ import {
 } from './metrics';
 import { opsRoutes } from './ops-routes';
 import { problemHandler } from './problem-handler';
-import { headAsGet, noBodyIsNoMediaType, rejectRepeatedHeaders, strictJsonBody } from './strict-edge';
+import {
+  headAsGet,
+  noBodyIsNoMediaType,
+  refuseUnsupportedBodies,
+  rejectRepeatedHeaders,
+  strictJsonBody,
+} from './strict-edge';
 
 export interface ServiceAppOptions {
   contract: OpenApiDocument;
@@ -37,9 +43,23 @@ export interface ServiceAppOptions {
   metrics?: Registry;
 }
 
-/** What browsers may send to, and read from, the APIs across origins. */
-const CORS_REQUEST_HEADERS = ['Authorization', 'Content-Type', 'X-Correlation-Id', 'X-Idempotency-Key'];
-const CORS_RESPONSE_HEADERS = ['X-Correlation-Id', 'Location', 'Idempotent-Replayed', 'Retry-After'];
+/**
+ * What browsers may send to, and read from, the APIs across origins, and how long they may
+ * cache a preflight's answer. The orchestrator answers with the same (lambda-orchestrator/src/cors.ts).
+ */
+export const CORS_REQUEST_HEADERS: readonly string[] = [
+  'Authorization',
+  'Content-Type',
+  'X-Correlation-Id',
+  'X-Idempotency-Key',
+];
+export const CORS_RESPONSE_HEADERS: readonly string[] = [
+  'X-Correlation-Id',
+  'Location',
+  'Idempotent-Replayed',
+  'Retry-After',
+];
+export const CORS_MAX_AGE_SECONDS = 600;
 
 /**
  * Security headers on every answer (helmet): nosniff, no framing, no referrer, and a
@@ -73,8 +93,8 @@ function securityHeaders(): RequestHandler[] {
 /**
  * Builds an API the way every service here is built: request metrics (GET /metrics, behind
  * the contract's service-token security like the routes), correlation id and access log first,
- * security headers and CORS, the strict edge (repeated identity headers, HEAD, strict
- * JSON), then every request validated (and authenticated) against the contract, then the
+ * security headers and CORS, the strict edge (repeated identity headers, HEAD, the one
+ * media type and no content coding, strict JSON), then every request validated (and authenticated) against the contract, then the
  * routes, and finally one handler that turns every error into problem+json. No `listen`
  * here: tests mount the app on an ephemeral port.
  */
@@ -91,13 +111,19 @@ export function createServiceApp(options: ServiceAppOptions): Express {
     app.use(
       cors({
         origin: options.corsAllowedOrigins,
-        allowedHeaders: CORS_REQUEST_HEADERS,
-        exposedHeaders: CORS_RESPONSE_HEADERS,
-        maxAge: 600,
+        allowedHeaders: [...CORS_REQUEST_HEADERS],
+        exposedHeaders: [...CORS_RESPONSE_HEADERS],
+        maxAge: CORS_MAX_AGE_SECONDS,
       }),
     );
   }
-  app.use(rejectRepeatedHeaders(), headAsGet(), noBodyIsNoMediaType(), strictJsonBody());
+  app.use(
+    rejectRepeatedHeaders(),
+    headAsGet(),
+    noBodyIsNoMediaType(),
+    refuseUnsupportedBodies(),
+    strictJsonBody(),
+  );
   app.use(
     openApiValidator({
       // The validator annotates the document it is given; each app gets its own copy.

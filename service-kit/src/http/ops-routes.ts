@@ -7,7 +7,7 @@ import { document as customersDocument } from '@b2b/contracts/customers';
 import type { OpenApiDocument } from '@b2b/contracts/document';
 import { document as orchestratorDocument } from '@b2b/contracts/orchestrator';
 import { document as ordersDocument } from '@b2b/contracts/orders';
-import { pingDatabase, type Database } from '../database';
+import { checkDatabaseHealth, type Database } from '../database';
 import { NotFound } from '../errors';
 import { isShuttingDown } from './server';
 
@@ -154,11 +154,11 @@ export function opsRoutes(options: { contract: OpenApiDocument; db: Database }):
   // process drains after SIGTERM it is 503 whatever the database says, so a load balancer
   // stops sending requests to it.
   router.get('/health', async (request, response) => {
-    const isDatabaseUp = await pingDatabase(options.db);
-    const isHealthy = isDatabaseUp && !isShuttingDown(request.app);
+    const database = await checkDatabaseHealth(options.db);
+    const isHealthy = database === 'up' && !isShuttingDown(request.app);
     response.status(isHealthy ? 200 : 503).json({
       status: isHealthy ? 'ok' : 'unavailable',
-      checks: { database: isDatabaseUp ? 'up' : 'down' },
+      checks: { database },
     });
   });
 

@@ -1,12 +1,35 @@
-import express, { type RequestHandler } from 'express';
+import express, { type Request, type RequestHandler } from 'express';
 import { BODY_LIMIT_BYTES, ValidationFailed } from '../errors';
-import { findIllFormedText, INVALID_UTF8, isValidUtf8, repeatedHeaderErrors } from '../strict-input';
+import {
+  findIllFormedText,
+  INVALID_UTF8,
+  isValidUtf8,
+  repeatedHeaderErrors,
+  unsupportedBodyError,
+} from '../strict-input';
 
 /** 400 for a request carrying one of SINGLE_VALUE_HEADERS twice (Node keeps only the first). */
 export function rejectRepeatedHeaders(): RequestHandler {
   return (request, _response, next) => {
     const errors = repeatedHeaderErrors(request.rawHeaders.filter((_, index) => index % 2 === 0));
     next(errors.length > 0 ? new ValidationFailed(errors) : undefined);
+  };
+}
+
+/** Whether the request carries content (chunked, or a Content-Length above 0). */
+const carriesBody = (request: Request) =>
+  request.headers['transfer-encoding'] !== undefined || Number(request.headers['content-length'] ?? 0) > 0;
+
+/**
+ * The one rule for the bytes of a body (strict-input's unsupportedBodyError, which the
+ * orchestrator applies too): `application/json`, UTF-8, no content coding, else 415. It runs
+ * before the body is read and before the caller is authenticated, so every caller gets the
+ * same 415 and nothing is decoded some other way.
+ */
+export function refuseUnsupportedBodies(): RequestHandler {
+  return (request, _response, next) => {
+    if (!carriesBody(request)) return next();
+    next(unsupportedBodyError(request.headers['content-type'], request.headers['content-encoding']));
   };
 }
 
@@ -23,7 +46,10 @@ export function strictJsonBody(): RequestHandler[] {
     express.json({
       limit: BODY_LIMIT_BYTES,
       strict: false,
-      type: ['application/json', 'application/*+json'],
+      type: 'application/json',
+      // No content coding is decoded (refuseUnsupportedBodies refuses it first): body-parser's
+      // own refusal, 415 encoding.unsupported, should one get this far.
+      inflate: false,
       verify: (_request, _response, bytes) => {
         if (!isValidUtf8(bytes))
           throw Object.assign(new Error('not UTF-8'), { status: 400, type: INVALID_UTF8 });
@@ -55,10 +81,7 @@ export function headAsGet(): RequestHandler {
  */
 export function noBodyIsNoMediaType(): RequestHandler {
   return (request, _response, next) => {
-    const hasBody =
-      request.headers['transfer-encoding'] !== undefined ||
-      Number(request.headers['content-length'] ?? 0) > 0;
-    if (!hasBody && request.headers['content-type'] === undefined)
+    if (!carriesBody(request) && request.headers['content-type'] === undefined)
       request.headers['content-type'] = 'application/json';
     next();
   };
