@@ -90,6 +90,19 @@ const settings = {
   build: env.BENCH_SKIP_BUILD !== '1',
   keepDatabase: env.BENCH_KEEP_DATABASE === '1',
   databaseServer: (env.BENCH_DATABASE_SERVER ?? 'mysql://root@127.0.0.1:3306').replace(/\/+$/, ''),
+  /** The server whose CPU is the `mariadbd` column; the first mariadbd/mysqld on the machine by default. */
+  databasePid: env.BENCH_DATABASE_PID ? Math.round(number('BENCH_DATABASE_PID', 0)) : undefined,
+  /** `name=pid,…`: more processes read like the database server (a cluster's other nodes, a proxy). */
+  extraPids: Object.fromEntries(
+    (env.BENCH_EXTRA_PIDS ?? '')
+      .split(',')
+      .filter((pair) => pair.trim() !== '')
+      .map((pair) => {
+        const [name, pid] = pair.split('=').map((part) => part.trim());
+        if (!name || !/^\d+$/.test(pid ?? '')) throw new Error(`BENCH_EXTRA_PIDS: "${pair}" is not name=pid`);
+        return [name, Number(pid)];
+      }),
+  ) as Record<string, number>,
   quick,
 };
 
@@ -558,11 +571,12 @@ async function main() {
   ]);
   log(`ready: ours ${JSON.stringify(ours.urls)}, reference ${JSON.stringify(ref.urls)}`);
 
-  const mariadbdPid = findDatabaseServerPid();
-  const rolePids = (system: RunningSystem): Record<string, number> => ({
-    ...system.pids,
+  const mariadbdPid = settings.databasePid ?? findDatabaseServerPid();
+  const databasePids: Record<string, number> = {
     ...(mariadbdPid === undefined ? {} : { mariadbd: mariadbdPid }),
-  });
+    ...settings.extraPids,
+  };
+  const rolePids = (system: RunningSystem): Record<string, number> => ({ ...system.pids, ...databasePids });
   const rssTimer = setInterval(() => {
     const rssMiB: Record<string, number> = {};
     for (const [label, system] of [
@@ -785,7 +799,7 @@ async function main() {
           lines: scenario.lines ?? 1,
           productIds,
           customerIds,
-          pids: mariadbdPid === undefined ? {} : { mariadbd: mariadbdPid },
+          pids: databasePids,
         },
         seconds,
       );

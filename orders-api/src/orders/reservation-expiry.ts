@@ -1,5 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { isDatabaseUnavailable, sql, type Database, type Logger, type Queryable } from '@b2b/service-kit';
+import {
+  isDatabaseUnavailable,
+  isRetryableTransactionError,
+  sql,
+  type Database,
+  type Logger,
+  type Queryable,
+} from '@b2b/service-kit';
 import type { OrdersMetrics } from '../metrics';
 import {
   restoreStockOfOrdersStatement,
@@ -82,11 +89,13 @@ export async function expireReservationBatch(
 /**
  * True when a batch failed because of what it locked (a row the cancellation cannot
  * change): worth retrying its orders one by one. Not when the database is unreachable or
- * timed out (isDatabaseUnavailable covers both): then every order would fail the same way,
- * and the sweep stops until the next one.
+ * timed out (isDatabaseUnavailable covers both): then every order would fail the same way;
+ * nor when it was aborted as conflicting with a concurrent change (a deadlock, or on a
+ * Galera cluster a write certified first on another node): nothing is wrong with the orders.
+ * Then the sweep stops, and the next one tries again.
  */
 function isFailureOfLockedOrders(error: unknown, locked: { orderIds: number[] }): boolean {
-  return locked.orderIds.length > 0 && !isDatabaseUnavailable(error);
+  return locked.orderIds.length > 0 && !isDatabaseUnavailable(error) && !isRetryableTransactionError(error);
 }
 
 /**

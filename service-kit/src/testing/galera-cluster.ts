@@ -9,6 +9,7 @@ import { promisify } from 'node:util';
 import { connectDatabase, sql } from '../database';
 import { migrateDatabase } from '../migrations';
 import { freePort, startChildService, type ChildService } from './processes';
+import { findBinary } from './private-database-server';
 
 const run = promisify(execFile);
 
@@ -24,9 +25,6 @@ const run = promisify(execFile);
  * has its own `--defaults-file`.
  */
 
-/** Where Debian, Homebrew and the MariaDB tarballs put the binaries (sbin is often off PATH). */
-const EXTRA_DIRECTORIES = ['/usr/sbin', '/usr/local/sbin', '/usr/local/bin', '/opt/homebrew/bin'];
-
 /** Where galera-4 packages put the wsrep provider (Debian/Ubuntu first). */
 const PROVIDER_PATHS = [
   '/usr/lib/galera/libgalera_smm.so',
@@ -39,17 +37,6 @@ const PROVIDER_PATHS = [
   '/usr/local/lib/libgalera_smm.so',
   '/opt/homebrew/lib/libgalera_smm.so',
 ];
-
-function findBinary(names: string[]): string | undefined {
-  const directories = [...(process.env.PATH ?? '').split(path.delimiter), ...EXTRA_DIRECTORIES];
-  for (const name of names) {
-    for (const directory of directories) {
-      const candidate = path.join(directory, name);
-      if (directory && existsSync(candidate)) return candidate;
-    }
-  }
-  return undefined;
-}
 
 /** The uid and gid of the `mysql` user, or undefined when there is none. */
 function mysqlUser(): { uid: number; gid: number } | undefined {

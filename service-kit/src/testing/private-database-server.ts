@@ -14,7 +14,8 @@ const run = promisify(execFile);
 /** Where Debian, Homebrew and the MariaDB tarballs put the binaries (sbin is often off PATH). */
 const EXTRA_DIRECTORIES = ['/usr/sbin', '/usr/local/sbin', '/usr/local/bin', '/opt/homebrew/bin'];
 
-function findBinary(names: string[]): string | undefined {
+/** The first of `names` found on PATH or in EXTRA_DIRECTORIES, as a path; undefined when none is. */
+export function findBinary(names: string[]): string | undefined {
   const directories = [...(process.env.PATH ?? '').split(path.delimiter), ...EXTRA_DIRECTORIES];
   for (const name of names) {
     for (const directory of directories) {
