@@ -83,7 +83,9 @@ describe('database migrations and seed', () => {
   it('when an order item subtotal is not qty × unit price, then the row is rejected', async () => {
     const { db } = database;
     await db.query(sql`INSERT INTO products (sku, name, price_cents, stock) VALUES ('SUB-1', 'S', 100, 5)`);
-    await db.query(sql`INSERT INTO orders (customer_id, total_cents) VALUES (1, 100)`);
+    await db.query(
+      sql`INSERT INTO orders (customer_id, customer_name, customer_email, total_cents) VALUES (1, 'C', 'c@example.com', 100)`,
+    );
     const error = await db
       .query(
         sql`INSERT INTO order_items (order_id, product_id, sku, name, qty, unit_price_cents, subtotal_cents)

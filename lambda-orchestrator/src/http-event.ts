@@ -69,11 +69,11 @@ export type ParsedBody =
 
 /**
  * The body's text, or undefined when there is none. API Gateway always gives a string (or
- * null). serverless-offline parses a JSON body of more than one character itself and, when
- * the result is falsy (`false`, ` 0`), passes that value on instead of the text that was sent
- * (`""` and `null` become null): such a value is turned back into its JSON text, so the
- * body is judged as it is on AWS rather than crashing the handler (which serverless-offline
- * answered 502 with no body).
+ * null). serverless-offline 13 parsed JSON bodies itself and passed on the parsed value when
+ * it was falsy (`false` crashed the handler: 502, no body) or a string (a string holding an
+ * order was taken as that order); it is patched to hand over the text as sent
+ * (patches/serverless-offline+13.9.0.patch). A value that is not a string is still turned
+ * back into its JSON text, so the body is judged as it would be on AWS.
  */
 function bodyText(body: unknown): string | undefined {
   if (body === null || body === undefined || body === '') return undefined;

@@ -3,6 +3,7 @@ import {
   readCursorSecret,
   readServiceConfig,
   TRANSACTION_ATTEMPTS,
+  TRANSACTION_RETRY_PAUSES_MS,
   type ServiceConfig,
 } from '@b2b/service-kit';
 
@@ -66,12 +67,15 @@ export function readOrdersApiConfig(env: Record<string, string | undefined> = pr
   // the database timeouts. (The body has been received before the claim is made.)
   const { acquireTimeoutMs, statementTimeoutMs } = config.databaseTimeouts;
   const longestClaimMs =
-    2 * config.customersApiTimeoutMs + TRANSACTION_ATTEMPTS * (acquireTimeoutMs + statementTimeoutMs);
+    2 * config.customersApiTimeoutMs +
+    TRANSACTION_ATTEMPTS * (acquireTimeoutMs + statementTimeoutMs) +
+    TRANSACTION_RETRY_PAUSES_MS;
   if (config.abandonedClaimSeconds * 1000 <= longestClaimMs) {
     reader.reject(
       'IDEMPOTENCY_ABANDONED_CLAIM_SECONDS must exceed the longest a request holds a claim, ' +
         `2 × CUSTOMERS_API_TIMEOUT_MS + ${TRANSACTION_ATTEMPTS} × (DATABASE_ACQUIRE_TIMEOUT_MS + ` +
-        `DATABASE_STATEMENT_TIMEOUT_MS) = ${longestClaimMs} ms (got ${config.abandonedClaimSeconds} s)`,
+        `DATABASE_STATEMENT_TIMEOUT_MS) + ${TRANSACTION_RETRY_PAUSES_MS} ms of retry pauses = ` +
+        `${longestClaimMs} ms (got ${config.abandonedClaimSeconds} s)`,
     );
   }
   reader.done();

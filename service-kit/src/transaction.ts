@@ -18,6 +18,11 @@ export const TRANSACTION_ATTEMPTS = 6;
 const RETRY_BASE_DELAY_MS = 10;
 const RETRY_MAX_DELAY_MS = 160;
 
+/** The longest all the pauses between TRANSACTION_ATTEMPTS attempts can add up to, in ms (310). */
+export const TRANSACTION_RETRY_PAUSES_MS = Array.from({ length: TRANSACTION_ATTEMPTS - 1 }, (_, index) =>
+  Math.min(RETRY_MAX_DELAY_MS, RETRY_BASE_DELAY_MS * 2 ** index),
+).reduce((total, pause) => total + pause, 0);
+
 const mysqlFormat = {
   escapeIdentifier: (name: string) => escapeIdentifier.escapeMySqlIdentifier(name),
   formatValue: (value: unknown) => ({ placeholder: '?', value }),
@@ -167,15 +172,29 @@ function attempt<T>(
  * TransactionConflict (→ 503 with Retry-After) when every attempt was aborted; otherwise the
  * database's error; with a bounded pool, DatabaseTimeout.
  */
-export async function transactionWithRetry<T>(
+export function transactionWithRetry<T>(
   db: Database,
   work: (tx: BatchedTransaction) => Promise<T>,
   options: { attempts?: number; beforeCommit?: (tx: BatchedTransaction, value: T) => Promise<void> } = {},
 ): Promise<T> {
-  const attempts = options.attempts ?? TRANSACTION_ATTEMPTS;
+  return retryingConflicts(() => attempt(db, work, options.beforeCommit), options.attempts);
+}
+
+/**
+ * Runs `transaction` (one whole transaction, rolled back on failure) again while the
+ * database aborts it as conflicting (isRetryableTransactionError: 1213, 1205), at most
+ * `attempts` times, pausing with jittered, growing backoff (RETRY_BASE_DELAY_MS to
+ * RETRY_MAX_DELAY_MS) between attempts. For transactions that cannot go through
+ * transactionWithRetry (e.g. the reservation sweep's READ COMMITTED one). Throws
+ * TransactionConflict when every attempt was aborted, else what the transaction threw.
+ */
+export async function retryingConflicts<T>(
+  transaction: () => Promise<T>,
+  attempts = TRANSACTION_ATTEMPTS,
+): Promise<T> {
   for (let attemptNumber = 1; ; attemptNumber++) {
     try {
-      return await attempt(db, work, options.beforeCommit);
+      return await transaction();
     } catch (error) {
       if (!isRetryableTransactionError(error)) throw error;
       if (attemptNumber >= attempts) throw new TransactionConflict(attempts, error);

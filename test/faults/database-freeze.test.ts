@@ -62,8 +62,8 @@ describe.skipIf(!hasBinaries)('the APIs while their database is frozen', () => {
       ...DATABASE_BOUNDS,
       CUSTOMERS_API_BASE: customers.url,
       CUSTOMERS_API_TIMEOUT_MS: String(CUSTOMERS_API_TIMEOUT_MS),
-      // The shortest the configuration allows: 2 × 2 s + 5 × (1 + 1) s < 15 s.
-      IDEMPOTENCY_ABANDONED_CLAIM_SECONDS: '15',
+      // The shortest the configuration allows: 2 × 2 s + 6 × (1 + 1) s + 0.31 s of retry pauses < 17 s.
+      IDEMPOTENCY_ABANDONED_CLAIM_SECONDS: '17',
     });
     started.push(orders);
   }, 60_000);

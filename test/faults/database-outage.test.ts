@@ -50,7 +50,7 @@ describe.skipIf(!hasBinaries)('the APIs while their database is stopped and star
       ...DATABASE_BOUNDS,
       CUSTOMERS_API_BASE: customers.url,
       CUSTOMERS_API_TIMEOUT_MS: '2000',
-      IDEMPOTENCY_ABANDONED_CLAIM_SECONDS: '15',
+      IDEMPOTENCY_ABANDONED_CLAIM_SECONDS: '17',
     });
     started.push(orders);
   }, 60_000);

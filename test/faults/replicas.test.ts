@@ -229,13 +229,15 @@ describe('two Orders API replicas on one database', () => {
               sql`, `,
             )})`,
       );
-      // Both replicas hold a batch of orders and wait in the statement that gives the stock
-      // back (MariaDB shows it as "Preparing", not always as an InnoDB lock wait).
+      // Both replicas hold a batch of orders and wait in their first statement that locks the
+      // product (the check of stock beyond the maximum, FOR UPDATE, or the UPDATE giving the
+      // stock back; MariaDB shows it as "Preparing", not always as an InnoDB lock wait).
       await vi.waitFor(
         async () => {
           const [waiting] = await database.db.query(sql`
             SELECT COUNT(*) AS count FROM information_schema.PROCESSLIST
-            WHERE DB = ${database.name} AND COMMAND = 'Query' AND INFO LIKE 'UPDATE products%'`);
+            WHERE DB = ${database.name} AND COMMAND = 'Query' AND ID <> CONNECTION_ID()
+              AND INFO LIKE '%products%'`);
           expect(Number(waiting.count), lastLogLines()).toBe(2);
         },
         { timeout: 15_000, interval: 50 },

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import {
   isDatabaseUnavailable,
-  isRetryableTransactionError,
+  retryingConflicts,
+  TransactionConflict,
   sql,
   type Database,
   type Logger,
@@ -70,32 +71,42 @@ export async function expireReservationBatch(
 ): Promise<ExpiredReservationBatch> {
   const { ttlMinutes, batchSize = RESERVATION_EXPIRY_BATCH_SIZE, excludedOrderIds = [] } = options;
   locked.orderIds = [];
-  return inReadCommittedTransaction(db, async (tx) => {
-    const { orderIds, lockedAt } = await lockExpiredReservations(tx, ttlMinutes, batchSize, excludedOrderIds);
-    locked.orderIds = orderIds;
-    if (orderIds.length === 0 || !lockedAt) return { orderIds: [], stockClamps: [] };
-    const [beyondMaximum] = await tx.query([
-      stockBeyondMaximumStatement(orderIds),
-      restoreStockOfOrdersStatement(orderIds),
-      markOrdersCanceledStatement(orderIds, lockedAt, {
-        source: 'RESERVATION_EXPIRY',
-        reason: reservationExpiredReason(ttlMinutes),
-      }),
-    ]);
-    return { orderIds, stockClamps: toStockClamps(beyondMaximum!) };
-  });
+  // Sweeps of replicas on different nodes of a Galera cluster do not see each other's locks
+  // (SKIP LOCKED is node-local): one commits, the other is aborted and runs again.
+  return retryingConflicts(() =>
+    inReadCommittedTransaction(db, async (tx) => {
+      const { orderIds, lockedAt } = await lockExpiredReservations(
+        tx,
+        ttlMinutes,
+        batchSize,
+        excludedOrderIds,
+      );
+      locked.orderIds = orderIds;
+      if (orderIds.length === 0 || !lockedAt) return { orderIds: [], stockClamps: [] };
+      const [beyondMaximum] = await tx.query([
+        stockBeyondMaximumStatement(orderIds),
+        restoreStockOfOrdersStatement(orderIds),
+        markOrdersCanceledStatement(orderIds, lockedAt, {
+          source: 'RESERVATION_EXPIRY',
+          reason: reservationExpiredReason(ttlMinutes),
+        }),
+      ]);
+      return { orderIds, stockClamps: toStockClamps(beyondMaximum!) };
+    }),
+  );
 }
 
 /**
  * True when a batch failed because of what it locked (a row the cancellation cannot
  * change): worth retrying its orders one by one. Not when the database is unreachable or
  * timed out (isDatabaseUnavailable covers both): then every order would fail the same way;
- * nor when it was aborted as conflicting with a concurrent change (a deadlock, or on a
- * Galera cluster a write certified first on another node): nothing is wrong with the orders.
- * Then the sweep stops, and the next one tries again.
+ * nor when it kept being aborted as conflicting with concurrent changes (TransactionConflict:
+ * nothing is wrong with the orders). Then the sweep stops, and the next one tries again.
  */
 function isFailureOfLockedOrders(error: unknown, locked: { orderIds: number[] }): boolean {
-  return locked.orderIds.length > 0 && !isDatabaseUnavailable(error) && !isRetryableTransactionError(error);
+  return (
+    locked.orderIds.length > 0 && !isDatabaseUnavailable(error) && !(error instanceof TransactionConflict)
+  );
 }
 
 /**
