@@ -103,7 +103,8 @@ export function parseJsonBody(event: ApiGatewayProxyEvent): ParsedBody {
   }
   let value: unknown;
   try {
-    value = JSON.parse(bytes.toString('utf8'));
+    // A leading byte order mark is ignored, as RFC 8259 §8.1 allows and the APIs' parser does.
+    value = JSON.parse(bytes.toString('utf8').replace(/^\uFEFF/, ''));
   } catch {
     return { kind: 'invalid-json', detail: 'The request body is not valid JSON.' };
   }

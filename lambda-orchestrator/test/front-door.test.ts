@@ -55,6 +55,16 @@ describe('the orchestrator front door', () => {
     },
   );
 
+  it('when the JSON body starts with a UTF-8 byte order mark, then it is read as the APIs read it (RFC 8259 §8.1 lets a parser ignore it)', async () => {
+    const event = { ...orchestratorEvent({ token }), body: `\uFEFF${JSON.stringify({ customer_id: 1 })}` };
+
+    const { result, body } = await answerTo(event);
+
+    // Read as JSON (not 400 INVALID_JSON): the missing fields are what is refused.
+    expect(result.statusCode).toBe(400);
+    expect(body.code).toBe('VALIDATION_FAILED');
+  });
+
   it.each(['gzip', 'deflate', 'br', 'x-unknown'])(
     'when a JSON body is labelled Content-Encoding: %s, then 415 UNSUPPORTED_CONTENT_ENCODING with Accept-Encoding: identity, and no order is placed',
     async (coding) => {
