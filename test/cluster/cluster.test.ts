@@ -17,6 +17,7 @@ import {
   clusterBinaries,
   httpClient,
   operatorToken,
+  pollUntil,
   startGaleraCluster,
   startHaproxy,
   type GaleraCluster,
@@ -69,8 +70,6 @@ interface LoadResult {
   /** The first few bodies of answers other than 201, for failure messages. */
   samples: string[];
 }
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe.skipIf(!binaries)(
   `the system on a 3-node Galera cluster${binaries ? '' : ` (${NO_GALERA_BINARIES})`}`,
@@ -237,14 +236,14 @@ describe.skipIf(!binaries)(
       console.log(`[cluster] ${label}: ${JSON.stringify(values)}`);
     }
 
-    /** Polls `probe` until it returns true; the ms it took. Rejects after `timeoutMs`. */
+    /** Asks `probe` until it says true (pollUntil); the ms it took. Rejects after `timeoutMs`. */
     async function msUntil(probe: () => Promise<boolean>, timeoutMs: number, what: string): Promise<number> {
       const startedAt = Date.now();
-      for (;;) {
-        if (await probe().catch(() => false)) return Date.now() - startedAt;
-        if (Date.now() - startedAt > timeoutMs) throw new Error(`${what}: not within ${timeoutMs} ms`);
-        await sleep(250);
-      }
+      await pollUntil(what, async () => (await probe().catch(() => false)) || undefined, {
+        timeoutMs,
+        intervalMs: 250,
+      });
+      return Date.now() - startedAt;
     }
 
     const healthOf = async (pair: ApiPair) => {

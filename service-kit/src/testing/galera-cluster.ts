@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { connectDatabase, sql } from '../database';
 import { migrateDatabase } from '../migrations';
+import { pollUntil } from './poll';
 import { freePort, startChildService, type ChildService } from './processes';
 import { findBinary } from './private-database-server';
 
@@ -254,8 +255,6 @@ function signalGroup(pid: number, signal: NodeJS.Signals) {
   }
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
 /** Distinct free loopback ports (freePort may hand out the same one twice in a row). */
 async function freePorts(count: number): Promise<number[]> {
   const ports = new Set<number>();
@@ -409,28 +408,30 @@ export async function startGaleraCluster(options: StartGaleraClusterOptions = {}
   const runningNodes = () => nodes.filter((node) => node.isRunning());
 
   const waitUntilSynced = async (timeoutMs = 60_000) => {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const running = runningNodes();
-      const states = await Promise.all(running.map((node) => node.state().catch((error: Error) => error)));
-      const isSynced = states.every(
-        (state) =>
-          !(state instanceof Error) &&
-          state.ready &&
-          state.localState === 4 &&
-          state.clusterStatus === 'Primary' &&
-          state.clusterSize === running.length,
-      );
-      if (isSynced) return;
-      if (Date.now() > deadline) {
-        const described = running.map((node, at) => {
-          const state = states[at];
-          return `${node.name}: ${state instanceof Error ? state.message : JSON.stringify(state)}`;
-        });
-        throw new Error(`the cluster was not Synced within ${timeoutMs} ms:\n${described.join('\n')}`);
-      }
-      await sleep(200);
-    }
+    let lastSeen = '';
+    await pollUntil(
+      'the cluster Synced',
+      async () => {
+        const running = runningNodes();
+        const states = await Promise.all(running.map((node) => node.state().catch((error: Error) => error)));
+        lastSeen = running
+          .map((node, at) => {
+            const state = states[at];
+            return `${node.name}: ${state instanceof Error ? state.message : JSON.stringify(state)}`;
+          })
+          .join('\n');
+        const isSynced = states.every(
+          (state) =>
+            !(state instanceof Error) &&
+            state.ready &&
+            state.localState === 4 &&
+            state.clusterStatus === 'Primary' &&
+            state.clusterSize === running.length,
+        );
+        return isSynced || undefined;
+      },
+      { timeoutMs, lastSeen: () => lastSeen },
+    );
   };
 
   const waitUntilSettled = async (timeoutMs = 30_000) => {
@@ -441,25 +442,26 @@ export async function startGaleraCluster(options: StartGaleraClusterOptions = {}
     const reference = Math.max(
       ...(await Promise.all(runningNodes().map(async (node) => (await node.state()).lastCommitted))),
     );
-    for (;;) {
-      const running = runningNodes();
-      const states = await Promise.all(running.map((node) => node.state().catch(() => undefined)));
-      const hasApplied = states.every((state) => state !== undefined && state.lastCommitted >= reference);
-      const isSafe = running.every((node) => {
-        const saved = node.savedState();
-        return saved !== undefined && saved.uuid !== ZERO_UUID && saved.uuid !== '';
-      });
-      if (isSafe && hasApplied) return;
-      if (Date.now() > deadline) {
-        const described = running.map(
-          (node, at) => `${node.name}: ${JSON.stringify(states[at])} ${JSON.stringify(node.savedState())}`,
-        );
-        throw new Error(
-          `the cluster did not settle (seqno ${reference} everywhere, grastate.dat safe) within ${timeoutMs} ms:\n${described.join('\n')}`,
-        );
-      }
-      await sleep(50);
-    }
+    let lastSeen = '';
+    await pollUntil(
+      `the cluster settled (seqno ${reference} everywhere, grastate.dat safe)`,
+      async () => {
+        const running = runningNodes();
+        const states = await Promise.all(running.map((node) => node.state().catch(() => undefined)));
+        lastSeen = running
+          .map(
+            (node, at) => `${node.name}: ${JSON.stringify(states[at])} ${JSON.stringify(node.savedState())}`,
+          )
+          .join('\n');
+        const hasApplied = states.every((state) => state !== undefined && state.lastCommitted >= reference);
+        const isSafe = running.every((node) => {
+          const saved = node.savedState();
+          return saved !== undefined && saved.uuid !== ZERO_UUID && saved.uuid !== '';
+        });
+        return (isSafe && hasApplied) || undefined;
+      },
+      { timeoutMs: Math.max(0, deadline - Date.now()), intervalMs: 50, lastSeen: () => lastSeen },
+    );
   };
 
   const bootstrapFrom = async (node: GaleraNode) => {
@@ -781,19 +783,17 @@ class NodeProcess implements GaleraNode {
   }
 
   async waitUntilSynced(timeoutMs = 60_000) {
-    const deadline = Date.now() + timeoutMs;
     let last: GaleraNodeState | Error | undefined;
-    for (;;) {
-      if (!this.isRunning())
-        throw new Error(`${this.name} is not running:\n${this.startOutput().slice(-4000)}`);
-      last = await this.state().catch((error: Error) => error);
-      if (!(last instanceof Error) && last.ready && last.localState === 4) return last;
-      if (Date.now() > deadline) {
-        const described = last instanceof Error ? last.message : JSON.stringify(last);
-        throw new Error(`${this.name} was not Synced within ${timeoutMs} ms: ${described}`);
-      }
-      await sleep(200);
-    }
+    return pollUntil(
+      `${this.name} Synced`,
+      async () => {
+        if (!this.isRunning())
+          throw new Error(`${this.name} is not running:\n${this.startOutput().slice(-4000)}`);
+        last = await this.state().catch((error: Error) => error);
+        return !(last instanceof Error) && last.ready && last.localState === 4 ? last : undefined;
+      },
+      { timeoutMs, lastSeen: () => (last instanceof Error ? last.message : JSON.stringify(last)) },
+    );
   }
 }
 
@@ -953,38 +953,45 @@ export async function startHaproxy(
   };
 
   const waitForStatus = async (expected: Record<string, string>, timeoutMs = 15_000) => {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const last = await serverStatus().catch((error: Error) => error);
-      if (!(last instanceof Error) && Object.entries(expected).every(([name, want]) => last[name] === want)) {
-        return;
-      }
-      if (!isRunning()) throw new Error(`haproxy exited:\n${log}`);
-      if (Date.now() > deadline) {
-        const described = last instanceof Error ? last.message : JSON.stringify(last);
-        throw new Error(
-          `HAProxy's servers were not ${JSON.stringify(expected)} within ${timeoutMs} ms: ${described}\n${log}`,
-        );
-      }
-      await sleep(100);
-    }
+    let last: Record<string, string> | Error | undefined;
+    await pollUntil(
+      `HAProxy's servers ${JSON.stringify(expected)}`,
+      async () => {
+        last = await serverStatus().catch((error: Error) => error);
+        const seen = last;
+        if (
+          !(seen instanceof Error) &&
+          Object.entries(expected).every(([name, want]) => seen[name] === want)
+        ) {
+          return true;
+        }
+        if (!isRunning()) throw new Error(`haproxy exited:\n${log}`);
+        return undefined;
+      },
+      {
+        timeoutMs,
+        intervalMs: 100,
+        lastSeen: () => `${last instanceof Error ? last.message : JSON.stringify(last)}\n${log}`,
+      },
+    );
   };
 
   // Ready once the stats socket answers: HAProxy opens it after binding the frontend.
   try {
-    const deadline = Date.now() + 10_000;
-    for (;;) {
-      if (!isRunning()) throw new Error(`haproxy exited with ${child.exitCode}:\n${log}`);
-      const isReady =
-        existsSync(statsSocket) &&
-        (await serverStatus().then(
-          () => true,
-          () => false,
-        ));
-      if (isReady) break;
-      if (Date.now() > deadline) throw new Error(`haproxy was not ready within 10 s:\n${log}`);
-      await sleep(50);
-    }
+    await pollUntil(
+      'haproxy ready',
+      async () => {
+        if (!isRunning()) throw new Error(`haproxy exited with ${child.exitCode}:\n${log}`);
+        const isReady =
+          existsSync(statsSocket) &&
+          (await serverStatus().then(
+            () => true,
+            () => false,
+          ));
+        return isReady || undefined;
+      },
+      { timeoutMs: 10_000, intervalMs: 50, lastSeen: () => log },
+    );
   } catch (error) {
     await stop();
     throw error;

@@ -11,3 +11,4 @@ export * from './private-database-server';
 export * from './galera-cluster';
 export * from './metrics';
 export * from './mysql-round-trips';
+export * from './poll';
