@@ -187,8 +187,9 @@ export interface GaleraCluster {
    * `SET GLOBAL wsrep_provider_options='pc.bootstrap=YES'` on `node`: its non-Primary
    * component becomes the Primary one. Only on the most advanced node (highest
    * wsrep_last_committed) of the nodes that are up, or writes committed elsewhere are lost.
+   * Set again while Galera refuses it between views; rejects after `timeoutMs` (30 s).
    */
-  bootstrapFrom(node: GaleraNode): Promise<void>;
+  bootstrapFrom(node: GaleraNode, timeoutMs?: number): Promise<void>;
   /** Stops every process of the cluster (SIGKILL: the files go too) and deletes its files. Safe to call twice. */
   destroy(): Promise<void>;
 }
@@ -464,8 +465,26 @@ export async function startGaleraCluster(options: StartGaleraClusterOptions = {}
     );
   };
 
-  const bootstrapFrom = async (node: GaleraNode) => {
-    await queryOnce(node.url, sql`SET GLOBAL wsrep_provider_options = 'pc.bootstrap=YES'`);
+  /**
+   * Sets pc.bootstrap=YES on `node` until it reports a Primary component. Galera refuses the
+   * SET ("Incorrect arguments to SET") while the node is between views, as it may be while
+   * the restarted nodes connect to it: asked again, not given up on.
+   */
+  const bootstrapFrom = async (node: GaleraNode, timeoutMs = 30_000) => {
+    let lastSeen = '';
+    await pollUntil(
+      `${node.name} Primary after pc.bootstrap=YES`,
+      async () => {
+        const state = await node.state().catch((error: Error) => error);
+        if (!(state instanceof Error) && state.clusterStatus === 'Primary') return true;
+        lastSeen = state instanceof Error ? state.message : JSON.stringify(state);
+        await queryOnce(node.url, sql`SET GLOBAL wsrep_provider_options = 'pc.bootstrap=YES'`).catch(
+          (error: Error) => (lastSeen += `; SET refused: ${error.message}`),
+        );
+        return undefined;
+      },
+      { timeoutMs, intervalMs: 250, lastSeen: () => lastSeen },
+    );
   };
 
   /**
@@ -515,7 +534,7 @@ export async function startGaleraCluster(options: StartGaleraClusterOptions = {}
         );
       }
       if (best.state!.clusterStatus !== 'Primary') {
-        await bootstrapFrom(best.node);
+        await bootstrapFrom(best.node, Math.max(1_000, timeoutMs - (Date.now() - startedAt)));
         bootstrapped = best.node.name;
       }
     }
