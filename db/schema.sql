@@ -57,6 +57,8 @@ CREATE TABLE customers (
   name         VARCHAR(200)    NOT NULL,
   email        VARCHAR(254)    NOT NULL,
   phone        VARCHAR(32)     NULL,
+  -- The sequence of the customer's events: every write adds one.
+  version      INT UNSIGNED    NOT NULL DEFAULT 1,
   created_at   DATETIME(3)     NOT NULL DEFAULT CURRENT_TIMESTAMP(3),
   updated_at   DATETIME(3)     NOT NULL DEFAULT CURRENT_TIMESTAMP(3),
   deleted_at   DATETIME(3)     NULL,
@@ -76,6 +78,8 @@ CREATE TABLE products (
   name        VARCHAR(200)    NOT NULL,
   price_cents BIGINT          NOT NULL,
   stock       INT             NOT NULL,
+  -- The sequence of the product's events: every write adds one.
+  version     INT UNSIGNED    NOT NULL DEFAULT 1,
   created_at  DATETIME(3)     NOT NULL DEFAULT CURRENT_TIMESTAMP(3),
   updated_at  DATETIME(3)     NOT NULL DEFAULT CURRENT_TIMESTAMP(3),
   PRIMARY KEY (id),
@@ -154,6 +158,56 @@ CREATE TABLE idempotency_keys (
   KEY ix_idempotency_keys_expires_at (expires_at)
 ) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_unicode_ci;
 
+-- One outbox per API, written only by that API. `position` is the order of insertion;
+-- `feed_position` the order the relay numbered them in (one relay at a time: see
+-- outbox_relays), which is the order of the feed; `published_at` is set once JetStream acked
+-- the event. Published events are deleted after OUTBOX_RETENTION_HOURS.
+CREATE TABLE orders_outbox (
+  position         BIGINT UNSIGNED NOT NULL AUTO_INCREMENT,
+  event_id         CHAR(36) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
+  type             VARCHAR(64) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
+  subject          VARCHAR(64) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
+  subject_sequence INT UNSIGNED NOT NULL,
+  correlation_id   VARCHAR(128) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
+  occurred_at      DATETIME(3) NOT NULL,
+  data             JSON NOT NULL,
+  feed_position    BIGINT UNSIGNED NULL,
+  published_at     DATETIME(3) NULL,
+  PRIMARY KEY (position),
+  UNIQUE KEY uq_orders_outbox_event_id (event_id),
+  UNIQUE KEY uq_orders_outbox_feed_position (feed_position),
+  KEY ix_orders_outbox_published_at_position (published_at, position),
+  KEY ix_orders_outbox_type_feed_position (type, feed_position)
+) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_unicode_ci;
+
+CREATE TABLE customers_outbox (
+  position         BIGINT UNSIGNED NOT NULL AUTO_INCREMENT,
+  event_id         CHAR(36) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
+  type             VARCHAR(64) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
+  subject          VARCHAR(64) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
+  subject_sequence INT UNSIGNED NOT NULL,
+  correlation_id   VARCHAR(128) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
+  occurred_at      DATETIME(3) NOT NULL,
+  data             JSON NOT NULL,
+  feed_position    BIGINT UNSIGNED NULL,
+  published_at     DATETIME(3) NULL,
+  PRIMARY KEY (position),
+  UNIQUE KEY uq_customers_outbox_event_id (event_id),
+  UNIQUE KEY uq_customers_outbox_feed_position (feed_position),
+  KEY ix_customers_outbox_published_at_position (published_at, position),
+  KEY ix_customers_outbox_type_feed_position (type, feed_position)
+) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_unicode_ci;
+
+-- One row per outbox: holding its row lock (FOR UPDATE SKIP LOCKED) makes a relay the one
+-- that publishes and numbers that outbox's events now; the other replicas' relays stand by.
+CREATE TABLE outbox_relays (
+  outbox_name        VARCHAR(64) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
+  last_feed_position BIGINT UNSIGNED NOT NULL DEFAULT 0,
+  PRIMARY KEY (outbox_name)
+) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_unicode_ci;
+
+INSERT INTO outbox_relays (outbox_name) VALUES ('orders_outbox'), ('customers_outbox');
+
 -- Every file in db/migrations/, by name without .sql.
 INSERT INTO schema_migrations (name) VALUES
   ('0001-initial-schema'),
@@ -161,4 +215,5 @@ INSERT INTO schema_migrations (name) VALUES
   ('0003-order-cancel-source-and-reason'),
   ('0004-operator-status'),
   ('0005-idempotency-keys-owned-by-caller'),
-  ('0006-order-customer-snapshot');
+  ('0006-order-customer-snapshot'),
+  ('0007-event-outbox');

@@ -155,6 +155,37 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The event feed (customer.*)
+         * @description The events of this API, oldest first (the order they were committed in), `limit` per
+         *     page (1–100, default 20): the same CloudEvents envelopes it publishes to NATS
+         *     JetStream (see `GET /docs/events.yaml`), for consumers that poll instead. Without
+         *     `after` the feed starts at its oldest event still kept (`OUTBOX_RETENTION_HOURS`,
+         *     default 168); pass a page's `next_cursor` as `after` to get the events after it, with
+         *     the same `type`. `next_cursor` is never null: the feed is open-ended, and a page
+         *     shorter than `limit` (even empty) means "nothing more for now" — poll again later
+         *     with that `next_cursor` (an empty page gives back the `after` it was sent). Delivery
+         *     is at least once, as on the broker: de-duplicate on `id`, and apply the events of a
+         *     customer in `subjectsequence` order. Cursors are opaque and signed: one from another
+         *     list, for another `type`, edited, made by hand or issued before `CURSOR_SECRET`
+         *     changed is 400 `INVALID_CURSOR`. Accepts an operator JWT or the service token.
+         */
+        get: operations["listEvents"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/health": {
         parameters: {
             query?: never;
@@ -165,7 +196,9 @@ export interface paths {
         /**
          * Health check
          * @description 200 when the process and its database answer, 503 otherwise (also while the instance
-         *     is shutting down), within about 1 s either way. No authentication.
+         *     is shutting down), within about 1 s either way. Event publishing is reported
+         *     (`checks.events`, `events`) but never makes it a 503: unpublished events wait in the
+         *     outbox. No authentication.
          */
         get: operations["getHealth"];
         put?: never;
@@ -309,6 +342,29 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/docs/events.yaml": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The events contract (AsyncAPI, read-only)
+         * @description The events contract: an AsyncAPI 3.0.0 document of every event the Customers API and
+         *     the Orders API publish (NATS JetStream subjects, the CloudEvents envelope, the schema
+         *     of each event's `data`), which `GET /events` also serves. Not shown in `GET /docs`
+         *     (Swagger UI reads OpenAPI only): open it in an AsyncAPI viewer. No authentication.
+         */
+        get: operations["getEventsContract"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -379,6 +435,66 @@ export interface components {
             data: components["schemas"]["Customer"][];
             next_cursor: components["schemas"]["NextCursor"];
         };
+        /**
+         * @description The types of the events of this API.
+         * @example customer.updated
+         * @enum {string}
+         */
+        EventType: "customer.created" | "customer.updated" | "customer.deleted";
+        /** @description `customer.created`: an operator created a customer. */
+        CustomerCreatedEvent: components["schemas"]["EventEnvelope"] & {
+            /** @enum {string} */
+            type: "customer.created";
+            /** @enum {string} */
+            source: "/b2b/customers-api";
+            subject: string;
+            data: components["schemas"]["Customer"];
+        } & {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "customer.created";
+        };
+        /** @description `customer.updated`: an operator replaced a customer's details. */
+        CustomerUpdatedEvent: components["schemas"]["EventEnvelope"] & {
+            /** @enum {string} */
+            type: "customer.updated";
+            /** @enum {string} */
+            source: "/b2b/customers-api";
+            subject: string;
+            data: components["schemas"]["Customer"];
+        } & {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "customer.updated";
+        };
+        /**
+         * @description `customer.deleted`: an operator deleted a customer (a soft delete: it is unknown to
+         *     the API from then on). `data` is the customer as it was when deleted.
+         */
+        CustomerDeletedEvent: components["schemas"]["EventEnvelope"] & {
+            /** @enum {string} */
+            type: "customer.deleted";
+            /** @enum {string} */
+            source: "/b2b/customers-api";
+            subject: string;
+            data: components["schemas"]["Customer"];
+        } & {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "customer.deleted";
+        };
+        /** @description One event of this API; `type` says which. */
+        Event: components["schemas"]["CustomerCreatedEvent"] | components["schemas"]["CustomerUpdatedEvent"] | components["schemas"]["CustomerDeletedEvent"];
+        EventPage: {
+            data: components["schemas"]["Event"][];
+            next_cursor: components["schemas"]["EventNextCursor"];
+        };
         FieldError: {
             /**
              * @description Where the offending value is, as `<location>.<path>` (body, query, path, header).
@@ -444,8 +560,103 @@ export interface components {
          *     filters only); null on the last page.
          */
         NextCursor: string | null;
+        /**
+         * @description An opaque position in this API's event feed (`GET /events`): the `next_cursor` of a
+         *     page, passed back unchanged as `after` to get the events after it. Clients never
+         *     build, read or edit one. It is signed with the server's `CURSOR_SECRET` and bound to
+         *     the feed and the `type` filter that issued it, so a cursor of another list or filter,
+         *     edited, truncated or made by hand is a 400 `INVALID_CURSOR` (`errors` names
+         *     `query.after`), and so is every cursor issued before `CURSOR_SECRET` changed: start
+         *     again from the beginning of the feed (no `after`) and skip the event ids already
+         *     handled.
+         */
+        EventCursor: string;
+        /**
+         * @description The envelope of every event (CloudEvents 1.0, JSON structured mode), identical on NATS
+         *     (the message body) and in the `GET /events` feed. `data` is the aggregate after the
+         *     change, with the same schema as the REST API answers it; each event type
+         *     (`OrderConfirmedEvent`, `CustomerDeletedEvent`, …) fixes `type`, `source`, `subject`
+         *     and the schema of `data`.
+         *
+         *     Delivery is at least once (a transactional outbox): an event may arrive more than
+         *     once, so consumers de-duplicate on `id`. Events of one subject (one order, product or
+         *     customer) carry `subjectsequence` 1, 2, 3 … with no gaps: apply an event only when
+         *     its `subjectsequence` is one more than the last one applied for that subject.
+         */
+        EventEnvelope: {
+            /**
+             * @description The CloudEvents specification version.
+             * @example 1.0
+             * @enum {string}
+             */
+            specversion: "1.0";
+            /**
+             * Format: uuid
+             * @description The event's id, unique forever; also the NATS `Nats-Msg-Id` header (JetStream drops
+             *     a re-publish within the stream's duplicate window). De-duplicate on it.
+             * @example 7d1c1a2e-5b0c-4c0e-9a51-2f3d8e0f4b6a
+             */
+            id: string;
+            /**
+             * @description The event type: `order.created`, `order.confirmed`, `order.canceled`,
+             *     `product.created`, `product.updated` (Orders API); `customer.created`,
+             *     `customer.updated`, `customer.deleted` (Customers API).
+             * @example order.confirmed
+             */
+            type: string;
+            /**
+             * @description The part that produced the event.
+             * @example /b2b/orders-api
+             * @enum {string}
+             */
+            source: "/b2b/orders-api" | "/b2b/customers-api";
+            /**
+             * @description What changed, as `<collection>/<id>`: `orders/42`, `products/7`, `customers/3`.
+             * @example orders/42
+             */
+            subject: string;
+            /**
+             * Format: int64
+             * @description The position of this event among the events of its `subject`: 1 for the first,
+             *     then 2, 3 … with no gaps. An event with a sequence already applied is a duplicate;
+             *     one with a gap before it arrived early (wait for, or fetch, the missing ones).
+             * @example 2
+             */
+            subjectsequence: number;
+            /**
+             * Format: date-time
+             * @description When the change was committed (the database's clock), RFC 3339 in UTC with milliseconds.
+             * @example 2026-12-06T11:40:04.123Z
+             */
+            time: string;
+            /**
+             * @example application/json
+             * @enum {string}
+             */
+            datacontenttype: "application/json";
+            /**
+             * @description The `X-Correlation-Id` of the request that caused the change (the reservation
+             *     sweep's changes carry the id of its run), to find its log lines.
+             * @example b6c1f0d2-8a4e-4f1b-9c3d-2e5a7b9c0d14
+             */
+            correlationid: string;
+            /** @description The aggregate after the change; its schema depends on `type`. */
+            data: unknown;
+        };
+        /**
+         * @description Where to continue (see `EventCursor`): the position after the last event of this page,
+         *     or the `after` that was sent when the page is empty. Never null: the feed is
+         *     open-ended, so a consumer keeps polling with the latest `next_cursor`; a page with
+         *     fewer than `limit` events means "nothing more for now".
+         */
+        EventNextCursor: string;
         Health: {
-            /** @enum {string} */
+            /**
+             * @description `ok` (200) or `unavailable` (503). Decided by the database and the shutdown only:
+             *     events that cannot be published (`checks.events` `degraded`) never make it
+             *     `unavailable`, since the outbox keeps them until the broker is back.
+             * @enum {string}
+             */
             status: "ok" | "unavailable";
             checks: {
                 /**
@@ -457,6 +668,32 @@ export interface components {
                  * @enum {string}
                  */
                 database: "up" | "down" | "read-only" | "not-ready" | "not-synced";
+                /**
+                 * @description Publishing events to the broker (NATS JetStream). `ok`: the relay publishes
+                 *     them (connected, nothing waiting longer than it should). `degraded`: events are
+                 *     not reaching the broker now (it is unreachable, or the oldest unpublished event
+                 *     has waited too long); they stay in the outbox, are published once it is
+                 *     back, and `GET /events` serves them meanwhile. `off`: publishing is turned off
+                 *     (`EVENTS_PUBLISH=off`); the outbox and `GET /events` still work. Never makes
+                 *     `status` `unavailable`: the answer is 200 whatever this says.
+                 * @enum {string}
+                 */
+                events: "ok" | "degraded" | "off";
+            };
+            /** @description Details of event publishing (see `checks.events`). */
+            events: {
+                /**
+                 * @description The connection to NATS (`NATS_URL`); `off` with `EVENTS_PUBLISH=off`.
+                 * @enum {string}
+                 */
+                broker: "connected" | "unreachable" | "off";
+                /**
+                 * @description Age in seconds of the oldest event the relay has not handled yet (not yet
+                 *     published to the broker; with `EVENTS_PUBLISH=off`, not yet in the feed); null
+                 *     when none is waiting or it is not known.
+                 * @example 0.4
+                 */
+                oldest_unpublished_seconds: number | null;
             };
         };
     };
@@ -841,7 +1078,25 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description The process and its database answer. */
+        /**
+         * @description Invalid query (a `limit` out of range, a `type` that is not one of this API's event
+         *     types, a malformed `after`), or an `after` this feed did not issue for this `type`
+         *     (`INVALID_CURSOR`).
+         */
+        EventsBadRequest: {
+            headers: {
+                "X-Correlation-Id": components["headers"]["CorrelationId"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /**
+         * @description The process and its database answer. `checks.events` and `events` say whether events
+         *     reach the broker; an event backlog or an unreachable broker is reported here but is
+         *     still a 200.
+         */
         Health: {
             headers: {
                 "X-Correlation-Id": components["headers"]["CorrelationId"];
@@ -852,7 +1107,12 @@ export interface components {
                  * @example {
                  *       "status": "ok",
                  *       "checks": {
-                 *         "database": "up"
+                 *         "database": "up",
+                 *         "events": "ok"
+                 *       },
+                 *       "events": {
+                 *         "broker": "connected",
+                 *         "oldest_unpublished_seconds": null
                  *       }
                  *     }
                  */
@@ -875,7 +1135,12 @@ export interface components {
                  * @example {
                  *       "status": "unavailable",
                  *       "checks": {
-                 *         "database": "down"
+                 *         "database": "down",
+                 *         "events": "degraded"
+                 *       },
+                 *       "events": {
+                 *         "broker": "connected",
+                 *         "oldest_unpublished_seconds": null
                  *       }
                  *     }
                  */
@@ -982,6 +1247,26 @@ export interface components {
                  * @example openapi: 3.0.3
                  *     info:
                  *       title: B2B Orders Backoffice — Orchestrator
+                 */
+                "application/yaml": string;
+            };
+        };
+        /**
+         * @description The events contract (`contracts/events.yaml`): one self-contained AsyncAPI 3.0.0 YAML
+         *     document describing every event both APIs publish on NATS JetStream and serve at
+         *     `GET /events`, for reading (Swagger UI does not show AsyncAPI: open it in an AsyncAPI
+         *     viewer, e.g. AsyncAPI Studio).
+         */
+        EventsContractDocument: {
+            headers: {
+                "X-Correlation-Id": components["headers"]["CorrelationId"];
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example asyncapi: 3.0.0
+                 *     info:
+                 *       title: B2B Orders Backoffice — Events
                  */
                 "application/yaml": string;
             };
@@ -1358,6 +1643,77 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
+    listEvents: {
+        parameters: {
+            query?: {
+                /**
+                 * @description The `next_cursor` of the previous page of `GET /events`, unchanged; valid with the
+                 *     same `type` only. Leave it out to start at the oldest event kept.
+                 * @example Qm9vS2x1dXh2M1RfZ2hhMVp3cyIsNl0
+                 */
+                after?: components["schemas"]["EventCursor"];
+                /** @description Only events of this type. */
+                type?: components["schemas"]["EventType"];
+                /**
+                 * @description Page size, a plain decimal integer (`20`; not `020`, `+20`, `2e1`, `20.0` or `0x14`).
+                 * @example 20
+                 */
+                limit?: components["parameters"]["Limit"];
+            };
+            header?: {
+                /**
+                 * @description Correlation id to carry through every log line and downstream call; generated when absent.
+                 * @example 7d4c1a8e-2f8b-4d55-9a3e-0c6f1b2a9e10
+                 */
+                "X-Correlation-Id"?: components["parameters"]["CorrelationIdHeader"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of events, oldest first. */
+            200: {
+                headers: {
+                    "X-Correlation-Id": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "specversion": "1.0",
+                     *           "id": "3e8a5c1d-9f2b-4d7e-a6c0-1b4f8e2d7a95",
+                     *           "type": "customer.created",
+                     *           "source": "/b2b/customers-api",
+                     *           "subject": "customers/6",
+                     *           "subjectsequence": 1,
+                     *           "time": "2026-11-23T09:30:00.000Z",
+                     *           "datacontenttype": "application/json",
+                     *           "correlationid": "7d4c1a8e-2f8b-4d55-9a3e-0c6f1b2a9e10",
+                     *           "data": {
+                     *             "id": 6,
+                     *             "name": "Wayne Enterprises",
+                     *             "email": "purchasing@wayne-enterprises.example",
+                     *             "phone": "+1 212 555 0142",
+                     *             "created_at": "2026-11-23T09:30:00.000Z",
+                     *             "updated_at": "2026-11-23T09:30:00.000Z"
+                     *           }
+                     *         }
+                     *       ],
+                     *       "next_cursor": "Qm9vS2x1dXh2M1RfZ2hhMVp3cyIsNl0"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["EventPage"];
+                };
+            };
+            400: components["responses"]["EventsBadRequest"];
+            401: components["responses"]["Unauthorized"];
+            431: components["responses"]["RequestHeadersTooLarge"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
     getHealth: {
         parameters: {
             query?: never;
@@ -1504,6 +1860,26 @@ export interface operations {
         requestBody?: never;
         responses: {
             200: components["responses"]["OtherContractDocument"];
+            400: components["responses"]["BadRequest"];
+            431: components["responses"]["RequestHeadersTooLarge"];
+        };
+    };
+    getEventsContract: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Correlation id to carry through every log line and downstream call; generated when absent.
+                 * @example 7d4c1a8e-2f8b-4d55-9a3e-0c6f1b2a9e10
+                 */
+                "X-Correlation-Id"?: components["parameters"]["CorrelationIdHeader"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["EventsContractDocument"];
             400: components["responses"]["BadRequest"];
             431: components["responses"]["RequestHeadersTooLarge"];
         };

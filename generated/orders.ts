@@ -233,6 +233,37 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The event feed (order.* and product.*)
+         * @description The events of this API, oldest first (the order they were committed in), `limit` per
+         *     page (1–100, default 20): the same CloudEvents envelopes it publishes to NATS
+         *     JetStream (see `GET /docs/events.yaml`), for consumers that poll instead. Without
+         *     `after` the feed starts at its oldest event still kept (`OUTBOX_RETENTION_HOURS`,
+         *     default 168); pass a page's `next_cursor` as `after` to get the events after it, with
+         *     the same `type`. `next_cursor` is never null: the feed is open-ended, and a page
+         *     shorter than `limit` (even empty) means "nothing more for now" — poll again later
+         *     with that `next_cursor` (an empty page gives back the `after` it was sent). Delivery
+         *     is at least once, as on the broker: de-duplicate on `id`, and apply the events of a
+         *     subject in `subjectsequence` order. Cursors are opaque and signed: one from another
+         *     list, for another `type`, edited, made by hand or issued before `CURSOR_SECRET`
+         *     changed is 400 `INVALID_CURSOR`. Accepts an operator JWT or the service token.
+         */
+        get: operations["listEvents"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/health": {
         parameters: {
             query?: never;
@@ -243,7 +274,9 @@ export interface paths {
         /**
          * Health check
          * @description 200 when the process and its database answer, 503 otherwise (also while the instance
-         *     is shutting down), within about 1 s either way. No authentication.
+         *     is shutting down), within about 1 s either way. Event publishing is reported
+         *     (`checks.events`, `events`) but never makes it a 503: unpublished events wait in the
+         *     outbox. No authentication.
          */
         get: operations["getHealth"];
         put?: never;
@@ -379,6 +412,29 @@ export interface paths {
          *     endpoint that `serverless deploy` prints. No authentication.
          */
         get: operations["getOrchestratorContract"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/docs/events.yaml": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The events contract (AsyncAPI, read-only)
+         * @description The events contract: an AsyncAPI 3.0.0 document of every event the Orders API and the
+         *     Customers API publish (NATS JetStream subjects, the CloudEvents envelope, the schema
+         *     of each event's `data`), which `GET /events` also serves. Not shown in `GET /docs`
+         *     (Swagger UI reads OpenAPI only): open it in an AsyncAPI viewer. No authentication.
+         */
+        get: operations["getEventsContract"];
         put?: never;
         post?: never;
         delete?: never;
@@ -552,6 +608,104 @@ export interface components {
             data: components["schemas"]["Order"][];
             next_cursor: components["schemas"]["NextCursor"];
         };
+        /**
+         * @description The types of the events of this API.
+         * @example order.confirmed
+         * @enum {string}
+         */
+        EventType: "order.created" | "order.confirmed" | "order.canceled" | "product.created" | "product.updated";
+        /**
+         * @description `order.created`: an order was created (status `CREATED`, its stock reserved). Each of
+         *     its products also gets a `product.updated` for the stock taken.
+         */
+        OrderCreatedEvent: components["schemas"]["EventEnvelope"] & {
+            /** @enum {string} */
+            type: "order.created";
+            /** @enum {string} */
+            source: "/b2b/orders-api";
+            subject: string;
+            data: components["schemas"]["Order"];
+        } & {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "order.created";
+        };
+        /** @description `order.confirmed`: an order was confirmed (once per order, however often the confirmation is retried). */
+        OrderConfirmedEvent: components["schemas"]["EventEnvelope"] & {
+            /** @enum {string} */
+            type: "order.confirmed";
+            /** @enum {string} */
+            source: "/b2b/orders-api";
+            subject: string;
+            data: components["schemas"]["Order"];
+        } & {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "order.confirmed";
+        };
+        /**
+         * @description `order.canceled`: an order was canceled (once per order). `data.cancel_source` says
+         *     who canceled it: `CLIENT`, `ORCHESTRATOR_COMPENSATION` or `RESERVATION_EXPIRY` (the
+         *     reservation sweep). Each of its products also gets a `product.updated` for the stock
+         *     given back.
+         */
+        OrderCanceledEvent: components["schemas"]["EventEnvelope"] & {
+            /** @enum {string} */
+            type: "order.canceled";
+            /** @enum {string} */
+            source: "/b2b/orders-api";
+            subject: string;
+            data: components["schemas"]["Order"];
+        } & {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "order.canceled";
+        };
+        /** @description `product.created`: an operator created a product. */
+        ProductCreatedEvent: components["schemas"]["EventEnvelope"] & {
+            /** @enum {string} */
+            type: "product.created";
+            /** @enum {string} */
+            source: "/b2b/orders-api";
+            subject: string;
+            data: components["schemas"]["Product"];
+        } & {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "product.created";
+        };
+        /**
+         * @description `product.updated`: a product changed, whatever changed it: an operator's edit (name,
+         *     price, stock), stock taken by an order, or stock given back by a cancellation.
+         */
+        ProductUpdatedEvent: components["schemas"]["EventEnvelope"] & {
+            /** @enum {string} */
+            type: "product.updated";
+            /** @enum {string} */
+            source: "/b2b/orders-api";
+            subject: string;
+            data: components["schemas"]["Product"];
+        } & {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "product.updated";
+        };
+        /** @description One event of this API; `type` says which, and the schema of its `data`. */
+        Event: components["schemas"]["OrderCreatedEvent"] | components["schemas"]["OrderConfirmedEvent"] | components["schemas"]["OrderCanceledEvent"] | components["schemas"]["ProductCreatedEvent"] | components["schemas"]["ProductUpdatedEvent"];
+        EventPage: {
+            data: components["schemas"]["Event"][];
+            next_cursor: components["schemas"]["EventNextCursor"];
+        };
         /** @description Case-insensitive substring to look for. */
         SearchText: string;
         /**
@@ -631,8 +785,103 @@ export interface components {
             /** @example +1 415 555 0100 */
             phone: string | null;
         };
+        /**
+         * @description An opaque position in this API's event feed (`GET /events`): the `next_cursor` of a
+         *     page, passed back unchanged as `after` to get the events after it. Clients never
+         *     build, read or edit one. It is signed with the server's `CURSOR_SECRET` and bound to
+         *     the feed and the `type` filter that issued it, so a cursor of another list or filter,
+         *     edited, truncated or made by hand is a 400 `INVALID_CURSOR` (`errors` names
+         *     `query.after`), and so is every cursor issued before `CURSOR_SECRET` changed: start
+         *     again from the beginning of the feed (no `after`) and skip the event ids already
+         *     handled.
+         */
+        EventCursor: string;
+        /**
+         * @description The envelope of every event (CloudEvents 1.0, JSON structured mode), identical on NATS
+         *     (the message body) and in the `GET /events` feed. `data` is the aggregate after the
+         *     change, with the same schema as the REST API answers it; each event type
+         *     (`OrderConfirmedEvent`, `CustomerDeletedEvent`, …) fixes `type`, `source`, `subject`
+         *     and the schema of `data`.
+         *
+         *     Delivery is at least once (a transactional outbox): an event may arrive more than
+         *     once, so consumers de-duplicate on `id`. Events of one subject (one order, product or
+         *     customer) carry `subjectsequence` 1, 2, 3 … with no gaps: apply an event only when
+         *     its `subjectsequence` is one more than the last one applied for that subject.
+         */
+        EventEnvelope: {
+            /**
+             * @description The CloudEvents specification version.
+             * @example 1.0
+             * @enum {string}
+             */
+            specversion: "1.0";
+            /**
+             * Format: uuid
+             * @description The event's id, unique forever; also the NATS `Nats-Msg-Id` header (JetStream drops
+             *     a re-publish within the stream's duplicate window). De-duplicate on it.
+             * @example 7d1c1a2e-5b0c-4c0e-9a51-2f3d8e0f4b6a
+             */
+            id: string;
+            /**
+             * @description The event type: `order.created`, `order.confirmed`, `order.canceled`,
+             *     `product.created`, `product.updated` (Orders API); `customer.created`,
+             *     `customer.updated`, `customer.deleted` (Customers API).
+             * @example order.confirmed
+             */
+            type: string;
+            /**
+             * @description The part that produced the event.
+             * @example /b2b/orders-api
+             * @enum {string}
+             */
+            source: "/b2b/orders-api" | "/b2b/customers-api";
+            /**
+             * @description What changed, as `<collection>/<id>`: `orders/42`, `products/7`, `customers/3`.
+             * @example orders/42
+             */
+            subject: string;
+            /**
+             * Format: int64
+             * @description The position of this event among the events of its `subject`: 1 for the first,
+             *     then 2, 3 … with no gaps. An event with a sequence already applied is a duplicate;
+             *     one with a gap before it arrived early (wait for, or fetch, the missing ones).
+             * @example 2
+             */
+            subjectsequence: number;
+            /**
+             * Format: date-time
+             * @description When the change was committed (the database's clock), RFC 3339 in UTC with milliseconds.
+             * @example 2026-12-06T11:40:04.123Z
+             */
+            time: string;
+            /**
+             * @example application/json
+             * @enum {string}
+             */
+            datacontenttype: "application/json";
+            /**
+             * @description The `X-Correlation-Id` of the request that caused the change (the reservation
+             *     sweep's changes carry the id of its run), to find its log lines.
+             * @example b6c1f0d2-8a4e-4f1b-9c3d-2e5a7b9c0d14
+             */
+            correlationid: string;
+            /** @description The aggregate after the change; its schema depends on `type`. */
+            data: unknown;
+        };
+        /**
+         * @description Where to continue (see `EventCursor`): the position after the last event of this page,
+         *     or the `after` that was sent when the page is empty. Never null: the feed is
+         *     open-ended, so a consumer keeps polling with the latest `next_cursor`; a page with
+         *     fewer than `limit` events means "nothing more for now".
+         */
+        EventNextCursor: string;
         Health: {
-            /** @enum {string} */
+            /**
+             * @description `ok` (200) or `unavailable` (503). Decided by the database and the shutdown only:
+             *     events that cannot be published (`checks.events` `degraded`) never make it
+             *     `unavailable`, since the outbox keeps them until the broker is back.
+             * @enum {string}
+             */
             status: "ok" | "unavailable";
             checks: {
                 /**
@@ -644,6 +893,32 @@ export interface components {
                  * @enum {string}
                  */
                 database: "up" | "down" | "read-only" | "not-ready" | "not-synced";
+                /**
+                 * @description Publishing events to the broker (NATS JetStream). `ok`: the relay publishes
+                 *     them (connected, nothing waiting longer than it should). `degraded`: events are
+                 *     not reaching the broker now (it is unreachable, or the oldest unpublished event
+                 *     has waited too long); they stay in the outbox, are published once it is
+                 *     back, and `GET /events` serves them meanwhile. `off`: publishing is turned off
+                 *     (`EVENTS_PUBLISH=off`); the outbox and `GET /events` still work. Never makes
+                 *     `status` `unavailable`: the answer is 200 whatever this says.
+                 * @enum {string}
+                 */
+                events: "ok" | "degraded" | "off";
+            };
+            /** @description Details of event publishing (see `checks.events`). */
+            events: {
+                /**
+                 * @description The connection to NATS (`NATS_URL`); `off` with `EVENTS_PUBLISH=off`.
+                 * @enum {string}
+                 */
+                broker: "connected" | "unreachable" | "off";
+                /**
+                 * @description Age in seconds of the oldest event the relay has not handled yet (not yet
+                 *     published to the broker; with `EVENTS_PUBLISH=off`, not yet in the feed); null
+                 *     when none is waiting or it is not known.
+                 * @example 0.4
+                 */
+                oldest_unpublished_seconds: number | null;
             };
         };
     };
@@ -745,6 +1020,90 @@ export interface components {
                  *     }
                  */
                 "application/json": components["schemas"]["ProductPage"];
+            };
+        };
+        /** @description One page of events, oldest first. */
+        EventPage: {
+            headers: {
+                "X-Correlation-Id": components["headers"]["CorrelationId"];
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "data": [
+                 *         {
+                 *           "specversion": "1.0",
+                 *           "id": "7d1c1a2e-5b0c-4c0e-9a51-2f3d8e0f4b6a",
+                 *           "type": "order.created",
+                 *           "source": "/b2b/orders-api",
+                 *           "subject": "orders/3",
+                 *           "subjectsequence": 1,
+                 *           "time": "2026-11-23T09:30:00.000Z",
+                 *           "datacontenttype": "application/json",
+                 *           "correlationid": "7d4c1a8e-2f8b-4d55-9a3e-0c6f1b2a9e10",
+                 *           "data": {
+                 *             "id": 3,
+                 *             "customer_id": 1,
+                 *             "customer": {
+                 *               "id": 1,
+                 *               "name": "Acme Industrial Supply",
+                 *               "email": "purchasing@acme-industrial.example",
+                 *               "phone": "+1 415 555 0100"
+                 *             },
+                 *             "status": "CREATED",
+                 *             "total_cents": 4450,
+                 *             "items": [
+                 *               {
+                 *                 "product_id": 1,
+                 *                 "sku": "PAL-EUR-1200",
+                 *                 "name": "Euro pallet 1200x800",
+                 *                 "qty": 2,
+                 *                 "unit_price_cents": 1450,
+                 *                 "subtotal_cents": 2900
+                 *               },
+                 *               {
+                 *                 "product_id": 3,
+                 *                 "sku": "TAPE-PP-50",
+                 *                 "name": "Packing tape 50 mm x 66 m",
+                 *                 "qty": 5,
+                 *                 "unit_price_cents": 310,
+                 *                 "subtotal_cents": 1550
+                 *               }
+                 *             ],
+                 *             "created_at": "2026-11-23T09:30:00.000Z",
+                 *             "updated_at": "2026-11-23T09:30:00.000Z",
+                 *             "confirmed_at": null,
+                 *             "canceled_at": null,
+                 *             "cancel_source": null,
+                 *             "cancel_reason": null
+                 *           }
+                 *         },
+                 *         {
+                 *           "specversion": "1.0",
+                 *           "id": "0b5e9f47-3c2d-4a8b-8e61-9d4f2a7c5e13",
+                 *           "type": "product.updated",
+                 *           "source": "/b2b/orders-api",
+                 *           "subject": "products/1",
+                 *           "subjectsequence": 1,
+                 *           "time": "2026-11-23T09:30:00.000Z",
+                 *           "datacontenttype": "application/json",
+                 *           "correlationid": "7d4c1a8e-2f8b-4d55-9a3e-0c6f1b2a9e10",
+                 *           "data": {
+                 *             "id": 1,
+                 *             "sku": "PAL-EUR-1200",
+                 *             "name": "Euro pallet 1200x800",
+                 *             "price_cents": 1450,
+                 *             "stock": 498,
+                 *             "created_at": "2026-11-02T08:15:00.000Z",
+                 *             "updated_at": "2026-11-23T09:30:00.000Z"
+                 *           }
+                 *         }
+                 *       ],
+                 *       "next_cursor": "Yk3pQ0vN8sXw2hT6mA1cRgdFZXZlbnRzIiwxMl0"
+                 *     }
+                 */
+                "application/json": components["schemas"]["EventPage"];
             };
         };
         /** @description The order with its items. */
@@ -1436,7 +1795,25 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description The process and its database answer. */
+        /**
+         * @description Invalid query (a `limit` out of range, a `type` that is not one of this API's event
+         *     types, a malformed `after`), or an `after` this feed did not issue for this `type`
+         *     (`INVALID_CURSOR`).
+         */
+        EventsBadRequest: {
+            headers: {
+                "X-Correlation-Id": components["headers"]["CorrelationId"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /**
+         * @description The process and its database answer. `checks.events` and `events` say whether events
+         *     reach the broker; an event backlog or an unreachable broker is reported here but is
+         *     still a 200.
+         */
         Health: {
             headers: {
                 "X-Correlation-Id": components["headers"]["CorrelationId"];
@@ -1447,7 +1824,12 @@ export interface components {
                  * @example {
                  *       "status": "ok",
                  *       "checks": {
-                 *         "database": "up"
+                 *         "database": "up",
+                 *         "events": "ok"
+                 *       },
+                 *       "events": {
+                 *         "broker": "connected",
+                 *         "oldest_unpublished_seconds": null
                  *       }
                  *     }
                  */
@@ -1470,7 +1852,12 @@ export interface components {
                  * @example {
                  *       "status": "unavailable",
                  *       "checks": {
-                 *         "database": "down"
+                 *         "database": "down",
+                 *         "events": "degraded"
+                 *       },
+                 *       "events": {
+                 *         "broker": "connected",
+                 *         "oldest_unpublished_seconds": null
                  *       }
                  *     }
                  */
@@ -1577,6 +1964,26 @@ export interface components {
                  * @example openapi: 3.0.3
                  *     info:
                  *       title: B2B Orders Backoffice — Orchestrator
+                 */
+                "application/yaml": string;
+            };
+        };
+        /**
+         * @description The events contract (`contracts/events.yaml`): one self-contained AsyncAPI 3.0.0 YAML
+         *     document describing every event both APIs publish on NATS JetStream and serve at
+         *     `GET /events`, for reading (Swagger UI does not show AsyncAPI: open it in an AsyncAPI
+         *     viewer, e.g. AsyncAPI Studio).
+         */
+        EventsContractDocument: {
+            headers: {
+                "X-Correlation-Id": components["headers"]["CorrelationId"];
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example asyncapi: 3.0.0
+                 *     info:
+                 *       title: B2B Orders Backoffice — Events
                  */
                 "application/yaml": string;
             };
@@ -2014,6 +2421,42 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
+    listEvents: {
+        parameters: {
+            query?: {
+                /**
+                 * @description The `next_cursor` of the previous page of `GET /events`, unchanged; valid with the
+                 *     same `type` only. Leave it out to start at the oldest event kept.
+                 * @example Yk3pQ0vN8sXw2hT6mA1cRgdFZXZlbnRzIiwxMl0
+                 */
+                after?: components["schemas"]["EventCursor"];
+                /** @description Only events of this type. */
+                type?: components["schemas"]["EventType"];
+                /**
+                 * @description Page size, a plain decimal integer (`20`; not `020`, `+20`, `2e1`, `20.0` or `0x14`).
+                 * @example 20
+                 */
+                limit?: components["parameters"]["Limit"];
+            };
+            header?: {
+                /**
+                 * @description Correlation id to carry through every log line and downstream call; generated when absent.
+                 * @example 7d4c1a8e-2f8b-4d55-9a3e-0c6f1b2a9e10
+                 */
+                "X-Correlation-Id"?: components["parameters"]["CorrelationIdHeader"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["EventPage"];
+            400: components["responses"]["EventsBadRequest"];
+            401: components["responses"]["Unauthorized"];
+            431: components["responses"]["RequestHeadersTooLarge"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
     getHealth: {
         parameters: {
             query?: never;
@@ -2160,6 +2603,26 @@ export interface operations {
         requestBody?: never;
         responses: {
             200: components["responses"]["OtherContractDocument"];
+            400: components["responses"]["BadRequest"];
+            431: components["responses"]["RequestHeadersTooLarge"];
+        };
+    };
+    getEventsContract: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Correlation id to carry through every log line and downstream call; generated when absent.
+                 * @example 7d4c1a8e-2f8b-4d55-9a3e-0c6f1b2a9e10
+                 */
+                "X-Correlation-Id"?: components["parameters"]["CorrelationIdHeader"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["EventsContractDocument"];
             400: components["responses"]["BadRequest"];
             431: components["responses"]["RequestHeadersTooLarge"];
         };

@@ -112,6 +112,10 @@ const RUN_PLAN = {
   getCustomersContract: {},
   getOrdersContract: {},
   getOrchestratorContract: {},
+  // The events contract (AsyncAPI), served read-only by each API.
+  getEventsContract: {},
+  // Each API's event feed, from its oldest event kept.
+  listEvents: {},
   createProduct: {
     body: { sku: 'PM-{{$timestamp}}-{{$randomInt}}', name: 'Postman pallet', price_cents: 1690, stock: 250 },
     tests: [captureId('productId', 201)],
@@ -144,8 +148,8 @@ const RUN_PLAN = {
 /** Headers whose contract example is one fixed value but which must differ on every request. */
 const UNIQUE_HEADERS = { 'x-correlation-id': '{{$guid}}', 'x-idempotency-key': '{{$guid}}' };
 
-/** The example cursor of the contracts points nowhere in a real database. */
-const DISABLED_QUERY_PARAMETERS = new Set(['cursor']);
+/** The example cursor of the contracts points nowhere in a real database (`after`: the event feed's). */
+const DISABLED_QUERY_PARAMETERS = new Set(['cursor', 'after']);
 
 const COLLECTION_PREREQUEST = [
   '// Operator endpoints inherit the bearer {{operatorToken}}: log in with {{username}} and',

@@ -4,9 +4,14 @@
 // serverless-offline (3000), waits for them, and prints how to use them. Logs are
 // prefixed by part; Ctrl-C stops everything. Ports, NODE_ENV and DATABASE_URL come from the
 // environment or the parts' .env files (scripts/lib/local-settings.mjs); each part reads
-// everything else from its own .env itself.
-import { spawnSync } from 'node:child_process';
-import { createServer } from 'node:net';
+// everything else from its own .env itself. The APIs publish their events to NATS JetStream at
+// NATS_URL: npm start uses the broker answering there, else starts nats-server when this
+// machine has one, else says how to get one. A missing broker never stops the start: the
+// events wait in the APIs' outbox until one answers.
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync } from 'node:fs';
+import { createConnection, createServer } from 'node:net';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { API_NODE_FLAGS } from './lib/api-process.mjs';
@@ -61,8 +66,129 @@ if (taken.length > 0) {
   process.exit(1);
 }
 
+// NATS_URL: the environment, else the APIs' .env files (local-settings), else the APIs' default.
+const natsUrl = settings.natsUrl ?? (process.env.NATS_URL?.trim() || 'nats://127.0.0.1:4222');
+env.NATS_URL = natsUrl;
+const nats = await ensureNats(natsUrl);
+
+/** Whether a NATS server answers at host:port: it greets every connection with an INFO line. */
+function natsAnswers({ host, port }, timeoutMs = 1000) {
+  return new Promise((resolve) => {
+    const socket = createConnection({ host, port });
+    const done = (answered) => {
+      socket.destroy();
+      resolve(answered);
+    };
+    socket.setTimeout(timeoutMs, () => done(false));
+    socket.once('error', () => done(false));
+    socket.once('data', (chunk) => done(String(chunk).startsWith('INFO')));
+  });
+}
+
+/** nats-server on PATH or where Debian and Homebrew put it; undefined when there is none. */
+function findNatsServer() {
+  const directories = [...(process.env.PATH ?? '').split(path.delimiter), '/usr/sbin', '/usr/local/sbin'];
+  return [...directories, '/usr/local/bin', '/opt/homebrew/bin']
+    .filter(Boolean)
+    .map((directory) => path.join(directory, 'nats-server'))
+    .find((candidate) => existsSync(candidate));
+}
+
+/**
+ * The broker at NATS_URL (its first server): `{ status: 'running' }` when one answers, else a
+ * nats-server of ours (`{ status: 'started', child, address }`) when the address is this
+ * machine's and a binary exists, else `{ status: 'missing' }` after saying what to do. Ours runs
+ * with JetStream on a store directory that outlives it (streams and consumers survive the next
+ * npm start), in a process group of its own, stopped with everything else; unlike the parts,
+ * its exit does not stop the others.
+ */
+async function ensureNats(url) {
+  let address;
+  try {
+    const first = url.split(',')[0].trim();
+    const parsed = new URL(first.includes('://') ? first : `nats://${first}`);
+    address = { host: parsed.hostname.replace(/^\[(.*)\]$/, '$1'), port: Number(parsed.port || 4222) };
+  } catch {
+    console.error(`NATS_URL "${url}" is not a URL: the APIs keep their events in the outbox.`);
+    return { status: 'missing' };
+  }
+  if (await natsAnswers(address)) return { status: 'running' };
+  const waiting = `Meanwhile the APIs keep their events in the outbox and publish them once NATS answers at ${url}.`;
+  if (!['127.0.0.1', 'localhost', '::1'].includes(address.host)) {
+    console.warn(
+      `No NATS server answers at ${url} (not this machine's: npm start starts none there). ${waiting}`,
+    );
+    return { status: 'missing' };
+  }
+  const binary = findNatsServer();
+  if (!binary) {
+    console.warn(
+      `No NATS server answers at ${url}, and this machine has no nats-server to start. Install one ` +
+        '(Debian/Ubuntu: sudo apt-get install nats-server; otherwise https://nats.io/download) and ' +
+        `run npm start again, or start one yourself: nats-server -js -a 127.0.0.1 -p ${address.port}. ${waiting}`,
+    );
+    return { status: 'missing' };
+  }
+  const storeDirectory = path.join(tmpdir(), 'b2b-orders-nats');
+  mkdirSync(storeDirectory, { recursive: true });
+  const host = address.host === 'localhost' ? '127.0.0.1' : address.host;
+  const args = ['-js', '-a', host, '-p', String(address.port), '-sd', storeDirectory];
+  const child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  const prefix = `\x1b[90m${'nats'.padEnd(12)}|\x1b[0m `;
+  for (const stream of [child.stdout, child.stderr]) {
+    let buffered = '';
+    stream.on('data', (chunk) => {
+      buffered += chunk;
+      const lines = buffered.split('\n');
+      buffered = lines.pop();
+      for (const line of lines) process.stdout.write(prefix + line + '\n');
+    });
+  }
+  let stopping = false;
+  const stopNats = () => {
+    stopping = true;
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    try {
+      process.kill(-child.pid, 'SIGTERM');
+    } catch {
+      // already gone
+    }
+  };
+  // On Ctrl-C it stops with the parts; until the parts' group exists (this handler is then the
+  // only one), a signal also ends npm start, as it would without a handler.
+  const onSignal = (signal) => {
+    stopNats();
+    if (process.listenerCount(signal) === 1) process.exit(signal === 'SIGINT' ? 130 : 143);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  process.on('exit', stopNats);
+  child.once('error', (error) =>
+    console.warn(`${prefix}could not start ${binary}: ${error.message}. ${waiting}`),
+  );
+  child.once('exit', (code, signal) => {
+    if (!stopping) console.warn(`${prefix}exited (${signal ?? code}). ${waiting}`);
+  });
+  console.log(`Starting NATS JetStream on ${host}:${address.port} (${binary} ${args.join(' ')})`);
+  return { status: 'started', child, address };
+}
+
+/** Waits, bounded, for the nats-server we started; the APIs start either way. */
+async function waitForNats() {
+  if (nats.status !== 'started') return;
+  const deadline = Date.now() + 10_000;
+  while (nats.child.exitCode === null && nats.child.signalCode === null && Date.now() < deadline) {
+    if (await natsAnswers(nats.address)) return;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  console.warn(
+    `NATS is not answering at ${natsUrl} yet: the APIs start anyway, their events wait in the outbox.`,
+  );
+}
+
 runStep('npm', isDev ? ['run', 'build', '-w', 'lambda-orchestrator'] : ['run', 'build']);
 runStep(bin('tsx'), ['scripts/prepare-database.ts'], { env });
+await waitForNats();
 
 const group = createProcessGroup({ label: 'everything' });
 const run = (name, command, args, options = {}) =>
@@ -93,6 +219,12 @@ run('orchestrator', bin('serverless'), ['offline', 'start', ...(isDev ? ['--relo
     AWS_SECRET_ACCESS_KEY: process.env.AWS_SECRET_ACCESS_KEY ?? 'local',
   },
 });
+
+const NATS_STATUS = {
+  running: 'already running (JetStream streams B2B_ORDERS, B2B_CUSTOMERS)',
+  started: 'started by npm start (JetStream streams B2B_ORDERS, B2B_CUSTOMERS)',
+  missing: 'not answering: events wait in the outbox (see above)',
+};
 
 async function waitFor(name, check) {
   const deadline = Date.now() + 60_000;
@@ -130,6 +262,7 @@ console.log(`
   Orders API      ${urls.orders}   docs ${urls.orders}/docs
   Orchestrator    ${urls.orchestrator}/orchestrator/create-and-confirm-order
   Database        ${env.DATABASE_URL.replace(/\/\/[^@]*@/, '//***@')}
+  Events (NATS)   ${natsUrl.replace(/\/\/[^@]*@/, '//***@')}   ${NATS_STATUS[nats.status]}
 
   Development operator: username "operator", password "operator-dev-password"
 

@@ -104,11 +104,12 @@ function dockerfileInstructions(file: string): Instruction[] {
 }
 
 describe('docker-compose.yml', () => {
-  it('when started without a profile, then it has MySQL 8.0 and the three parts, no Galera', () => {
+  it('when started without a profile, then it has MySQL 8.0, NATS with JetStream and the three parts, no Galera', () => {
     expect(Object.keys(defaultServices).sort()).toEqual([
       'customers-api',
       'lambda-orchestrator',
       'mysql',
+      'nats',
       'orders-api',
     ]);
     expect(compose.services.mysql!.image).toBe('mysql:8.0');

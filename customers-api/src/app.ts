@@ -1,19 +1,23 @@
 import { randomBytes } from 'node:crypto';
+import type { CustomersApiEvent } from '@b2b/contracts/events';
 import type { Express } from 'express';
 import { document, type paths } from '@b2b/contracts/customers';
 import {
   contractRouter,
   createCursorKey,
   createServiceApp,
+  listFeedEvents,
   type ApiHandlers,
   type AuthConfig,
   type Database,
+  type EventRelay,
   type Logger,
 } from '@b2b/service-kit';
 import { createLoginThrottle, type LoginThrottlePolicy } from './auth/login-throttle';
 import { DEFAULT_SCRYPT_COST, type ScryptCost } from './auth/passwords';
 import { authHandlers } from './auth/routes';
 import { customerHandlers } from './customers/routes';
+import { CUSTOMERS_OUTBOX } from './events';
 import { createCustomersMetrics, type CustomersMetrics } from './metrics';
 
 export interface CustomersAppOptions {
@@ -24,6 +28,10 @@ export interface CustomersAppOptions {
   validateResponses?: boolean;
   /** Origins whose browser pages may call this API (CORS); none when absent. */
   corsAllowedOrigins?: string[];
+  /** EVENTS: `off` writes no events (default `on`). */
+  events?: 'on' | 'off';
+  /** The event relay of this process, whose state /health reports; none (`off`) when absent, as in most tests. */
+  eventRelay?: Pick<EventRelay, 'state'>;
   /**
    * How many reverse proxies in front of the API to trust for X-Forwarded-For
    * (TRUST_PROXY_HOPS). 0, the default, trusts none: the client is the TCP peer, so no
@@ -47,6 +55,7 @@ export interface CustomersAppOptions {
 /** The Customers API as an Express app, without `listen`: server.ts and tests mount it. */
 export function createCustomersApp(options: CustomersAppOptions): Express {
   const metrics = options.metrics ?? createCustomersMetrics();
+  const cursorKey = createCursorKey(options.cursorSecret ?? randomBytes(32));
   const handlers: ApiHandlers<paths> = {
     ...authHandlers({
       db: options.db,
@@ -55,7 +64,13 @@ export function createCustomersApp(options: CustomersAppOptions): Express {
       passwordCost: options.passwordCost ?? DEFAULT_SCRYPT_COST,
       metrics,
     }),
-    ...customerHandlers(options.db, createCursorKey(options.cursorSecret ?? randomBytes(32))),
+    ...customerHandlers(options.db, cursorKey, options.events === 'off' ? undefined : CUSTOMERS_OUTBOX),
+    '/events': {
+      get: async ({ query }) => ({
+        status: 200,
+        body: await listFeedEvents<CustomersApiEvent>(options.db, CUSTOMERS_OUTBOX, query, cursorKey),
+      }),
+    },
   };
   const app = createServiceApp({
     contract: document,
@@ -66,6 +81,7 @@ export function createCustomersApp(options: CustomersAppOptions): Express {
     validateResponses: options.validateResponses,
     corsAllowedOrigins: options.corsAllowedOrigins,
     metrics: metrics.registry,
+    eventRelay: options.eventRelay,
   });
   // Read by `request.ip` (the handlers' clientAddress) on every request.
   app.set('trust proxy', options.trustProxyHops ?? 0);

@@ -1,9 +1,17 @@
-import { EnvReader, readCursorSecret, readServiceConfig, type ServiceConfig } from '@b2b/service-kit';
+import {
+  EnvReader,
+  readCursorSecret,
+  readEventsConfig,
+  readServiceConfig,
+  type EventsConfig,
+  type ServiceConfig,
+} from '@b2b/service-kit';
 
 export interface CustomersApiConfig extends ServiceConfig {
   /** Reverse proxies trusted for X-Forwarded-For (TRUST_PROXY_HOPS); 0: none. */
   trustProxyHops: number;
   cursorSecret: string;
+  events: EventsConfig;
 }
 
 /** Reads and validates the whole configuration once, at start-up; every problem is reported together. */
@@ -15,6 +23,7 @@ export function readCustomersApiConfig(
   const config: CustomersApiConfig = {
     ...service,
     cursorSecret: readCursorSecret(reader, service.environment),
+    events: readEventsConfig(reader, { stream: 'B2B_CUSTOMERS', subjectPrefix: 'b2b.customers' }),
     trustProxyHops: reader.integer('TRUST_PROXY_HOPS', { default: 0, min: 0, max: 10 }),
   };
   reader.done();

@@ -5,9 +5,11 @@ import {
   loadEnvFiles,
   readConfigOrExit,
   runHttpServer,
+  startEventRelay,
 } from '@b2b/service-kit';
 import { createCustomersApp } from './app';
 import { readCustomersApiConfig } from './config';
+import { CUSTOMERS_OUTBOX } from './events';
 import { createCustomersMetrics } from './metrics';
 
 // customers-api/.env, from src/ (tsx) and from dist/ (the bundle) alike; the environment wins.
@@ -18,6 +20,15 @@ const db = connectDatabase(config.databaseUrl, {
   poolSize: config.databasePoolSize,
   ...config.databaseTimeouts,
 });
+const metrics = createCustomersMetrics(createMetricsRegistry({ processMetrics: true }));
+const eventRelay = startEventRelay({
+  db,
+  outbox: CUSTOMERS_OUTBOX,
+  broker: config.events.broker,
+  retentionHours: config.events.retentionHours,
+  logger,
+  registry: metrics.registry,
+});
 const app = createCustomersApp({
   db,
   auth: config.auth,
@@ -25,7 +36,9 @@ const app = createCustomersApp({
   trustProxyHops: config.trustProxyHops,
   cursorSecret: config.cursorSecret,
   corsAllowedOrigins: config.corsAllowedOrigins,
-  metrics: createCustomersMetrics(createMetricsRegistry({ processMetrics: true })),
+  metrics,
+  events: config.events.events,
+  eventRelay,
 });
 
 await runHttpServer(app, {
@@ -35,5 +48,9 @@ await runHttpServer(app, {
   logger,
   timeouts: config.httpTimeouts,
   shutdownGraceMs: config.shutdownGraceMs,
-  onShutdown: () => db.dispose(),
+  onShutdown: async () => {
+    // Its cycle in progress ends (committed or rolled back) before the pool closes.
+    await eventRelay.stop();
+    await db.dispose();
+  },
 });

@@ -93,7 +93,11 @@ describe('ops routes', () => {
     const response = await api.client.get('/health');
 
     expect(response.status).toBe(200);
-    expect(response.body).toEqual({ status: 'ok', checks: { database: 'up' } });
+    expect(response.body).toEqual({
+      status: 'ok',
+      checks: { database: 'up', events: 'off' },
+      events: { broker: 'off', oldest_unpublished_seconds: null },
+    });
   });
 
   it('when the contract is asked for, then /openapi.yaml serves it and /docs renders it', async () => {
@@ -140,6 +144,10 @@ describe('when the database is down', () => {
     const response = await downApi.client.get('/health');
 
     expect(response.status).toBe(503);
-    expect(response.body).toEqual({ status: 'unavailable', checks: { database: 'down' } });
+    expect(response.body).toEqual({
+      status: 'unavailable',
+      checks: { database: 'down', events: 'off' },
+      events: { broker: 'off', oldest_unpublished_seconds: null },
+    });
   });
 });

@@ -1,16 +1,20 @@
 import { randomBytes } from 'node:crypto';
 import type { Express } from 'express';
 import { createCustomersClient } from '@b2b/contracts/customers';
+import type { OrdersApiEvent } from '@b2b/contracts/events';
 import { document, type paths } from '@b2b/contracts/orders';
 import {
   contractRouter,
   createCursorKey,
   createServiceApp,
+  listFeedEvents,
   type ApiHandlers,
   type AuthConfig,
   type Database,
+  type EventRelay,
   type Logger,
 } from '@b2b/service-kit';
+import { ORDERS_OUTBOX } from './events';
 import { createOrdersMetrics, type OrdersMetrics } from './metrics';
 import { orderHandlers } from './orders/routes';
 import { productHandlers } from './products/routes';
@@ -34,6 +38,10 @@ export interface OrdersAppOptions {
   validateResponses?: boolean;
   /** Origins whose browser pages may call this API (CORS); none when absent. */
   corsAllowedOrigins?: string[];
+  /** EVENTS: `off` writes no events (default `on`). */
+  events?: 'on' | 'off';
+  /** The event relay of this process, whose state /health reports; none (`off`) when absent, as in most tests. */
+  eventRelay?: Pick<EventRelay, 'state'>;
   /** Its counters, served at GET /metrics; new ones when absent (the server shares them with the sweep). */
   metrics?: OrdersMetrics;
 }
@@ -47,8 +55,15 @@ export function createOrdersApp(options: OrdersAppOptions): Express {
   });
   const cursorKey = createCursorKey(options.cursorSecret ?? randomBytes(32));
   const metrics = options.metrics ?? createOrdersMetrics();
+  const outbox = options.events === 'off' ? undefined : ORDERS_OUTBOX;
   const handlers: ApiHandlers<paths> = {
-    ...productHandlers(options.db, cursorKey),
+    ...productHandlers(options.db, cursorKey, outbox),
+    '/events': {
+      get: async ({ query }) => ({
+        status: 200,
+        body: await listFeedEvents<OrdersApiEvent>(options.db, ORDERS_OUTBOX, query, cursorKey),
+      }),
+    },
     ...orderHandlers({
       db: options.db,
       customers,
@@ -58,6 +73,7 @@ export function createOrdersApp(options: OrdersAppOptions): Express {
       cursorKey,
       metrics,
       logger: options.logger,
+      outbox,
     }),
   };
   return createServiceApp({
@@ -69,5 +85,6 @@ export function createOrdersApp(options: OrdersAppOptions): Express {
     validateResponses: options.validateResponses,
     corsAllowedOrigins: options.corsAllowedOrigins,
     metrics: metrics.registry,
+    eventRelay: options.eventRelay,
   });
 }

@@ -1,9 +1,11 @@
 import {
   EnvReader,
   readCursorSecret,
+  readEventsConfig,
   readServiceConfig,
   TRANSACTION_ATTEMPTS,
   TRANSACTION_RETRY_PAUSES_MS,
+  type EventsConfig,
   type ServiceConfig,
 } from '@b2b/service-kit';
 
@@ -21,6 +23,7 @@ export interface OrdersApiConfig extends ServiceConfig {
   reservationSweepIntervalSeconds: number;
   /** Expired orders canceled per transaction of the sweep. */
   reservationSweepBatchSize: number;
+  events: EventsConfig;
 }
 
 /** Reads and validates the whole configuration once, at start-up; every problem is reported together. */
@@ -30,6 +33,7 @@ export function readOrdersApiConfig(env: Record<string, string | undefined> = pr
   const config: OrdersApiConfig = {
     ...service,
     cursorSecret: readCursorSecret(reader, service.environment),
+    events: readEventsConfig(reader, { stream: 'B2B_ORDERS', subjectPrefix: 'b2b.orders' }),
     customersApiBase: reader.string('CUSTOMERS_API_BASE', { default: 'http://127.0.0.1:3001' }),
     customersApiTimeoutMs: reader.integer('CUSTOMERS_API_TIMEOUT_MS', { default: 3000, min: 1, max: 60_000 }),
     idempotencyKeyTtlHours: reader.integer('IDEMPOTENCY_KEY_TTL_HOURS', {

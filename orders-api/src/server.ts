@@ -5,9 +5,11 @@ import {
   loadEnvFiles,
   readConfigOrExit,
   runHttpServer,
+  startEventRelay,
 } from '@b2b/service-kit';
 import { createOrdersApp } from './app';
 import { readOrdersApiConfig } from './config';
+import { ORDERS_OUTBOX } from './events';
 import { releaseHeldIdempotencyClaims, scheduleIdempotencyKeyCleanup } from './idempotency/idempotency';
 import { createOrdersMetrics } from './metrics';
 import { scheduleReservationExpiry } from './orders/reservation-expiry';
@@ -23,6 +25,14 @@ const db = connectDatabase(config.databaseUrl, {
 });
 // One set of counters for the app and the reservation sweep, with the process's own metrics.
 const metrics = createOrdersMetrics(createMetricsRegistry({ processMetrics: true }));
+const eventRelay = startEventRelay({
+  db,
+  outbox: ORDERS_OUTBOX,
+  broker: config.events.broker,
+  retentionHours: config.events.retentionHours,
+  logger,
+  registry: metrics.registry,
+});
 const app = createOrdersApp({
   db,
   metrics,
@@ -35,6 +45,8 @@ const app = createOrdersApp({
   cancelWindowMinutes: config.cancelWindowMinutes,
   cursorSecret: config.cursorSecret,
   corsAllowedOrigins: config.corsAllowedOrigins,
+  events: config.events.events,
+  eventRelay,
 });
 const stopIdempotencyKeyCleanup = scheduleIdempotencyKeyCleanup(db, logger);
 const reservationExpiry = scheduleReservationExpiry(db, logger, {
@@ -42,6 +54,7 @@ const reservationExpiry = scheduleReservationExpiry(db, logger, {
   intervalSeconds: config.reservationSweepIntervalSeconds,
   batchSize: config.reservationSweepBatchSize,
   metrics,
+  outbox: config.events.events === 'on' ? ORDERS_OUTBOX : undefined,
 });
 
 await runHttpServer(app, {
@@ -60,6 +73,8 @@ await runHttpServer(app, {
     stopIdempotencyKeyCleanup();
     // A sweep in progress finishes its batch before the pool closes under it.
     await reservationExpiry.stop();
+    // Its cycle in progress ends (committed or rolled back) before the pool closes.
+    await eventRelay.stop();
     await db.dispose();
   },
 });

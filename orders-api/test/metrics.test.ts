@@ -11,6 +11,7 @@ import {
 import { createOrdersMetrics, type OrdersMetrics } from '../src/metrics';
 import { expireReservations } from '../src/orders/reservation-expiry';
 import { silentLogger, startSystem, unique, type System } from './helpers';
+import { ORDERS_OUTBOX } from '../src/events';
 
 /**
  * GET /metrics of the Orders API: scraped before and after a known sequence of requests,
@@ -161,7 +162,11 @@ describe('GET /metrics', () => {
     );
     const before = await scrapeMetrics(api);
 
-    const released = await expireReservations(pool, silentLogger, { ttlMinutes: TTL_MINUTES, metrics });
+    const released = await expireReservations(pool, silentLogger, {
+      outbox: ORDERS_OUTBOX,
+      ttlMinutes: TTL_MINUTES,
+      metrics,
+    });
     const after = await scrapeMetrics(api);
 
     expect(released.toSorted()).toEqual(orderIds.toSorted());

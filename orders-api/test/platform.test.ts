@@ -17,7 +17,11 @@ describe('the platform around the Orders API', () => {
     const response = await system.api.get('/health');
 
     expect(response.status).toBe(200);
-    expect(response.body).toEqual({ status: 'ok', checks: { database: 'up' } });
+    expect(response.body).toEqual({
+      status: 'ok',
+      checks: { database: 'up', events: 'off' },
+      events: { broker: 'off', oldest_unpublished_seconds: null },
+    });
   });
 
   it('when the contract and the docs are asked for, then both are served', async () => {

@@ -9,6 +9,7 @@ import {
   scheduleReservationExpiry,
 } from '../src/orders/reservation-expiry';
 import { capturingLogger, silentLogger, startSystem, type System } from './helpers';
+import { ORDERS_OUTBOX } from '../src/events';
 
 const TTL_MINUTES = 30;
 
@@ -55,7 +56,10 @@ describe('reservation expiry', () => {
     const [orderId] = orderIds;
     const { lines, logger } = capturingLogger();
 
-    const canceled = await expireReservations(system.database.db, logger, { ttlMinutes: TTL_MINUTES });
+    const canceled = await expireReservations(system.database.db, logger, {
+      outbox: ORDERS_OUTBOX,
+      ttlMinutes: TTL_MINUTES,
+    });
 
     expect(canceled).toContain(orderId);
     expect(await getOrder(orderId!)).toMatchObject({
@@ -81,7 +85,10 @@ describe('reservation expiry', () => {
     await age(confirmed, TTL_MINUTES + 60);
     await age(canceled, TTL_MINUTES + 60);
 
-    const swept = await expireReservations(system.database.db, silentLogger, { ttlMinutes: TTL_MINUTES });
+    const swept = await expireReservations(system.database.db, silentLogger, {
+      outbox: ORDERS_OUTBOX,
+      ttlMinutes: TTL_MINUTES,
+    });
 
     expect(swept).not.toContain(young);
     expect(swept).not.toContain(confirmed);
@@ -97,6 +104,7 @@ describe('reservation expiry', () => {
     expect(await system.stockOf(product.id)).toBe(0);
 
     const canceled = await expireReservations(system.database.db, silentLogger, {
+      outbox: ORDERS_OUTBOX,
       ttlMinutes: TTL_MINUTES,
       batchSize: 2,
     });
@@ -120,7 +128,10 @@ describe('reservation expiry', () => {
 
     let canceled: number[];
     try {
-      canceled = await expireReservations(system.database.db, silentLogger, { ttlMinutes: TTL_MINUTES });
+      canceled = await expireReservations(system.database.db, silentLogger, {
+        outbox: ORDERS_OUTBOX,
+        ttlMinutes: TTL_MINUTES,
+      });
     } finally {
       release.release();
       await holder;
@@ -137,7 +148,13 @@ describe('reservation expiry', () => {
     const replicas: Database[] = [connectDatabase(system.database.url), connectDatabase(system.database.url)];
     try {
       const [first, second] = await Promise.all(
-        replicas.map((db) => expireReservations(db, silentLogger, { ttlMinutes: TTL_MINUTES, batchSize: 2 })),
+        replicas.map((db) =>
+          expireReservations(db, silentLogger, {
+            outbox: ORDERS_OUTBOX,
+            ttlMinutes: TTL_MINUTES,
+            batchSize: 2,
+          }),
+        ),
       );
 
       const mine = (ids: number[]) => ids.filter((id) => orderIds.includes(id));
@@ -151,7 +168,10 @@ describe('reservation expiry', () => {
   it('when an order expired, then confirming it is 409 INVALID_ORDER_STATUS and canceling it returns it unchanged', async () => {
     const { product, orderIds } = await agedOrders(1, { qty: 2, stock: 10 });
     const [orderId] = orderIds as [number];
-    await expireReservations(system.database.db, silentLogger, { ttlMinutes: TTL_MINUTES });
+    await expireReservations(system.database.db, silentLogger, {
+      outbox: ORDERS_OUTBOX,
+      ttlMinutes: TTL_MINUTES,
+    });
 
     const confirm = await system.api.post(`/orders/${orderId}/confirm`, {
       token: system.token,
@@ -198,6 +218,7 @@ describe('reservation expiry when an order cannot simply be canceled', () => {
     const before = await counted(metrics);
 
     const canceled = await expireReservations(system.database.db, logger, {
+      outbox: ORDERS_OUTBOX,
       ttlMinutes: TTL_MINUTES,
       metrics,
     });
@@ -231,6 +252,7 @@ describe('reservation expiry when an order cannot simply be canceled', () => {
     let canceled: number[];
     try {
       canceled = await expireReservations(system.database.db, logger, {
+        outbox: ORDERS_OUTBOX,
         ttlMinutes: TTL_MINUTES,
         batchSize: 2,
         metrics,
@@ -259,6 +281,7 @@ describe('reservation expiry when an order cannot simply be canceled', () => {
     ]);
 
     const later = await expireReservations(system.database.db, silentLogger, {
+      outbox: ORDERS_OUTBOX,
       ttlMinutes: TTL_MINUTES,
       metrics,
     });
@@ -276,6 +299,7 @@ describe('scheduleReservationExpiry', () => {
   it('when scheduled, then an expired order is released by a later sweep, and stop() ends the schedule', async () => {
     const { product, orderIds } = await agedOrders(1, { qty: 2, stock: 10 });
     const schedule = scheduleReservationExpiry(system.database.db, silentLogger, {
+      outbox: ORDERS_OUTBOX,
       ttlMinutes: TTL_MINUTES,
       intervalSeconds: 1,
     });
@@ -294,6 +318,7 @@ describe('scheduleReservationExpiry', () => {
     const { lines, logger } = capturingLogger();
 
     const schedule = scheduleReservationExpiry(system.database.db, logger, {
+      outbox: ORDERS_OUTBOX,
       ttlMinutes: 0,
       intervalSeconds: 1,
     });

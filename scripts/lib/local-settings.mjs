@@ -56,6 +56,7 @@ export function resolveLocalSettings({ env = process.env, root = repositoryRoot 
       folders: apis,
       fallback: 'mysql://root@127.0.0.1:3306/b2b_orders',
     }),
+    natsUrl: setting('NATS_URL', { folders: apis, fallback: 'nats://127.0.0.1:4222' }),
     // The token the Customers API accepts (smoke calls its internal lookup); undefined: its default.
     serviceToken: setting('SERVICE_TOKEN', { folders: ['customers-api'], fallback: undefined }),
     orchestratorInProcess: setting('ORCHESTRATOR_IN_PROCESS', {

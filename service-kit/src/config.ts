@@ -302,3 +302,46 @@ export function readAllowedOrigins(reader: EnvReader): string[] {
   }
   return origins;
 }
+
+/** The events settings of an API (README "Events"). */
+export interface EventsConfig {
+  /** EVENTS: `off` writes no event at all (no outbox rows, an empty feed, nothing published). */
+  events: 'on' | 'off';
+  /** Where the relay publishes; undefined when EVENTS_PUBLISH=off (the outbox and the feed still work). */
+  broker: { url: string; stream: string; subjectPrefix: string } | undefined;
+  /** OUTBOX_RETENTION_HOURS: how long published events stay in the outbox, and in the GET /events feed. */
+  retentionHours: number;
+}
+
+export const DEFAULT_NATS_URL = 'nats://127.0.0.1:4222';
+
+/**
+ * EVENTS (on | off, default on: off writes no events at all, for a deployment that wants none
+ * and for `npm run bench`'s measure of what they cost), NATS_URL (default nats://127.0.0.1:4222), EVENTS_PUBLISH (on | off, default on: events go
+ * to a broker unless explicitly turned off), EVENTS_STREAM and EVENTS_SUBJECT_PREFIX (this
+ * API's stream and subjects by default; tests give their own) and OUTBOX_RETENTION_HOURS.
+ */
+export function readEventsConfig(
+  reader: EnvReader,
+  defaults: { stream: string; subjectPrefix: string },
+): EventsConfig {
+  const events = reader.oneOf('EVENTS', ['on', 'off'] as const, 'on');
+  const publish = reader.oneOf('EVENTS_PUBLISH', ['on', 'off'] as const, 'on');
+  const url = reader.string('NATS_URL', { default: DEFAULT_NATS_URL });
+  const stream = reader.string('EVENTS_STREAM', { default: defaults.stream });
+  const subjectPrefix = reader.string('EVENTS_SUBJECT_PREFIX', { default: defaults.subjectPrefix });
+  const retentionHours = reader.integer('OUTBOX_RETENTION_HOURS', { default: 168, min: 1, max: 24 * 365 });
+  if (publish === 'on' && !/^(nats|tls|wss?):\/\/[^\s/]+/.test(url)) {
+    reader.reject(`NATS_URL must be a nats:// URL (got "${url}")`);
+  }
+  // JetStream stream names: no spaces, dots, wildcards or path separators.
+  if (!/^[A-Za-z0-9_-]{1,64}$/.test(stream))
+    reader.reject(`EVENTS_STREAM must be a stream name of letters, digits, _ and - (got "${stream}")`);
+  if (!/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/.test(subjectPrefix)) {
+    reader.reject(
+      `EVENTS_SUBJECT_PREFIX must be dot-separated NATS tokens without wildcards (got "${subjectPrefix}")`,
+    );
+  }
+  const broker = events === 'on' && publish === 'on' ? { url, stream, subjectPrefix } : undefined;
+  return { events, broker, retentionHours };
+}

@@ -18,3 +18,5 @@ export * from './http/contract-router';
 export * from './http/metrics';
 export * from './pagination';
 export * from './strict-input';
+export * from './outbox';
+export * from './event-relay';

@@ -51,7 +51,7 @@ const mysqlFormat = {
 export interface BatchedTransaction extends Queryable {
   /** One statement, one round trip; its rows, or its result header for a write. */
   query(query: SQLQuery): Promise<unknown[]>;
-  /** Every statement in one round trip; the result of each, in order. */
+  /** Every statement in one round trip (none for an empty list); the result of each, in order. */
   query(queries: SQLQuery[]): Promise<unknown[][]>;
   /**
    * The work's last statements, sent in one round trip together with COMMIT (unless the
@@ -99,6 +99,8 @@ class ConnectionTransaction implements BatchedTransaction {
     const begin = causal(sql`BEGIN`, this.isGalera);
     const statements = [...(this.hasBegun ? [] : [begin]), ...queries, ...(commit ? [sql`COMMIT`] : [])];
     const leading = this.hasBegun ? 0 : 1;
+    // Nothing to send (no statement, the transaction begun already): no round trip.
+    if (statements.length === 0) return [];
     this.hasBegun = true;
     const results = this.isGalera
       ? await sendOneByOne(this.connection, statements)
@@ -202,4 +204,19 @@ export async function retryingConflicts<T>(
     const capMs = Math.min(RETRY_MAX_DELAY_MS, RETRY_BASE_DELAY_MS * 2 ** (attemptNumber - 1));
     await new Promise((resolve) => setTimeout(resolve, Math.random() * capMs));
   }
+}
+
+/**
+ * One transaction of `work` at READ COMMITTED (the next transaction of the connection only:
+ * SET TRANSACTION). For background jobs that scan what others insert into (the reservation
+ * sweep, the event relay): each read sees what committed since the transaction began, and a
+ * range scan takes no gap lock where writers insert (under REPEATABLE READ an order creation
+ * holding product locks could deadlock with it). Rolled back whole when `work` throws; not
+ * retried (wrap it in retryingConflicts).
+ */
+export function readCommittedTransaction<T>(db: Database, work: (tx: Queryable) => Promise<T>): Promise<T> {
+  return db.task(async (connection) => {
+    await connection.query(sql`SET TRANSACTION ISOLATION LEVEL READ COMMITTED`);
+    return connection.tx(work);
+  });
 }

@@ -27,6 +27,7 @@ import {
 } from '@b2b/service-kit/testing';
 import { createCustomersApp } from '@b2b/customers-api/app';
 import { createOrdersApp } from '@b2b/orders-api/app';
+import { ORDERS_OUTBOX } from '@b2b/orders-api/events';
 import { createOrdersMetrics, type OrdersMetrics } from '@b2b/orders-api/metrics';
 import { expireReservations } from '@b2b/orders-api/reservation-expiry';
 
@@ -394,7 +395,9 @@ describe.skipIf(!binaries)(
       await cluster.waitUntilSettled();
 
       const sweeps = await Promise.all(
-        pairs.map((pair) => expireReservations(pair.db, silentLogger, { ttlMinutes: 60, batchSize: 5 })),
+        pairs.map((pair) =>
+          expireReservations(pair.db, silentLogger, { outbox: ORDERS_OUTBOX, ttlMinutes: 60, batchSize: 5 }),
+        ),
       );
 
       const canceled = sweeps.flat().filter((id) => orderIds.includes(id));

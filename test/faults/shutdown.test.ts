@@ -67,7 +67,11 @@ describe('draining, in process', () => {
       expect(before.statusCode).toBe(200);
       expect(during.statusCode).toBe(503);
       expect(during.headers.connection).toBe('close');
-      expect(health).toEqual({ status: 'unavailable', checks: { database: 'up' } });
+      expect(health).toEqual({
+        status: 'unavailable',
+        checks: { database: 'up', events: 'off' },
+        events: { broker: 'off', oldest_unpublished_seconds: null },
+      });
       expect(await drained).toEqual({ cutOff: 0 });
       await expect(fetch(`${running.url}/health`)).rejects.toThrow();
     } finally {

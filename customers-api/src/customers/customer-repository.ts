@@ -73,7 +73,8 @@ export async function replaceCustomerFields(
     SET name = ${customer.name},
         email = ${customer.email},
         phone = ${customer.phone ?? null},
-        updated_at = CURRENT_TIMESTAMP(3)
+        updated_at = CURRENT_TIMESTAMP(3),
+        version = version + 1
     WHERE id = ${id} AND deleted_at IS NULL
   `);
 }
@@ -82,7 +83,7 @@ export async function replaceCustomerFields(
 export async function markCustomerDeleted(db: Queryable, id: number): Promise<void> {
   await db.query(sql`
     UPDATE customers
-    SET deleted_at = CURRENT_TIMESTAMP(3), updated_at = CURRENT_TIMESTAMP(3)
+    SET deleted_at = CURRENT_TIMESTAMP(3), updated_at = CURRENT_TIMESTAMP(3), version = version + 1
     WHERE id = ${id} AND deleted_at IS NULL
   `);
 }

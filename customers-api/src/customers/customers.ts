@@ -8,9 +8,11 @@ import {
   type CursorKey,
   type CursorScope,
   type Database,
+  type EventContext,
   type Queryable,
 } from '@b2b/service-kit';
 import { CustomerNotFound, EmailTaken } from '../errors';
+import { customerEventStatements } from '../events';
 import {
   findActiveCustomer,
   findCustomerPage,
@@ -38,9 +40,17 @@ async function rejectingTakenEmail<T>(email: string, work: () => Promise<T>): Pr
   }
 }
 
-export async function createCustomer(db: Database, input: CustomerCreate): Promise<Customer> {
+export async function createCustomer(
+  db: Database,
+  input: CustomerCreate,
+  events: EventContext,
+): Promise<Customer> {
   const customer = await rejectingTakenEmail(input.email, () =>
-    transactionWithRetry(db, async (tx) => findActiveCustomer(tx, await insertCustomer(tx, input))),
+    transactionWithRetry(db, async (tx) => {
+      const id = await insertCustomer(tx, input);
+      await tx.query(customerEventStatements(events.outbox, 'customer.created', id, events.correlationId));
+      return findActiveCustomer(tx, id);
+    }),
   );
   if (!customer) throw new Error('The customer just inserted could not be read back');
   return customer;
@@ -53,11 +63,18 @@ export async function getCustomer(db: Queryable, id: number): Promise<Customer> 
   return customer;
 }
 
-export async function replaceCustomer(db: Database, id: number, input: CustomerUpdate): Promise<Customer> {
-  // One transaction, so the customer returned is the one this update wrote.
+export async function replaceCustomer(
+  db: Database,
+  id: number,
+  input: CustomerUpdate,
+  events: EventContext,
+): Promise<Customer> {
+  // One transaction, so the customer returned is the one this update wrote, and its event is
+  // committed with it (none for a deleted customer, which the update does not touch).
   const customer = await rejectingTakenEmail(input.email, () =>
     transactionWithRetry(db, async (tx) => {
       await replaceCustomerFields(tx, id, input);
+      await tx.query(customerEventStatements(events.outbox, 'customer.updated', id, events.correlationId));
       return findActiveCustomer(tx, id);
     }),
   );
@@ -65,11 +82,12 @@ export async function replaceCustomer(db: Database, id: number, input: CustomerU
   return customer;
 }
 
-export async function deleteCustomer(db: Database, id: number): Promise<void> {
+export async function deleteCustomer(db: Database, id: number, events: EventContext): Promise<void> {
   // The row lock makes the second of two concurrent deletes see the customer gone (404).
   await transactionWithRetry(db, async (tx) => {
     if (!(await lockActiveCustomer(tx, id))) throw new CustomerNotFound(id);
     await markCustomerDeleted(tx, id);
+    await tx.query(customerEventStatements(events.outbox, 'customer.deleted', id, events.correlationId));
   });
 }
 

@@ -1,6 +1,7 @@
 import type { components } from '@b2b/contracts/orders';
-import { transactionWithRetry, type Logger } from '@b2b/service-kit';
+import { sql, transactionWithRetry, type Logger, type SQLQuery } from '@b2b/service-kit';
 import { CancelWindowExpired, CompensationOfConfirmedOrder, OrderNotFound } from '../errors';
+import { orderEventStatements, productEventsStatements, type EventsOutbox } from '../events';
 import type { OrdersMetrics } from '../metrics';
 import {
   MAX_STOCK_ON_HAND,
@@ -10,6 +11,7 @@ import {
   type StockClamp,
 } from '../products/product-repository';
 import {
+  canceledOrder,
   lockOrder,
   markOrdersCanceledStatement,
   type Cancellation,
@@ -44,6 +46,31 @@ export function reportStockClamps(
 }
 
 /**
+ * The events of a committed cancellation of `orders` (as they are after it): an order.canceled
+ * per order and a product.updated per product whose stock came back, to send after
+ * restoreStockOfOrdersStatement and markOrdersCanceledStatement in the same transaction.
+ */
+export function cancellationEventStatements(
+  outbox: EventsOutbox,
+  orders: Order[],
+  correlationId: string,
+): SQLQuery[] {
+  const orderIds = sql.join(
+    orders.map((order) => sql`${order.id}`),
+    sql`, `,
+  );
+  return [
+    ...orders.flatMap((order) => orderEventStatements(outbox, 'order.canceled', order, correlationId)),
+    ...productEventsStatements(
+      outbox,
+      'product.updated',
+      sql`p.id IN (SELECT product_id FROM order_items WHERE order_id IN (${orderIds}))`,
+      correlationId,
+    ),
+  ];
+}
+
+/**
  * Cancels an order and gives its stock back, recording who canceled it and why. The order
  * row is locked first and its status read under that lock, so of two concurrent
  * cancellations (or a cancellation and the reservation sweep) the second sees CANCELED and
@@ -54,9 +81,10 @@ export function reportStockClamps(
 export async function cancelOrder(
   context: OrdersContext,
   orderId: number,
-  request: OrderCancel = {},
+  request: OrderCancel | undefined,
+  correlationId: string,
 ): Promise<Order> {
-  const cancellation: Cancellation = { source: request.source ?? 'CLIENT', reason: request.reason ?? null };
+  const cancellation: Cancellation = { source: request?.source ?? 'CLIENT', reason: request?.reason ?? null };
   // The status the order was canceled from, set by the transaction's last attempt: counted
   // only once that attempt has committed.
   let canceledFrom: OrderStatus | undefined;
@@ -76,22 +104,16 @@ export async function cancelOrder(
     if (order.status === 'CONFIRMED' && !isWithinCancelWindow) {
       throw new CancelWindowExpired(orderId, order.confirmed_at, context.cancelWindowMinutes);
     }
+    const canceled = canceledOrder(order, lockedAt, cancellation);
     const [beyondMaximum] = await tx.commitWith([
       stockBeyondMaximumStatement([orderId]),
       restoreStockOfOrdersStatement([orderId]),
       markOrdersCanceledStatement([orderId], lockedAt, cancellation),
+      ...cancellationEventStatements(context.outbox, [canceled], correlationId),
     ]);
     canceledFrom = order.status;
     clamps = toStockClamps(beyondMaximum!);
-    const at = lockedAt.toISOString();
-    return {
-      ...order,
-      status: 'CANCELED',
-      canceled_at: at,
-      updated_at: at,
-      cancel_source: cancellation.source,
-      cancel_reason: cancellation.reason,
-    };
+    return canceled;
   });
   if (canceledFrom) {
     context.metrics.orderTransitions.inc({

@@ -1,5 +1,6 @@
-import { JsonText, type BatchedTransaction, type Principal } from '@b2b/service-kit';
+import { JsonText, type BatchedTransaction, type EventContext, type Principal } from '@b2b/service-kit';
 import { OrderCanceled, OrderNotFound } from '../errors';
+import { orderEventStatements } from '../events';
 import { withIdempotency, type IdempotentResponse } from '../idempotency/idempotency';
 import { lockOrder, markOrderConfirmedStatement, type Order } from './order-repository';
 import { idempotencyOptions, type OrdersContext } from './orders';
@@ -12,6 +13,7 @@ export async function confirmOrder(
   context: OrdersContext,
   orderId: number,
   idempotencyKey: { value: string; caller: Principal },
+  correlationId: string,
 ): Promise<IdempotentResponse<Order>> {
   const request = { operation: 'confirmOrder', order_id: orderId };
   // Set by the transaction's last attempt: counted only once that attempt has committed.
@@ -22,7 +24,10 @@ export async function confirmOrder(
     {
       prepare: async () => undefined,
       transaction: async (tx) => {
-        const confirmed = await confirmOnce(tx, orderId, context.cancelWindowMinutes);
+        const confirmed = await confirmOnce(tx, orderId, context.cancelWindowMinutes, {
+          outbox: context.outbox,
+          correlationId,
+        });
         hasConfirmed = confirmed.hasConfirmed;
         return { status: 200, body: JsonText.of(confirmed.order), targetId: orderId };
       },
@@ -32,18 +37,23 @@ export async function confirmOrder(
   return response;
 }
 
-/** CREATED becomes CONFIRMED; an order already CONFIRMED is returned as it is. */
+/** CREATED becomes CONFIRMED, with its order.confirmed event; an order already CONFIRMED is returned as it is. */
 async function confirmOnce(
   tx: BatchedTransaction,
   orderId: number,
   cancelWindowMinutes: number,
+  events: EventContext,
 ): Promise<{ order: Order; hasConfirmed: boolean }> {
   const locked = await lockOrder(tx, orderId, cancelWindowMinutes);
   if (!locked) throw new OrderNotFound(orderId);
   const { order, lockedAt } = locked;
   if (order.status === 'CANCELED') throw new OrderCanceled(orderId);
   if (order.status === 'CONFIRMED') return { order, hasConfirmed: false };
-  await tx.commitWith([markOrderConfirmedStatement(orderId, lockedAt)]);
   const at = lockedAt.toISOString();
-  return { order: { ...order, status: 'CONFIRMED', confirmed_at: at, updated_at: at }, hasConfirmed: true };
+  const confirmed: Order = { ...order, status: 'CONFIRMED', confirmed_at: at, updated_at: at };
+  await tx.commitWith([
+    markOrderConfirmedStatement(orderId, lockedAt),
+    ...orderEventStatements(events.outbox, 'order.confirmed', confirmed, events.correlationId),
+  ]);
+  return { order: confirmed, hasConfirmed: true };
 }

@@ -182,6 +182,32 @@ export async function findItemsOfOrders(
   return itemsByOrder;
 }
 
+/** The orders `ids` with their items (for a transaction that holds them locked), in id order: two queries. */
+export async function findOrdersWithItems(db: Queryable, ids: number[]): Promise<Order[]> {
+  if (ids.length === 0) return [];
+  const rows = (await db.query(
+    sql`SELECT * FROM orders WHERE id IN (${idList(ids)}) ORDER BY id`,
+  )) as OrderRow[];
+  const itemsByOrder = await findItemsOfOrders(db, ids);
+  return rows.map((row) => {
+    const order = toOrderWithoutItems(row);
+    return { ...order, items: itemsByOrder.get(order.id) ?? [] };
+  });
+}
+
+/** `order` as a cancellation at `at` leaves it (what markOrdersCanceledStatement writes). */
+export function canceledOrder(order: Order, at: Date, cancellation: Cancellation): Order {
+  const instant = at.toISOString();
+  return {
+    ...order,
+    status: 'CANCELED',
+    canceled_at: instant,
+    updated_at: instant,
+    cancel_source: cancellation.source,
+    cancel_reason: cancellation.reason,
+  };
+}
+
 /**
  * Locks the order and its items for the rest of the transaction and reads them, so
  * concurrent transitions of one order run one after the other, each seeing the status the

@@ -8,6 +8,7 @@ import {
   InvalidCursor,
   JsonText,
   parseInstant,
+  sql,
   toPage,
   transactionWithRetry,
   ValidationFailed,
@@ -15,6 +16,7 @@ import {
   type CursorKey,
   type CursorScope,
   type Database,
+  type EventContext,
   type Logger,
   type Principal,
   type Queryable,
@@ -35,6 +37,7 @@ import {
   type IdempotentResponse,
   type StoredResponse,
 } from '../idempotency/idempotency';
+import { orderCreatedOfLastOrderStatements, productEventsStatements, type EventsOutbox } from '../events';
 import type { OrdersMetrics } from '../metrics';
 import { decrementStockStatement, lockProducts, type LockedProduct } from '../products/product-repository';
 import {
@@ -64,6 +67,8 @@ export interface OrdersContext {
   metrics: OrdersMetrics;
   /** For what a request leaves behind besides its answer (units a cancellation could not give back). */
   logger: Logger;
+  /** Where changes write their events (undefined under EVENTS=off). */
+  outbox: EventsOutbox;
 }
 
 /** The idempotency settings of this API for one operation, caller and key. */
@@ -93,7 +98,8 @@ export async function createOrder(
   assertOneLinePerProduct(input.items);
   const work = {
     prepare: () => findCustomer(context.customers, input.customer_id, correlationId),
-    transaction: (tx: BatchedTransaction, customer: CustomerSnapshot) => placeOrder(tx, input, customer),
+    transaction: (tx: BatchedTransaction, customer: CustomerSnapshot) =>
+      placeOrder(tx, input, customer, { outbox: context.outbox, correlationId }),
   };
   const placed = async (): Promise<IdempotentResponse<Order>> => {
     if (idempotencyKey === undefined) {
@@ -128,14 +134,15 @@ function assertOneLinePerProduct(items: OrderItemInput[]): void {
 
 /**
  * Two round trips whatever the number of lines: BEGIN with the lock and read of the
- * products; then the order, its items and the stock taken, with COMMIT (when nothing is
- * stored with the order; else the caller commits). The answer is built from what was
- * written, so nothing is read back.
+ * products; then the order, its items, the stock taken and the events (order.created, a
+ * product.updated per product), with COMMIT (when nothing is stored with the order; else the
+ * caller commits). The answer is built from what was written, so nothing is read back.
  */
 async function placeOrder(
   tx: BatchedTransaction,
   input: OrderCreate,
   customer: CustomerSnapshot,
+  events: EventContext,
 ): Promise<StoredResponse<Order>> {
   const { products, lockedAt } = await lockProducts(
     tx,
@@ -144,21 +151,16 @@ async function placeOrder(
   const items = priceItems(input.items, products);
   const totalCents = items.reduce((total, item) => total + item.subtotal_cents, 0);
   // priceItems found every product, so the lock read the clock.
-  const createdAt = lockedAt!;
-  const [insertedOrder] = await tx.commitWith([
-    insertOrderStatement({ customer, totalCents, createdAt }),
-    insertItemsOfLastOrderStatement(items),
-    decrementStockStatement(items.map((item) => ({ productId: item.product_id, qty: item.qty }))),
-  ]);
-  const orderId = insertedId(insertedOrder);
+  const createdAt = lockedAt!.toISOString();
   const order: Order = {
-    id: orderId,
+    // The server's LAST_INSERT_ID() until the INSERT below has answered.
+    id: 0,
     customer_id: customer.id,
     customer,
     status: 'CREATED',
     total_cents: totalCents,
-    created_at: createdAt.toISOString(),
-    updated_at: createdAt.toISOString(),
+    created_at: createdAt,
+    updated_at: createdAt,
     confirmed_at: null,
     canceled_at: null,
     cancel_source: null,
@@ -166,7 +168,24 @@ async function placeOrder(
     // As findOrderWithItems lists them.
     items: items.toSorted((a, b) => a.product_id - b.product_id),
   };
-  return { status: 201, body: JsonText.of(order), targetId: orderId };
+  const productIds = items.map((item) => item.product_id);
+  const [insertedOrder] = await tx.commitWith([
+    insertOrderStatement({ customer, totalCents, createdAt: lockedAt! }),
+    insertItemsOfLastOrderStatement(items),
+    decrementStockStatement(items.map((item) => ({ productId: item.product_id, qty: item.qty }))),
+    ...orderCreatedOfLastOrderStatements(events.outbox, order, events.correlationId),
+    ...productEventsStatements(
+      events.outbox,
+      'product.updated',
+      sql`p.id IN (${sql.join(
+        productIds.map((id) => sql`${id}`),
+        sql`, `,
+      )})`,
+      events.correlationId,
+    ),
+  ]);
+  order.id = insertedId(insertedOrder);
+  return { status: 201, body: JsonText.of(order), targetId: order.id };
 }
 
 /** The customer as the Customers API has them now; UnknownCustomer when missing or deleted. */

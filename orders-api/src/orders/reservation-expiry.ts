@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import {
   isDatabaseUnavailable,
+  readCommittedTransaction,
   retryingConflicts,
   TransactionConflict,
-  sql,
   type Database,
   type Logger,
-  type Queryable,
 } from '@b2b/service-kit';
+import type { EventsOutbox } from '../events';
 import type { OrdersMetrics } from '../metrics';
 import {
   restoreStockOfOrdersStatement,
@@ -15,8 +15,13 @@ import {
   toStockClamps,
   type StockClamp,
 } from '../products/product-repository';
-import { reportStockClamps } from './cancel-order';
-import { lockExpiredReservations, markOrdersCanceledStatement } from './order-repository';
+import { cancellationEventStatements, reportStockClamps } from './cancel-order';
+import {
+  canceledOrder,
+  findOrdersWithItems,
+  lockExpiredReservations,
+  markOrdersCanceledStatement,
+} from './order-repository';
 
 /**
  * Orders canceled per transaction (ORDER_RESERVATION_SWEEP_BATCH_SIZE's default): keeps every
@@ -30,24 +35,15 @@ export interface ReservationExpiryOptions {
   batchSize?: number;
   /** Where sweeps and released orders are counted (the app's counters); none when absent. */
   metrics?: OrdersMetrics;
+  /** The sweep's own correlation id, in its log lines and its events' correlationid; a new one when absent. */
+  correlationId?: string;
+  /** Where the cancellations write their events (undefined under EVENTS=off). */
+  outbox: EventsOutbox;
 }
 
 /** The cancel_reason of an order whose reservation expired (the people-readable side of RESERVATION_EXPIRY). */
 export function reservationExpiredReason(ttlMinutes: number): string {
   return `Not confirmed within ${ttlMinutes} minutes of creation: the reservation expired and the stock was released.`;
-}
-
-/**
- * READ COMMITTED for the sweep's transaction: under REPEATABLE READ its range scan would
- * also lock the gap after the last CREATED order, where every new order is inserted, and
- * an order creation holding product locks could then deadlock with it. SET TRANSACTION
- * applies to the next transaction of this connection only.
- */
-async function inReadCommittedTransaction<T>(db: Database, work: (tx: Queryable) => Promise<T>): Promise<T> {
-  return db.task(async (connection) => {
-    await connection.query(sql`SET TRANSACTION ISOLATION LEVEL READ COMMITTED`);
-    return connection.tx(work);
-  });
 }
 
 /** What one committed batch of the sweep did. */
@@ -70,11 +66,12 @@ export async function expireReservationBatch(
   locked: { orderIds: number[] } = { orderIds: [] },
 ): Promise<ExpiredReservationBatch> {
   const { ttlMinutes, batchSize = RESERVATION_EXPIRY_BATCH_SIZE, excludedOrderIds = [] } = options;
+  const correlationId = options.correlationId ?? randomUUID();
   locked.orderIds = [];
   // Sweeps of replicas on different nodes of a Galera cluster do not see each other's locks
   // (SKIP LOCKED is node-local): one commits, the other is aborted and runs again.
   return retryingConflicts(() =>
-    inReadCommittedTransaction(db, async (tx) => {
+    readCommittedTransaction(db, async (tx) => {
       const { orderIds, lockedAt } = await lockExpiredReservations(
         tx,
         ttlMinutes,
@@ -83,13 +80,18 @@ export async function expireReservationBatch(
       );
       locked.orderIds = orderIds;
       if (orderIds.length === 0 || !lockedAt) return { orderIds: [], stockClamps: [] };
+      const cancellation = {
+        source: 'RESERVATION_EXPIRY',
+        reason: reservationExpiredReason(ttlMinutes),
+      } as const;
+      const canceled = (await findOrdersWithItems(tx, orderIds)).map((order) =>
+        canceledOrder(order, lockedAt, cancellation),
+      );
       const [beyondMaximum] = await tx.query([
         stockBeyondMaximumStatement(orderIds),
         restoreStockOfOrdersStatement(orderIds),
-        markOrdersCanceledStatement(orderIds, lockedAt, {
-          source: 'RESERVATION_EXPIRY',
-          reason: reservationExpiredReason(ttlMinutes),
-        }),
+        markOrdersCanceledStatement(orderIds, lockedAt, cancellation),
+        ...cancellationEventStatements(options.outbox, canceled, correlationId),
       ]);
       return { orderIds, stockClamps: toStockClamps(beyondMaximum!) };
     }),
@@ -126,6 +128,8 @@ export async function expireReservations(
 ): Promise<number[]> {
   const batchSize = options.batchSize ?? RESERVATION_EXPIRY_BATCH_SIZE;
   const { metrics } = options;
+  // One for the whole sweep: its batches' events say they were one job.
+  const correlationId = options.correlationId ?? randomUUID();
   const canceled: number[] = [];
   /** The orders this sweep could not cancel: excluded from its later batches. */
   const skipped: number[] = [];
@@ -152,7 +156,7 @@ export async function expireReservations(
       try {
         const batch = await expireReservationBatch(
           db,
-          { ...options, batchSize: 1, excludedOrderIds: skipped },
+          { ...options, correlationId, batchSize: 1, excludedOrderIds: skipped },
           locked,
         );
         if (batch.orderIds.length === 0) return;
@@ -177,7 +181,7 @@ export async function expireReservations(
       try {
         const batch = await expireReservationBatch(
           db,
-          { ...options, batchSize, excludedOrderIds: skipped },
+          { ...options, correlationId, batchSize, excludedOrderIds: skipped },
           locked,
         );
         released(batch);
@@ -224,9 +228,14 @@ export function scheduleReservationExpiry(
 
   const sweep = async () => {
     // One correlation id per sweep ties its log lines together.
-    const sweepLogger = jobLogger.child({ correlationId: randomUUID() });
+    const correlationId = randomUUID();
+    const sweepLogger = jobLogger.child({ correlationId });
     try {
-      const canceled = await expireReservations(db, sweepLogger, { ...options, shouldStop: () => isStopped });
+      const canceled = await expireReservations(db, sweepLogger, {
+        ...options,
+        correlationId,
+        shouldStop: () => isStopped,
+      });
       if (canceled.length > 0)
         sweepLogger.info({ canceled: canceled.length }, 'expired reservations released');
     } catch (error) {

@@ -46,17 +46,22 @@ export function orderHandlers(context: OrdersContext): Pick<ApiHandlers<paths>, 
       get: async ({ params }) => ({ status: 200, body: await getOrder(causalReads(context.db), params.id) }),
     },
     '/orders/{id}/confirm': {
-      post: async ({ params, headers, caller }) => {
-        const confirmed = await confirmOrder(context, params.id, {
-          value: headers['X-Idempotency-Key'],
-          caller: securedCaller(caller),
-        });
+      post: async ({ params, headers, caller, correlationId }) => {
+        const confirmed = await confirmOrder(
+          context,
+          params.id,
+          { value: headers['X-Idempotency-Key'], caller: securedCaller(caller) },
+          correlationId,
+        );
         return { status: 200, body: confirmed.body, headers: replayHeaders(confirmed) };
       },
     },
     '/orders/{id}/cancel': {
       // The body is optional: a request without one reaches here with `body` undefined.
-      post: async ({ params, body }) => ({ status: 200, body: await cancelOrder(context, params.id, body) }),
+      post: async ({ params, body, correlationId }) => ({
+        status: 200,
+        body: await cancelOrder(context, params.id, body, correlationId),
+      }),
     },
   };
 }

@@ -86,7 +86,7 @@ export async function findProduct(db: Queryable, id: number): Promise<Product | 
 }
 
 export async function updateProductFields(db: Queryable, id: number, changes: ProductUpdate): Promise<void> {
-  const assignments = [sql`updated_at = NOW(3)`];
+  const assignments = [sql`updated_at = NOW(3)`, sql`version = version + 1`];
   if (changes.name !== undefined) assignments.push(sql`name = ${changes.name}`);
   if (changes.price_cents !== undefined) assignments.push(sql`price_cents = ${changes.price_cents}`);
   if (changes.stock !== undefined) assignments.push(sql`stock = ${changes.stock}`);
@@ -150,7 +150,7 @@ export function decrementStockStatement(changes: StockChange[]): SQLQuery {
   );
   return sql`
     UPDATE products
-    SET stock = CASE id ${newStock} END, updated_at = NOW(3)
+    SET stock = CASE id ${newStock} END, updated_at = NOW(3), version = version + 1
     WHERE id IN (${idList(changes.map((change) => change.productId))})
   `;
 }
@@ -171,7 +171,8 @@ export function restoreStockOfOrdersStatement(orderIds: number[]): SQLQuery {
           ),
           ${MAX_STOCK_ON_HAND}
         ),
-        updated_at = NOW(3)
+        updated_at = NOW(3),
+        version = version + 1
     WHERE id IN (SELECT product_id FROM order_items WHERE order_id IN (${idList(orderIds)}))
     ORDER BY id
   `;

@@ -2,13 +2,16 @@ import {
   decodeCursor,
   DEFAULT_PAGE_SIZE,
   isDuplicateKey,
+  sql,
   toPage,
   transactionWithRetry,
   type CursorKey,
   type CursorScope,
   type Database,
+  type EventContext,
 } from '@b2b/service-kit';
 import { ProductNotFound, SkuTaken } from '../errors';
+import { productEventsStatements } from '../events';
 import {
   findProduct,
   findProductPage,
@@ -20,10 +23,18 @@ import {
 } from './product-repository';
 
 /** The unique key decides, not a prior SELECT: of two requests racing for one sku only one inserts. */
-export async function createProduct(db: Database, input: ProductCreate): Promise<Product> {
+export async function createProduct(
+  db: Database,
+  input: ProductCreate,
+  events: EventContext,
+): Promise<Product> {
   const product = await transactionWithRetry(db, async (tx) => {
     try {
-      return await findProduct(tx, await insertProduct(tx, input));
+      const id = await insertProduct(tx, input);
+      await tx.query(
+        productEventsStatements(events.outbox, 'product.created', sql`p.id = ${id}`, events.correlationId),
+      );
+      return await findProduct(tx, id);
     } catch (error) {
       if (isDuplicateKey(error)) throw new SkuTaken(input.sku);
       throw error;
@@ -39,10 +50,19 @@ export async function getProduct(db: Database, id: number): Promise<Product> {
   return product;
 }
 
-export async function updateProduct(db: Database, id: number, changes: ProductUpdate): Promise<Product> {
-  // One transaction, so the product returned is the one this update wrote.
+export async function updateProduct(
+  db: Database,
+  id: number,
+  changes: ProductUpdate,
+  events: EventContext,
+): Promise<Product> {
+  // One transaction, so the product returned is the one this update wrote, and its event
+  // is committed with it (none when there is no such product).
   const product = await transactionWithRetry(db, async (tx) => {
     await updateProductFields(tx, id, changes);
+    await tx.query(
+      productEventsStatements(events.outbox, 'product.updated', sql`p.id = ${id}`, events.correlationId),
+    );
     return findProduct(tx, id);
   });
   if (!product) throw new ProductNotFound(id);

@@ -15,6 +15,7 @@ import {
   metricsRoute,
   type Registry,
 } from './metrics';
+import type { EventRelay } from '../event-relay';
 import { opsRoutes } from './ops-routes';
 import { problemHandler } from './problem-handler';
 import {
@@ -41,6 +42,8 @@ export interface ServiceAppOptions {
    * own (e.g. orders by transition). One registry per app; a new one when absent.
    */
   metrics?: Registry;
+  /** What /health says of the events: the state of this process's event relay; `off` when it runs none. */
+  eventRelay?: Pick<EventRelay, 'state'>;
 }
 
 /**
@@ -134,7 +137,7 @@ export function createServiceApp(options: ServiceAppOptions): Express {
     }),
   );
   app.use(metricsRoute(metrics));
-  app.use(opsRoutes({ contract: options.contract, db: options.db }));
+  app.use(opsRoutes({ contract: options.contract, db: options.db, eventRelay: options.eventRelay }));
   app.use(options.routes);
   app.use(problemHandler(options.logger));
   return app;

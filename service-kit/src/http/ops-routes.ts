@@ -5,9 +5,11 @@ import { Router } from 'express';
 import { stringify } from 'yaml';
 import { document as customersDocument } from '@b2b/contracts/customers';
 import type { OpenApiDocument } from '@b2b/contracts/document';
+import { document as eventsDocument, type AsyncApiDocument } from '@b2b/contracts/events';
 import { document as orchestratorDocument } from '@b2b/contracts/orchestrator';
 import { document as ordersDocument } from '@b2b/contracts/orders';
 import { checkDatabaseHealth, type Database } from '../database';
+import type { EventRelay } from '../event-relay';
 import { NotFound } from '../errors';
 import { isShuttingDown } from './server';
 
@@ -80,6 +82,20 @@ function otherContract(name: string, contract: OpenApiDocument, servedBy: OpenAp
 }
 
 /**
+ * The events contract (AsyncAPI 3.0), for reading at `/docs/events.yaml`. Not in the docs
+ * page's selector: Swagger UI renders OpenAPI only (the API's contract points to it instead).
+ */
+function eventsContract(document: AsyncApiDocument, servedBy: OpenApiDocument): string {
+  const note =
+    `*A read-only copy for reference, served by the ${shortTitle(servedBy)}: open it in an ` +
+    `AsyncAPI viewer. Each API also serves its own events at \`GET /events\`.*\n\n`;
+  return toYaml({
+    ...document,
+    info: { ...document.info, description: note + (document.info.description ?? '') },
+  });
+}
+
+/**
  * Its URLs are relative (no leading slash), so the page also works behind a proxy that adds
  * a path prefix; `root` leads from the page's URL to the API's root (`../` for `/docs/`).
  */
@@ -139,15 +155,23 @@ window.ui = SwaggerUIBundle({
 
 /**
  * GET /health, /openapi.yaml, /docs and its assets, and `/docs/<name>.yaml` for each other
- * contract the API's own contract lists there: the same for every API.
+ * contract the API's own contract lists there (`/docs/events.yaml`: the events contract,
+ * AsyncAPI, not in the docs page's selector): the same for every API.
  */
-export function opsRoutes(options: { contract: OpenApiDocument; db: Database }): Router {
+export function opsRoutes(options: {
+  contract: OpenApiDocument;
+  db: Database;
+  /** The API's event relay, for /health; none (a test app without one) reads as publishing off. */
+  eventRelay?: Pick<EventRelay, 'state'>;
+}): Router {
   const router = Router();
   const own = ownContract(options.contract);
   const others = Object.entries(CONTRACTS)
     .filter(([name]) => `/docs/${name}.yaml` in options.contract.paths)
     .map(([name, contract]) => otherContract(name, contract, options.contract));
   const initScript = docsInitScript([own, ...others]);
+  const events =
+    '/docs/events.yaml' in options.contract.paths ? eventsContract(eventsDocument, options.contract) : null;
   const assetsDirectory = swaggerUiDirectory();
 
   // Answers within HEALTH_CHECK_TIMEOUT_MS (~1 s) whatever the database does. While the
@@ -156,9 +180,16 @@ export function opsRoutes(options: { contract: OpenApiDocument; db: Database }):
   router.get('/health', async (request, response) => {
     const database = await checkDatabaseHealth(options.db);
     const isHealthy = database === 'up' && !isShuttingDown(request.app);
+    // Events never decide the status: unpublished ones wait in the outbox.
+    const events = options.eventRelay?.state() ?? {
+      status: 'off',
+      broker: 'off',
+      oldestUnpublishedSeconds: null,
+    };
     response.status(isHealthy ? 200 : 503).json({
       status: isHealthy ? 'ok' : 'unavailable',
-      checks: { database },
+      checks: { database, events: events.status },
+      events: { broker: events.broker, oldest_unpublished_seconds: events.oldestUnpublishedSeconds },
     });
   });
 
@@ -169,6 +200,12 @@ export function opsRoutes(options: { contract: OpenApiDocument; db: Database }):
   for (const other of others) {
     router.get(`/${other.url}`, (_request, response) => {
       response.type('application/yaml').send(other.yaml);
+    });
+  }
+
+  if (events !== null) {
+    router.get('/docs/events.yaml', (_request, response) => {
+      response.type('application/yaml').send(events);
     });
   }
 

@@ -8,6 +8,7 @@ export * from './cursors';
 export * from './network-faults';
 export * from './tcp-proxy';
 export * from './private-database-server';
+export * from './nats-server';
 export * from './galera-cluster';
 export * from './metrics';
 export * from './mysql-round-trips';
