@@ -3,13 +3,18 @@
 import { median } from './lib/stats';
 import type { RunResult } from './lib/types';
 
-export type Target = 'ours' | 'reference' | 'db';
+/** `off`: a second copy of ours, started the same way with EVENTS=off (no outbox rows, no relay publishing). */
+export type Target = 'ours' | 'off' | 'reference' | 'db';
 
 export const TARGET_LABEL: Record<Target, string> = {
   ours: 'ours',
+  off: 'ours, EVENTS=off',
   reference: 'reference',
   db: 'DB limit',
 };
+
+/** The least POST /orders throughput with events on, as a share of the same system with EVENTS=off. */
+export const EVENTS_ON_OFF_TARGET = 0.9;
 
 /** Processes whose CPU is reported per request, in table order. */
 export const ROLES = ['customers', 'orders', 'orchestrator', 'mariadbd', 'loadgen'] as const;
@@ -50,6 +55,8 @@ export interface Aggregate {
   otherBusyPercent: number;
   ratioToReference?: number;
   ratioToDbLimit?: number;
+  /** Ours (events on) ÷ ours with EVENTS=off, where the scenario measured both. */
+  ratioToEventsOff?: number;
 }
 
 export function aggregate(scenarios: ScenarioInfo[], measurements: Measurement[]): Aggregate[] {
@@ -98,7 +105,9 @@ export function aggregate(scenarios: ScenarioInfo[], measurements: Measurement[]
     const sibling = (target: Target) => rows.find((r) => r.scenario === row.scenario && r.target === target);
     const reference = sibling('reference');
     const db = sibling('db');
+    const off = sibling('off');
     if (row.target === 'ours' && reference) row.ratioToReference = row.reqPerSec / reference.reqPerSec;
+    if (row.target === 'ours' && off) row.ratioToEventsOff = row.reqPerSec / off.reqPerSec;
     if (row.target !== 'db' && db) row.ratioToDbLimit = row.reqPerSec / db.reqPerSec;
   }
   return rows;
@@ -168,7 +177,12 @@ const escapeXml = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&
 
 /** Grouped horizontal bars, one group per scenario, each bar scaled to the longest of its group. */
 export function renderSvg(rows: Aggregate[], subtitle: string): string {
-  const colors: Record<Target, string> = { ours: '#2b6cb0', reference: '#a0aec0', db: '#38a169' };
+  const colors: Record<Target, string> = {
+    ours: '#2b6cb0',
+    off: '#90cdf4',
+    reference: '#a0aec0',
+    db: '#38a169',
+  };
   const groups = new Map<string, Aggregate[]>();
   for (const row of rows)
     groups.set(`${row.title} · ${row.connections} conn`, [
@@ -190,6 +204,7 @@ export function renderSvg(rows: Aggregate[], subtitle: string): string {
       const extra = [
         row.ratioToReference === undefined ? '' : `${row.ratioToReference.toFixed(2)}× ref`,
         row.ratioToDbLimit === undefined ? '' : `${row.ratioToDbLimit.toFixed(2)}× DB`,
+        row.ratioToEventsOff === undefined ? '' : `${row.ratioToEventsOff.toFixed(2)}× events off`,
       ]
         .filter(Boolean)
         .join(', ');
@@ -211,4 +226,70 @@ export function renderSvg(rows: Aggregate[], subtitle: string): string {
     '</svg>',
     '',
   ].join('\n');
+}
+
+// ───────────────────────────── the event relay ─────────────────────────────
+
+/** One sample of the Orders API's outbox, taken once a second during a load (bench.ts `sampleOutbox`). */
+export interface OutboxSample {
+  /** Seconds since the sampling began (just before the load process started; the load begins a few hundred ms later). */
+  t: number;
+  /** Events written (outbox rows inserted) and published (published_at set) since the previous sample, per second. */
+  writtenPerSec: number;
+  publishedPerSec: number;
+  /** Age of the oldest unpublished event, in seconds; 0 when none waits. */
+  lagSeconds: number;
+}
+
+/** The relay under one measured load of ours (POST /orders, 1 line, 8 connections). */
+export interface RelayRun {
+  round: number;
+  /** The load's duration, in seconds: the rates' denominator. */
+  seconds: number;
+  /** Events the load wrote (outbox rows inserted after it began), and events published during it. */
+  written: number;
+  published: number;
+  writtenPerSec: number;
+  publishedPerSec: number;
+  /** Responses of the load, to give events per request. */
+  requests: number;
+  lagP50Seconds: number;
+  lagMaxSeconds: number;
+  /** Unpublished events when the load ended, and how long after it the outbox held none (null: not within the bound). */
+  unpublishedAtEnd: number;
+  drainSeconds: number | null;
+  /** Unpublished events (left by an earlier load) waited for before this load, and how long. */
+  backlogBefore: number;
+  backlogWaitSeconds: number;
+  samples: OutboxSample[];
+}
+
+export interface RelaySummary {
+  rounds: number;
+  writtenPerSec: number;
+  publishedPerSec: number;
+  eventsPerRequest: number;
+  /** Over every sample of every round. */
+  lagP50Seconds: number;
+  lagMaxSeconds: number;
+  /** Median and worst drain over the rounds; null when a round did not drain within the bound. */
+  drainMedianSeconds: number | null;
+  drainMaxSeconds: number | null;
+}
+
+export function summarizeRelay(runs: RelayRun[]): RelaySummary | undefined {
+  if (runs.length === 0) return undefined;
+  const lags = runs.flatMap((run) => run.samples.map((sample) => sample.lagSeconds));
+  const drains = runs.map((run) => run.drainSeconds);
+  const drained = drains.every((d): d is number => d !== null);
+  return {
+    rounds: runs.length,
+    writtenPerSec: median(runs.map((run) => run.writtenPerSec)),
+    publishedPerSec: median(runs.map((run) => run.publishedPerSec)),
+    eventsPerRequest: median(runs.map((run) => (run.requests > 0 ? run.written / run.requests : NaN))),
+    lagP50Seconds: lags.length > 0 ? median(lags) : NaN,
+    lagMaxSeconds: lags.length > 0 ? Math.max(...lags) : NaN,
+    drainMedianSeconds: drained ? median(drains) : null,
+    drainMaxSeconds: drained ? Math.max(...drains) : null,
+  };
 }

@@ -35,17 +35,24 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { connect as connectNats, type NatsConnection } from '@nats-io/transport-node';
 import { build } from 'esbuild';
-import { createConnection } from 'mysql2/promise';
+import { createConnection, type Connection } from 'mysql2/promise';
 import { closeHttpAgents, httpJson } from '../bench/lib/http';
 import { cpuMicros, findDatabaseServerPid, loadAverage, rssBytes } from '../bench/lib/proc';
+import { median } from '../bench/lib/stats';
 import type { DbLimitSpec, LoadSpec, RunResult, Workload } from '../bench/lib/types';
 import {
   aggregate,
+  EVENTS_ON_OFF_TARGET,
   renderSvg,
   renderTable,
+  summarizeRelay,
   type Aggregate,
   type Measurement,
+  type OutboxSample,
+  type RelayRun,
   type ScenarioInfo,
   type Target,
 } from '../bench/report';
@@ -90,6 +97,8 @@ const settings = {
   build: env.BENCH_SKIP_BUILD !== '1',
   keepDatabase: env.BENCH_KEEP_DATABASE === '1',
   databaseServer: (env.BENCH_DATABASE_SERVER ?? 'mysql://root@127.0.0.1:3306').replace(/\/+$/, ''),
+  /** The NATS JetStream server ours publishes its events to (a stream of the run's own). */
+  natsUrl: env.BENCH_NATS_URL || 'nats://127.0.0.1:4222',
   /** The server whose CPU is the `mariadbd` column; the first mariadbd/mysqld on the machine by default. */
   databasePid: env.BENCH_DATABASE_PID ? Math.round(number('BENCH_DATABASE_PID', 0)) : undefined,
   /** `name=pid,…`: more processes read like the database server (a cluster's other nodes, a proxy). */
@@ -125,6 +134,20 @@ const scratchDir = mkdtempSync(path.join(tmpdir(), 'bench-'));
 const bundleDir = path.join(resultsDir, stamp, 'dist');
 const databaseName = `bench_${stamp.replace(/-/g, '').replace('T', '_').slice(0, 15)}_${runId}`;
 const databaseUrl = `${settings.databaseServer}/${databaseName}`;
+// Ours publishes to JetStream streams of the run's own (one per API: a stream takes its API's
+// `<prefix>.>` subjects), deleted at the end; never the B2B_* streams of a real deployment.
+const eventStreams = {
+  orders: {
+    stream: `BENCH_${runId.toUpperCase()}_ORDERS`,
+    subjectPrefix: `bench.${runId.toLowerCase()}.orders`,
+  },
+  customers: {
+    stream: `BENCH_${runId.toUpperCase()}_CUSTOMERS`,
+    subjectPrefix: `bench.${runId.toLowerCase()}.customers`,
+  },
+};
+/** The longest wait for ours' outbox to be published (after a load, and before a sampled one). */
+const OUTBOX_WAIT_MS = 30_000;
 
 const log = (message: string) =>
   console.log(`[bench ${((Date.now() - startedAt) / 1000).toFixed(0).padStart(4)} s] ${message}`);
@@ -278,6 +301,47 @@ async function dropDatabase() {
   }
 }
 
+/** The harness's own connection that samples the outbox. */
+let outboxConnection: Connection | undefined;
+/** Whether NATS answered when the run began (undefined: not asked yet). */
+let natsAnsweredAtStart: boolean | undefined;
+/** What became of the run's JetStream streams at clean-up. */
+const streamCleanup: Record<string, string> = {};
+
+async function connectToNats(): Promise<NatsConnection> {
+  return connectNats({ servers: settings.natsUrl, timeout: 2_000, name: `bench-${runId}` });
+}
+
+/** Deletes the run's streams (the relays created them on connecting); a stream never created is fine. */
+async function deleteEventStreams() {
+  let connection: NatsConnection | undefined;
+  try {
+    connection = await connectToNats();
+    const manager = await jetstreamManager(connection);
+    for (const { stream } of Object.values(eventStreams)) {
+      try {
+        await manager.streams.delete(stream);
+        streamCleanup[stream] = 'deleted';
+      } catch (error) {
+        const message = (error as Error).message;
+        streamCleanup[stream] = /not found/i.test(message) ? 'never created' : `not deleted: ${message}`;
+      }
+    }
+  } catch (error) {
+    for (const { stream } of Object.values(eventStreams))
+      streamCleanup[stream] =
+        natsAnsweredAtStart === true
+          ? `not deleted, NATS did not answer: ${(error as Error).message}`
+          : 'not deleted: NATS answered neither at start nor at clean-up (created only if it answered in between)';
+  } finally {
+    await connection?.close().catch(() => undefined);
+  }
+  for (const [stream, outcome] of Object.entries(streamCleanup)) {
+    if (outcome.startsWith('not deleted') && natsAnsweredAtStart)
+      console.error(`JetStream stream ${stream} ${outcome}`);
+  }
+}
+
 async function cleanUp() {
   if (cleanedUp) return;
   cleanedUp = true;
@@ -287,6 +351,9 @@ async function cleanUp() {
     if (entry.exit) stopReport.push({ name: entry.name, ...entry.exit });
   }
   closeHttpAgents();
+  await outboxConnection?.end().catch(() => undefined);
+  // After the APIs stopped: a relay still running would create its stream again.
+  await deleteEventStreams();
   await dropDatabase();
   rmSync(scratchDir, { recursive: true, force: true });
   rmSync(bundleDir, { recursive: true, force: true });
@@ -391,13 +458,28 @@ async function inBatches<T>(
   return results;
 }
 
+function describeRelayRun(run: RelayRun): string {
+  return (
+    `written ${run.writtenPerSec.toFixed(0)} events/s, published ${run.publishedPerSec.toFixed(0)} events/s, ` +
+    `lag p50 ${run.lagP50Seconds.toFixed(2)} s, max ${run.lagMaxSeconds.toFixed(2)} s (${run.samples.length} samples); ` +
+    `${run.unpublishedAtEnd} unpublished at the end, ` +
+    (run.drainSeconds === null
+      ? 'outbox not drained'
+      : `outbox empty ${run.drainSeconds.toFixed(2)} s after the load`) +
+    (run.backlogBefore > 0
+      ? `; ${run.backlogBefore} events of earlier loads published first (${run.backlogWaitSeconds.toFixed(1)} s)`
+      : '')
+  );
+}
+
 // ───────────────────────────── the run ─────────────────────────────
 
 type Part = 'customers' | 'orders' | 'orchestrator';
 interface RunningSystem {
   urls: Record<Part, string>;
-  pids: Record<Part, number>;
-  processes: Record<Part, Managed>;
+  /** By part; the EVENTS=off copy has no orchestrator. */
+  pids: Partial<Record<Part, number>>;
+  processes: Partial<Record<Part, Managed>>;
 }
 
 interface Scenario extends ScenarioInfo {
@@ -455,6 +537,39 @@ async function main() {
   const stepEnv = { ...env, NODE_ENV: undefined, DATABASE_URL: databaseUrl };
   await runStep('step-migrate', 'npm', ['run', 'migrate'], { cwd: systemRoot, env: stepEnv });
   await runStep('step-seed', 'npm', ['run', 'seed'], { cwd: systemRoot, env: stepEnv });
+  // Trees before events have no outbox (and ignore EVENTS): no relay figures, and the
+  // EVENTS=off copy is then the same system as ours.
+  const hasOutbox = await (async () => {
+    const connection = await createConnection({ uri: settings.databaseServer });
+    const [tables] = (await connection.query(
+      `SELECT table_name AS name FROM information_schema.tables WHERE table_schema = ? AND table_name = 'orders_outbox'`,
+      [databaseName],
+    )) as unknown as [Array<{ name: string }>];
+    await connection.end();
+    return tables.length > 0;
+  })();
+
+  // Ours publishes its events to the machine's NATS; without one they wait in the outbox
+  // (measured anyway, without relay figures).
+  const natsProblem = await (async () => {
+    let connection: NatsConnection | undefined;
+    try {
+      connection = await connectToNats();
+      await jetstreamManager(connection); // fails when the server has no JetStream
+      return undefined;
+    } catch (error) {
+      return (error as Error).message || String(error);
+    } finally {
+      await connection?.close().catch(() => undefined);
+    }
+  })();
+  natsAnsweredAtStart = natsProblem === undefined;
+  const relayPublishes = hasOutbox && natsProblem === undefined;
+  log(
+    natsProblem === undefined
+      ? `NATS JetStream answers at ${settings.natsUrl}: ours publishes to the streams ${eventStreams.orders.stream} and ${eventStreams.customers.stream}`
+      : `NATS does not answer at ${settings.natsUrl} (${natsProblem}): ours keeps its events in the outbox, no relay figures`,
+  );
 
   // Start ours, as users do (scripts/start.mjs), in production mode with real secrets.
   const [
@@ -465,7 +580,9 @@ async function main() {
     refCustomersPort,
     refOrdersPort,
     refOrchestratorPort,
-  ] = await Promise.all(Array.from({ length: 7 }, freePort));
+    offCustomersPort,
+    offOrdersPort,
+  ] = await Promise.all(Array.from({ length: 9 }, freePort));
   // Every secret production demands (trees that do not read one ignore it).
   const secrets = { JWT_SECRET: secret(48), SERVICE_TOKEN: secret(32), CURSOR_SECRET: secret(48) };
   const baseEnv = {
@@ -484,6 +601,14 @@ async function main() {
   const apiNodeFlags = existsSync(apiProcessModule)
     ? ((await import(pathToFileURL(apiProcessModule).href)) as { API_NODE_FLAGS: string[] }).API_NODE_FLAGS
     : [];
+  // Events on, to the run's own streams (trees before events ignore these).
+  const eventsEnv = (part: 'customers' | 'orders') => ({
+    EVENTS: 'on',
+    EVENTS_PUBLISH: 'on',
+    NATS_URL: settings.natsUrl,
+    EVENTS_STREAM: eventStreams[part].stream,
+    EVENTS_SUBJECT_PREFIX: eventStreams[part].subjectPrefix,
+  });
   const oursProcesses = {
     customers: startProcess(
       'customers-api',
@@ -491,12 +616,17 @@ async function main() {
       [...apiNodeFlags, 'customers-api/dist/server.js'],
       {
         cwd: systemRoot,
-        env: { ...baseEnv, PORT: String(customersPort) },
+        env: { ...baseEnv, ...eventsEnv('customers'), PORT: String(customersPort) },
       },
     ),
     orders: startProcess('orders-api', process.execPath, [...apiNodeFlags, 'orders-api/dist/server.js'], {
       cwd: systemRoot,
-      env: { ...baseEnv, PORT: String(ordersPort), CUSTOMERS_API_BASE: url(customersPort) },
+      env: {
+        ...baseEnv,
+        ...eventsEnv('orders'),
+        PORT: String(ordersPort),
+        CUSTOMERS_API_BASE: url(customersPort),
+      },
     }),
     orchestrator: startProcess(
       'orchestrator',
@@ -522,6 +652,36 @@ async function main() {
       },
     ),
   };
+  // The same two APIs again, started the same way, with EVENTS=off: "today's figure" of
+  // POST /orders, measured in the same rounds, on the same database. They write no events and
+  // run no relay, so ours' relay works alone.
+  const offEnv = { ...baseEnv };
+  const offProcesses = {
+    customers: startProcess(
+      'customers-api-events-off',
+      process.execPath,
+      [...apiNodeFlags, 'customers-api/dist/server.js'],
+      {
+        cwd: systemRoot,
+        env: { ...offEnv, ...eventsEnv('customers'), EVENTS: 'off', PORT: String(offCustomersPort) },
+      },
+    ),
+    orders: startProcess(
+      'orders-api-events-off',
+      process.execPath,
+      [...apiNodeFlags, 'orders-api/dist/server.js'],
+      {
+        cwd: systemRoot,
+        env: {
+          ...offEnv,
+          ...eventsEnv('orders'),
+          EVENTS: 'off',
+          PORT: String(offOrdersPort),
+          CUSTOMERS_API_BASE: url(offCustomersPort),
+        },
+      },
+    ),
+  };
   const refEnv = { PATH: env.PATH, HOME: env.HOME, NODE_ENV: 'production', DATABASE_URL: databaseUrl };
   const reference = (name: string, port: number | undefined, extra: Record<string, string> = {}) =>
     startProcess(`reference-${name}`, process.execPath, [path.join(bundleDir, `${name}.mjs`)], {
@@ -541,6 +701,11 @@ async function main() {
       orchestrator: oursProcesses.orchestrator.child.pid!,
     },
     processes: oursProcesses,
+  };
+  const off: RunningSystem = {
+    urls: { customers: url(offCustomersPort), orders: url(offOrdersPort), orchestrator: '' },
+    pids: { customers: offProcesses.customers.child.pid!, orders: offProcesses.orders.child.pid! },
+    processes: offProcesses,
   };
   const ref: RunningSystem = {
     urls: {
@@ -565,26 +730,38 @@ async function main() {
     waitUntil('Customers API', oursProcesses.customers, health(ours.urls.customers)),
     waitUntil('Orders API', oursProcesses.orders, health(ours.urls.orders)),
     waitUntil('orchestrator', oursProcesses.orchestrator, listens(ours.urls.orchestrator)),
+    waitUntil('Customers API (EVENTS=off)', offProcesses.customers, health(off.urls.customers)),
+    waitUntil('Orders API (EVENTS=off)', offProcesses.orders, health(off.urls.orders)),
     waitUntil('reference Customers API', refProcesses.customers, health(ref.urls.customers)),
     waitUntil('reference Orders API', refProcesses.orders, health(ref.urls.orders)),
     waitUntil('reference orchestrator', refProcesses.orchestrator, listens(ref.urls.orchestrator)),
   ]);
-  log(`ready: ours ${JSON.stringify(ours.urls)}, reference ${JSON.stringify(ref.urls)}`);
+  log(
+    `ready: ours ${JSON.stringify(ours.urls)}, ours with EVENTS=off ${JSON.stringify({ customers: off.urls.customers, orders: off.urls.orders })}, reference ${JSON.stringify(ref.urls)}`,
+  );
 
   const mariadbdPid = settings.databasePid ?? findDatabaseServerPid();
   const databasePids: Record<string, number> = {
     ...(mariadbdPid === undefined ? {} : { mariadbd: mariadbdPid }),
     ...settings.extraPids,
   };
-  const rolePids = (system: RunningSystem): Record<string, number> => ({ ...system.pids, ...databasePids });
+  const partPids = (system: RunningSystem): Record<string, number> =>
+    Object.fromEntries(
+      Object.entries(system.pids).filter((entry): entry is [string, number] => entry[1] !== undefined),
+    );
+  const rolePids = (system: RunningSystem): Record<string, number> => ({
+    ...partPids(system),
+    ...databasePids,
+  });
   const rssTimer = setInterval(() => {
     const rssMiB: Record<string, number> = {};
     for (const [label, system] of [
       ['ours', ours],
+      ['off', off],
       ['reference', ref],
     ] as const) {
       for (const [part, pid] of Object.entries(system.pids)) {
-        const bytes = rssBytes(pid);
+        const bytes = pid === undefined ? undefined : rssBytes(pid);
         if (bytes !== undefined) rssMiB[`${label}.${part}`] = bytes / 2 ** 20;
       }
     }
@@ -730,7 +907,7 @@ async function main() {
       id: 'post-order-1-8',
       title: 'POST /orders (1 line)',
       connections: 8,
-      targets: ['ours', 'reference', 'db'],
+      targets: ['ours', 'off', 'reference', 'db'],
       part: 'orders',
       lines: 1,
       workload: () => ({ kind: 'create-order', lines: 1, productIds, customerIds }),
@@ -767,14 +944,145 @@ async function main() {
     workload: () => ({ kind: 'create-order', lines: 1, productIds, customerIds }),
   };
 
+  const systemOf = (target: Target) => (target === 'ours' ? ours : target === 'off' ? off : ref);
+
+  // ── The Orders API's outbox, read by the harness over a connection of its own. ──
+  const relayRuns: RelayRun[] = [];
+  if (hasOutbox) outboxConnection = await createConnection({ uri: databaseUrl, dateStrings: true });
+  const outboxQuery = async <T>(statement: string, values: unknown[] = []): Promise<T> => {
+    const [rows] = (await outboxConnection!.query(statement, values)) as unknown as [T[]];
+    return rows[0]!;
+  };
+  const unpublished = async () =>
+    Number(
+      (await outboxQuery<{ n: number }>('SELECT COUNT(*) AS n FROM orders_outbox WHERE published_at IS NULL'))
+        .n,
+    );
+  /**
+   * Waits (at most `limitMs`) until no event of ours waits in the outbox. Returns how many
+   * waited at first and how long it took; no wait when ours cannot publish (no NATS).
+   */
+  const outboxDrained = async (limitMs: number, begin = performance.now()) => {
+    if (!relayPublishes) return { waiting: 0, seconds: 0, drained: false };
+    const waiting = await unpublished();
+    let left = waiting;
+    while (left > 0 && performance.now() - begin < limitMs) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      left = (await outboxQuery<{ p: number } | undefined>(
+        'SELECT position AS p FROM orders_outbox WHERE published_at IS NULL ORDER BY position LIMIT 1',
+      ))
+        ? 1
+        : 0;
+    }
+    return { waiting, seconds: (performance.now() - begin) / 1000, drained: left === 0 };
+  };
+  /**
+   * Samples the outbox once a second while a load runs: events written (rows inserted after
+   * the start) and published (published_at after the start) since the previous sample, and
+   * the lag, the age of the oldest unpublished event. `finish` takes the last sample when the
+   * load ended and waits for the outbox to drain.
+   */
+  const startOutboxSampler = async () => {
+    const backlog = await outboxDrained(OUTBOX_WAIT_MS);
+    const start = await outboxQuery<{ now: string; top: number }>(
+      'SELECT NOW(3) AS now, COALESCE(MAX(position), 0) AS top FROM orders_outbox',
+    );
+    const began = performance.now();
+    const samples: OutboxSample[] = [];
+    let previous = { t: 0, now: start.now, written: 0, published: 0 };
+    const read = async () => {
+      const row = await outboxQuery<{ now: string; written: number; published: number; lag: string | null }>(
+        `SELECT NOW(3) AS now,
+                (SELECT COUNT(*) FROM orders_outbox WHERE position > ?) AS written,
+                (SELECT COUNT(*) FROM orders_outbox WHERE published_at > ?) AS published,
+                (SELECT TIMESTAMPDIFF(MICROSECOND, occurred_at, NOW(3)) / 1e6 FROM orders_outbox
+                  WHERE published_at IS NULL ORDER BY position LIMIT 1) AS lag`,
+        [start.top, start.now],
+      );
+      const current = {
+        t: (performance.now() - began) / 1000,
+        now: row.now,
+        written: Number(row.written),
+        published: Number(row.published),
+      };
+      const span = Math.max(current.t - previous.t, 1e-3);
+      samples.push({
+        t: current.t,
+        writtenPerSec: (current.written - previous.written) / span,
+        publishedPerSec: (current.published - previous.published) / span,
+        lagSeconds: row.lag === null ? 0 : Number(row.lag),
+      });
+      previous = current;
+      return current;
+    };
+    let stopping = false;
+    let wake = () => {};
+    const loop = (async () => {
+      for (;;) {
+        const delay = 1000 - ((performance.now() - began) % 1000);
+        await new Promise<void>((resolve) => {
+          wake = resolve;
+          setTimeout(resolve, delay).unref();
+        });
+        if (stopping) return;
+        await read();
+      }
+    })();
+    return {
+      finish: async (round: number, load: RunResult): Promise<RelayRun> => {
+        const loadEnded = performance.now();
+        stopping = true;
+        wake();
+        await loop;
+        const end = await read();
+        // Rates over the load's own duration, which ended (within the load process's exit) at
+        // the last sample: every event the load wrote, and those published within that span.
+        const seconds = load.durationSeconds;
+        const { published } = await outboxQuery<{ published: number }>(
+          `SELECT COUNT(*) AS published FROM orders_outbox
+           WHERE published_at > ? - INTERVAL ? MICROSECOND AND published_at <= ?`,
+          [end.now, Math.round(seconds * 1e6), end.now],
+        );
+        const unpublishedAtEnd = await unpublished();
+        const drain =
+          relayPublishes && unpublishedAtEnd > 0 ? await outboxDrained(OUTBOX_WAIT_MS, loadEnded) : undefined;
+        const lags = samples.map((sample) => sample.lagSeconds);
+        return {
+          round,
+          seconds,
+          written: end.written,
+          published: Number(published),
+          writtenPerSec: end.written / seconds,
+          publishedPerSec: Number(published) / seconds,
+          requests: load.requests,
+          lagP50Seconds: median(lags),
+          lagMaxSeconds: Math.max(...lags),
+          unpublishedAtEnd,
+          drainSeconds: !relayPublishes
+            ? null
+            : drain === undefined
+              ? 0
+              : drain.drained
+                ? drain.seconds
+                : null,
+          backlogBefore: backlog.waiting,
+          backlogWaitSeconds: backlog.seconds,
+          samples,
+        };
+      },
+    };
+  };
+
   /**
    * Waits until the processes under test are idle again: requests queued when the load
    * stopped (256 connections leave a backlog) must not run into the next measurement.
    */
   const settle = async (target: Target): Promise<number> => {
     if (target === 'db') return 0;
-    const pids = Object.values((target === 'ours' ? ours : ref).pids);
+    const pids = Object.values(partPids(systemOf(target)));
     const begin = Date.now();
+    // Ours publishes what the load wrote after it: the relay's backlog is part of its work.
+    if (target === 'ours') await outboxDrained(OUTBOX_WAIT_MS);
     const busy = () => pids.reduce((sum, pid) => sum + (cpuMicros(pid) ?? 0), 0);
     while (Date.now() - begin < 15_000) {
       const before = busy();
@@ -804,7 +1112,12 @@ async function main() {
         seconds,
       );
     }
-    const system = target === 'ours' ? ours : ref;
+    const system = systemOf(target);
+    // The relay under the 8-connection order load: the outbox sampled once a second.
+    const sampled =
+      target === 'ours' && scenario.id === 'post-order-1-8' && round > 0 && hasOutbox
+        ? await startOutboxSampler()
+        : undefined;
     const result = await runLoadProcess(
       'load',
       {
@@ -817,6 +1130,11 @@ async function main() {
       },
       seconds,
     );
+    if (sampled) {
+      const run = await sampled.finish(round, result);
+      relayRuns.push(run);
+      log(`round ${round} relay: ${describeRelayRun(run)}`);
+    }
     result.settleMs = await settle(target);
     if (scenario.part === 'orchestrator') lastOrchestratorUse = Date.now();
     return result;
@@ -901,11 +1219,25 @@ async function main() {
   const rows = aggregate(scenarios, measurements);
   const overloadRows = aggregate([overload], overloadRuns);
   const table = renderTable([...rows, ...overloadRows]);
-  const summary = targetSummary({ rows, overloadRows, overloadRuns, overloadWindows, cold, idleCold });
+  const eventsFigures: EventsFigures = {
+    natsUrl: settings.natsUrl,
+    natsProblem,
+    hasOutbox,
+    relayRuns,
+  };
+  const summary = targetSummary({
+    rows,
+    overloadRows,
+    overloadRuns,
+    overloadWindows,
+    cold,
+    idleCold,
+    events: eventsFigures,
+  });
   const totalSeconds = (Date.now() - startedAt) / 1000;
   const header =
     `npm run bench — system ${systemRoot} (${gitDescription(systemRoot)}), ${new Date(startedAt).toISOString()}\n` +
-    `${settings.rounds} round(s) × ${settings.seconds} s per measurement, alternating ours/reference; medians over rounds. ` +
+    `${settings.rounds} round(s) × ${settings.seconds} s per measurement, alternating ours/reference (and ours with EVENTS=off on POST /orders, 1 line); medians over rounds. ` +
     `Machine: ${machine.cpus} cores, load average ${machine.loadAverageAtStart} at start, ${machine.loadAverageAtEnd} at end.\n` +
     `µs columns: CPU per request of each process from /proc (utime+stime); for "reference" rows the reference's own processes, ` +
     `for "DB limit" rows loadgen is the mysql2 client. ±%: half the min–max spread of req/s over rounds. ` +
@@ -942,6 +1274,21 @@ async function main() {
     overload: { rows: overloadRows, windows: overloadWindows },
     coldCalls: cold,
     idleColdCall: idleCold,
+    events: {
+      natsUrl: settings.natsUrl,
+      natsAtStart: natsProblem === undefined ? 'answered' : `did not answer: ${natsProblem}`,
+      hasOutbox,
+      streams: eventStreams,
+      streamCleanup,
+      eventsOffCopy: {
+        urls: { customers: off.urls.customers, orders: off.urls.orders },
+      },
+      onOffRatio:
+        rows.find((r) => r.scenario === 'post-order-1-8' && r.target === 'ours')?.ratioToEventsOff ?? null,
+      onOffTarget: EVENTS_ON_OFF_TARGET,
+      relay: natsProblem === undefined ? (summarizeRelay(relayRuns) ?? null) : null,
+      relayRuns,
+    },
     measurements,
     warmups,
     overloadRuns,
@@ -1012,6 +1359,7 @@ function targetSummary(input: {
   overloadWindows: Record<string, { from: number; to: number }>;
   cold: { ours: Array<{ status: number; ms: number }>; reference: Array<{ status: number; ms: number }> };
   idleCold?: { idleSeconds: number; calls: Array<{ status: number; ms: number }> };
+  events: EventsFigures;
 }): string {
   const { rows, overloadRows, cold, idleCold } = input;
   const row = (scenario: string, target: Target) =>
@@ -1053,6 +1401,7 @@ function targetSummary(input: {
         `reference ${n(r?.reqPerSec)} req/s = ${x(r?.ratioToDbLimit)} the DB limit; ours ÷ reference ${x(o.ratioToReference)}`,
     );
   }
+  lines.push(...eventsSummary(input.events, row('post-order-1-8', 'ours'), row('post-order-1-8', 'off')));
   const cc = row('create-confirm-8', 'ours');
   const ccRef = row('create-confirm-8', 'reference');
   if (cc) {
@@ -1121,6 +1470,59 @@ function targetSummary(input: {
   return lines.join('\n');
 }
 
+interface EventsFigures {
+  natsUrl: string;
+  /** Why NATS did not answer at start; undefined when it did. */
+  natsProblem?: string;
+  hasOutbox: boolean;
+  relayRuns: RelayRun[];
+}
+
+/** The events lines of Targets: POST /orders with events on ÷ off, and the relay under that load. */
+function eventsSummary(
+  events: EventsFigures,
+  on: Aggregate | undefined,
+  off: Aggregate | undefined,
+): string[] {
+  if (!on || !off) return [];
+  const lines: string[] = [];
+  const ratio = on.reqPerSec / off.reqPerSec;
+  lines.push(
+    `  POST /orders (1 line) ×8, events on ÷ EVENTS=off (a second copy of ours, same database, same rounds): ` +
+      `${on.reqPerSec.toFixed(0)} req/s (p50 ${on.p50Ms.toFixed(2)} ms) ÷ ${off.reqPerSec.toFixed(0)} req/s (p50 ${off.p50Ms.toFixed(2)} ms) = ` +
+      `${ratio.toFixed(2)}×, target ≥ ${EVENTS_ON_OFF_TARGET.toFixed(2)}×` +
+      (ratio < EVENTS_ON_OFF_TARGET ? ' ! BELOW THE TARGET' : '') +
+      `; Orders API ${on.cpuMicrosPerRequest.orders?.toFixed(0) ?? '–'} vs ${off.cpuMicrosPerRequest.orders?.toFixed(0) ?? '–'} µs/req, ` +
+      `mariadbd ${on.cpuMicrosPerRequest.mariadbd?.toFixed(0) ?? '–'} vs ${off.cpuMicrosPerRequest.mariadbd?.toFixed(0) ?? '–'} µs/req`,
+  );
+  if (!events.hasOutbox) {
+    lines.push('  Event relay: this tree has no orders_outbox (before events): no relay figures');
+    return lines;
+  }
+  const relay = summarizeRelay(events.relayRuns);
+  if (!relay) return lines;
+  const per = (value: number) => `${value.toFixed(0)} events/s`;
+  if (events.natsProblem !== undefined) {
+    lines.push(
+      `  Event relay under that load: NATS did not answer at ${events.natsUrl} at start (${events.natsProblem}): ` +
+        `events waited in the outbox, no relay figures (published, lag, drain); written ${per(relay.writtenPerSec)} ` +
+        `(${relay.eventsPerRequest.toFixed(2)} per order)`,
+    );
+    return lines;
+  }
+  const drain =
+    relay.drainMedianSeconds === null
+      ? `the outbox was NOT empty within ${OUTBOX_WAIT_MS / 1000} s after the load in some round`
+      : `outbox empty ${relay.drainMedianSeconds.toFixed(2)} s after the load stopped (max ${relay.drainMaxSeconds!.toFixed(2)} s)`;
+  lines.push(
+    `  Event relay under that load (ours, Orders API outbox → NATS ${events.natsUrl}), medians of ${relay.rounds} round(s): ` +
+      `written ${per(relay.writtenPerSec)} (${relay.eventsPerRequest.toFixed(2)} per order), published ${per(relay.publishedPerSec)} ` +
+      `(${(relay.publishedPerSec / relay.writtenPerSec).toFixed(2)}× written); lag (age of the oldest unpublished event, sampled each second) ` +
+      `p50 ${relay.lagP50Seconds.toFixed(2)} s, max ${relay.lagMaxSeconds.toFixed(2)} s; ${drain}`,
+  );
+  return lines;
+}
+
 async function summarizeLogs(): Promise<{ text: string; data: Record<string, unknown> }> {
   const data: Record<string, unknown> = {};
   const lines: string[] = [
@@ -1130,6 +1532,8 @@ async function summarizeLogs(): Promise<{ text: string; data: Record<string, unk
     'customers-api',
     'orders-api',
     'orchestrator',
+    'customers-api-events-off',
+    'orders-api-events-off',
     'reference-customers-api',
     'reference-orders-api',
     'reference-orchestrator',

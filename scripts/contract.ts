@@ -223,7 +223,15 @@ async function main(): Promise<number> {
     JWT_SECRET: TEST_AUTH.jwtSecret,
     SERVICE_TOKEN: TEST_AUTH.serviceToken,
   };
-  const serviceEnv = { ...secrets, HOST: '127.0.0.1', DATABASE_URL: database.url, LOG_LEVEL: 'warn' };
+  // Dredd checks what the APIs answer; their events stay in the outbox and the feed
+  // (EVENTS_PUBLISH=off), so a contract run publishes nothing to the machine's NATS.
+  const serviceEnv = {
+    ...secrets,
+    HOST: '127.0.0.1',
+    DATABASE_URL: database.url,
+    LOG_LEVEL: 'warn',
+    EVENTS_PUBLISH: 'off',
+  };
   // Short enough to keep the 504 transactions fast, long enough for a healthy local call.
   const UPSTREAM_TIMEOUT_MS = '200';
   // Nine processes start at once (three under serverless-offline); on a busy two-core

@@ -21,14 +21,18 @@ const db = connectDatabase(config.databaseUrl, {
   ...config.databaseTimeouts,
 });
 const metrics = createCustomersMetrics(createMetricsRegistry({ processMetrics: true }));
-const eventRelay = startEventRelay({
-  db,
-  outbox: CUSTOMERS_OUTBOX,
-  broker: config.events.broker,
-  retentionHours: config.events.retentionHours,
-  logger,
-  registry: metrics.registry,
-});
+// EVENTS=off: no event is written, so none is relayed.
+const eventRelay =
+  config.events.events === 'off'
+    ? undefined
+    : startEventRelay({
+        db,
+        outbox: CUSTOMERS_OUTBOX,
+        broker: config.events.broker,
+        retentionHours: config.events.retentionHours,
+        logger,
+        registry: metrics.registry,
+      });
 const app = createCustomersApp({
   db,
   auth: config.auth,
@@ -50,7 +54,7 @@ await runHttpServer(app, {
   shutdownGraceMs: config.shutdownGraceMs,
   onShutdown: async () => {
     // Its cycle in progress ends (committed or rolled back) before the pool closes.
-    await eventRelay.stop();
+    await eventRelay?.stop();
     await db.dispose();
   },
 });

@@ -25,14 +25,18 @@ const db = connectDatabase(config.databaseUrl, {
 });
 // One set of counters for the app and the reservation sweep, with the process's own metrics.
 const metrics = createOrdersMetrics(createMetricsRegistry({ processMetrics: true }));
-const eventRelay = startEventRelay({
-  db,
-  outbox: ORDERS_OUTBOX,
-  broker: config.events.broker,
-  retentionHours: config.events.retentionHours,
-  logger,
-  registry: metrics.registry,
-});
+// EVENTS=off: no event is written, so none is relayed.
+const eventRelay =
+  config.events.events === 'off'
+    ? undefined
+    : startEventRelay({
+        db,
+        outbox: ORDERS_OUTBOX,
+        broker: config.events.broker,
+        retentionHours: config.events.retentionHours,
+        logger,
+        registry: metrics.registry,
+      });
 const app = createOrdersApp({
   db,
   metrics,
@@ -74,7 +78,7 @@ await runHttpServer(app, {
     // A sweep in progress finishes its batch before the pool closes under it.
     await reservationExpiry.stop();
     // Its cycle in progress ends (committed or rolled back) before the pool closes.
-    await eventRelay.stop();
+    await eventRelay?.stop();
     await db.dispose();
   },
 });

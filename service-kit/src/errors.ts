@@ -134,11 +134,14 @@ export class ValidationFailed extends InputError {
   }
 }
 
-/** A list cursor this API did not issue (or one that was edited). */
+/**
+ * A list cursor this API did not issue (or one that was edited). `parameter` is the query
+ * parameter that carried it: `cursor` on the lists, `after` on GET /events.
+ */
 export class InvalidCursor extends InputError {
-  constructor() {
+  constructor(parameter: 'cursor' | 'after' = 'cursor') {
     super('INVALID_CURSOR', 'The cursor is not one this API issued.', [
-      { field: 'query.cursor', message: 'is not a valid cursor' },
+      { field: `query.${parameter}`, message: 'is not a valid cursor' },
     ]);
   }
 }

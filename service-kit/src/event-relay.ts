@@ -1,4 +1,4 @@
-import { jetstream, jetstreamManager, type JetStreamClient } from '@nats-io/jetstream';
+import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { sql } from '@databases/mysql';
 import { Counter, Gauge, type Registry } from 'prom-client';
@@ -73,7 +73,9 @@ const BACKOFF_MS = { first: 500, max: 30_000 };
  *      relays now, the others stand by (no row) — so events are numbered and published in
  *      one order, and a subject's events never overtake each other across replicas;
  *   2. reads up to `batchSize` unpublished events, those already numbered first, then by
- *      position (a subject's events are inserted in commit order: each write holds its row);
+ *      position (a subject's events are inserted in commit order: each write holds its row)
+ *      — or, while it cannot publish (EVENTS_PUBLISH=off, the broker away, a backoff), the
+ *      events not yet numbered;
  *   3. numbers the ones without a feed position (GET /events lists them from then on, broker
  *      or not);
  *   4. publishes them in that order to JetStream with Nats-Msg-Id = the event id, and marks
@@ -91,9 +93,17 @@ export function startEventRelay(options: EventRelayOptions): EventRelay {
   const logger = options.logger.child({ job: 'event-relay', outbox: outbox.table });
   const labels = { outbox: outbox.table };
   const metrics = relayMetrics(registry);
+  // Counters start at 0, every series there from the first scrape (README "Metrics"), so a
+  // rate() or increase() sees the first failure after a start.
+  metrics.published.inc(labels, 0);
+  metrics.failures.inc(labels, 0);
 
   let connection: NatsConnection | undefined;
   let client: JetStreamClient | undefined;
+  let manager: JetStreamManager | undefined;
+  // False after a failed publish: the stream may be gone (a broker back with an empty store,
+  // a stream deleted by hand); the next attempt makes sure it exists first.
+  let isStreamChecked = true;
   let isConnected = false;
   let isStopped = false;
   let backoffMs = 0;
@@ -113,7 +123,7 @@ export function startEventRelay(options: EventRelayOptions): EventRelay {
         if (isUp) [retryAt, backoffMs] = [0, 0];
       });
       if (isStopped) return void (await connected.connection.close());
-      ({ connection, client } = connected);
+      ({ connection, client, manager } = connected);
       isConnected = true;
       logger.info({ broker: target.url, stream: target.stream }, 'publishing events to NATS JetStream');
     } catch (error) {
@@ -134,8 +144,36 @@ export function startEventRelay(options: EventRelayOptions): EventRelay {
 
   const canPublish = () => client !== undefined && isConnected && Date.now() >= retryAt;
 
+  /** The doubling pause after a failure to publish (or to find the stream), 0.5 s to 30 s. */
+  const backOff = () => {
+    backoffMs = Math.min(BACKOFF_MS.max, backoffMs === 0 ? BACKOFF_MS.first : backoffMs * 2);
+    retryAt = Date.now() + backoffMs;
+  };
+
+  /**
+   * After a failed publish, creates the stream again when it is missing before publishing:
+   * without it every publish fails ("no responders") for as long as the process runs. A
+   * broker that does not answer this either counts as one more failure.
+   */
+  const streamReady = async (): Promise<boolean> => {
+    if (isStreamChecked) return true;
+    try {
+      await ensureStream(manager!, broker!, logger);
+      isStreamChecked = true;
+      return true;
+    } catch (error) {
+      metrics.failures.inc(labels);
+      backOff();
+      logger.warn(
+        { err: error, stream: broker!.stream, retryInMs: backoffMs },
+        'JetStream stream not available',
+      );
+      return false;
+    }
+  };
+
   const cycle = async (): Promise<number> => {
-    const publishing = canPublish();
+    const publishing = canPublish() && (await streamReady());
     const result = await retryingConflicts(() =>
       readCommittedTransaction(db, async (tx) => {
         const [relay] = (await tx.query(sql`
@@ -143,15 +181,17 @@ export function startEventRelay(options: EventRelayOptions): EventRelay {
           FOR UPDATE SKIP LOCKED
         `)) as Array<{ last_feed_position: string }>;
         if (!relay) return { handled: 0, oldest: await oldestWaitingAge(tx, outbox, broker) };
-        const waiting = broker ? sql`published_at IS NULL` : sql`feed_position IS NULL`;
+        // Publishing: every unpublished event, those numbered already first. Not publishing
+        // (EVENTS_PUBLISH=off, or the broker away): the ones the feed has not numbered yet.
+        const waiting = publishing ? sql`published_at IS NULL` : sql`feed_position IS NULL`;
         const rows = (await tx.query(sql`
-          SELECT ${OUTBOX_COLUMNS}, TIMESTAMPDIFF(MICROSECOND, occurred_at, NOW(3)) / 1e6 AS age_seconds
+          SELECT ${OUTBOX_COLUMNS}
           FROM ${sql.ident(outbox.table)}
           WHERE ${waiting}
           ORDER BY feed_position IS NULL, feed_position, position
           LIMIT ${batchSize}
-        `)) as Array<OutboxRow & { age_seconds: string | number }>;
-        if (rows.length === 0) return { handled: 0, oldest: null };
+        `)) as OutboxRow[];
+        if (rows.length === 0) return { handled: 0, oldest: await oldestWaitingAge(tx, outbox, broker) };
         let lastFeedPosition = Number(relay.last_feed_position);
         const feedPositions = rows.map((row) =>
           row.feed_position === null ? (lastFeedPosition += 1) : Number(row.feed_position),
@@ -178,10 +218,9 @@ export function startEventRelay(options: EventRelayOptions): EventRelay {
           `,
           sql`UPDATE outbox_relays SET last_feed_position = ${lastFeedPosition} WHERE outbox_name = ${outbox.table}`,
         ]);
-        const waitingAfter = broker ? rows.slice(published) : [];
         return {
-          handled: broker ? published : rows.length,
-          oldest: waitingAfter.length > 0 ? Number(waitingAfter[0]!.age_seconds) : null,
+          handled: publishing ? published : rows.length,
+          oldest: await oldestWaitingAge(tx, outbox, broker),
         };
       }),
     );
@@ -213,8 +252,8 @@ export function startEventRelay(options: EventRelayOptions): EventRelay {
     }
     const failure = outcomes[firstFailure] as PromiseRejectedResult;
     metrics.failures.inc(labels);
-    backoffMs = Math.min(BACKOFF_MS.max, backoffMs === 0 ? BACKOFF_MS.first : backoffMs * 2);
-    retryAt = Date.now() + backoffMs;
+    isStreamChecked = false;
+    backOff();
     logger.warn(
       { err: failure.reason, acknowledged, waiting: rows.length - acknowledged, retryInMs: backoffMs },
       'could not publish events to JetStream; they wait in the outbox',
@@ -294,7 +333,7 @@ async function connectBroker(
   broker: EventBroker,
   logger: Logger,
   onStatus: (connected: boolean) => void,
-): Promise<{ connection: NatsConnection; client: JetStreamClient }> {
+): Promise<{ connection: NatsConnection; client: JetStreamClient; manager: JetStreamManager }> {
   const connection = await connect({
     servers: broker.url,
     name: `b2b-${broker.stream.toLowerCase()}-relay`,
@@ -314,6 +353,12 @@ async function connectBroker(
     }
   })();
   const manager = await jetstreamManager(connection);
+  await ensureStream(manager, broker, logger);
+  return { connection, client: jetstream(connection), manager };
+}
+
+/** Creates the broker's stream when it is missing (at connection, and after a failed publish). */
+async function ensureStream(manager: JetStreamManager, broker: EventBroker, logger: Logger): Promise<void> {
   await manager.streams.info(broker.stream).catch(async () => {
     await manager.streams.add({
       name: broker.stream,
@@ -322,7 +367,6 @@ async function connectBroker(
     });
     logger.info({ stream: broker.stream }, 'JetStream stream created');
   });
-  return { connection, client: jetstream(connection) };
 }
 
 /** The age of the oldest event still waiting, in seconds, or null: what a standby relay reports. */

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { sql, type SQLQuery } from '@databases/mysql';
 import { toSafeInteger, type Queryable } from './database';
+import { InvalidCursor } from './errors';
 import {
   decodeCursor,
   DEFAULT_PAGE_SIZE,
@@ -184,7 +185,7 @@ export async function listFeedEvents<Event extends EventEnvelope | object = Even
   cursorKey: CursorKey,
 ): Promise<{ data: Event[]; next_cursor: string }> {
   const scope: CursorScope = { key: cursorKey, list: 'listEvents', filters: { type: query.type } };
-  const [afterFeedPosition] = query.after === undefined ? [0] : decodeCursor(query.after, ['integer'], scope);
+  const [afterFeedPosition] = query.after === undefined ? [0] : decodeFeedCursor(query.after, scope);
   const events = await findFeedEvents(db, outbox, {
     afterFeedPosition,
     type: query.type,
@@ -194,4 +195,14 @@ export async function listFeedEvents<Event extends EventEnvelope | object = Even
   // `Event`: the API's event types, which are all its outbox holds (written from its contract's
   // shapes; the response validation of the tests checks them).
   return { data: events.map(({ event }) => event as Event), next_cursor: encodeCursor([last], scope) };
+}
+
+/** The position an `after` cursor holds; 400 INVALID_CURSOR naming `query.after` (the contract's EventCursor) otherwise. */
+function decodeFeedCursor(after: string, scope: CursorScope): readonly [number] {
+  try {
+    return decodeCursor(after, ['integer'], scope);
+  } catch (error) {
+    if (error instanceof InvalidCursor) throw new InvalidCursor('after');
+    throw error;
+  }
 }
