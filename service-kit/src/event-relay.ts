@@ -65,6 +65,11 @@ const CLEANUP_BATCH = 1_000;
 const CONNECT_TIMEOUT_MS = 2_000;
 /** Backoff after a failed publish: doubles from the first to the last, in ms. */
 const BACKOFF_MS = { first: 500, max: 30_000 };
+/**
+ * The longest pause between attempts at a first connection, in ms: a broker that starts after
+ * the API is found within seconds (a connection once made reconnects by itself, every second).
+ */
+const CONNECT_RETRY_MAX_MS = 5_000;
 
 /**
  * Starts the relay of `outbox` in this process (every replica may run one). A cycle, in a
@@ -135,7 +140,7 @@ export function startEventRelay(options: EventRelayOptions): EventRelay {
         () => {
           connectAttempt = tryConnect(target);
         },
-        Math.min(BACKOFF_MS.max, BACKOFF_MS.first * 2 ** Math.min(connectFailures, 6)),
+        Math.min(CONNECT_RETRY_MAX_MS, BACKOFF_MS.first * 2 ** Math.min(connectFailures, 6)),
       );
       connectTimer.unref();
     }
