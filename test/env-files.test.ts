@@ -130,6 +130,7 @@ describe('npm start and npm run smoke: the system’s own settings', () => {
     expect(settings).toEqual({
       nodeEnv: 'development',
       databaseUrl: 'mysql://root@127.0.0.1:3306/b2b_orders',
+      natsUrl: 'nats://127.0.0.1:4222',
       serviceToken: undefined,
       orchestratorInProcess: 'true',
       ports: { customers: 3001, orders: 3002, orchestrator: 3000, orchestratorLambda: 3003 },
