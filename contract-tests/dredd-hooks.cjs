@@ -29,6 +29,9 @@ const env = {
 for (const [name, value] of Object.entries(env)) {
   if (!value) throw new Error(`dredd-hooks.cjs: ${name} is not set (run it through npm run contract)`);
 }
+// The run's database (orders contract only): webhook deliveries are written by the dispatcher
+// from broker events, which a contract run does not publish, so the fixture inserts one.
+const databaseUrl = process.env.DATABASE_URL;
 
 /**
  * The failure statuses, each answered by an instance of the part under test that
@@ -110,6 +113,38 @@ const buildOrder = (customerId, productId) =>
     body: { customer_id: customerId, items: [{ product_id: productId, qty: 1 }] },
   });
 
+// A loopback port nobody listens on, allowed by the test allow-list (WEBHOOK_ALLOWED_HOSTS'
+// default under NODE_ENV=test): nothing is ever delivered anywhere.
+const WEBHOOK_URL = 'http://127.0.0.1:9/dredd-webhook';
+const buildWebhookEndpoint = () =>
+  orders('POST', '/webhook-endpoints', { body: { url: WEBHOOK_URL, event_types: ['order.confirmed'] } });
+
+/** A delivery that failed for good, with one attempt, as the dispatcher would have written it. */
+async function insertWebhookDelivery(endpointId) {
+  if (!databaseUrl)
+    throw new Error('dredd-hooks.cjs: DATABASE_URL is not set (run it through npm run contract)');
+  const mysql = require('mysql2/promise');
+  const connection = await mysql.createConnection(databaseUrl);
+  try {
+    const eventId = crypto.randomUUID();
+    const [inserted] = await connection.query(
+      `INSERT INTO webhook_deliveries (endpoint_id, event_id, event_type, payload, status, attempts,
+                                       next_attempt_at, created_at, updated_at)
+       VALUES (?, ?, 'order.confirmed', ?, 'FAILED', 1, NULL, NOW(3), NOW(3))`,
+      [endpointId, eventId, JSON.stringify({ specversion: '1.0', id: eventId, type: 'order.confirmed' })],
+    );
+    await connection.query(
+      `INSERT INTO webhook_attempts (delivery_id, attempt_number, attempted_at, response_status, duration_ms,
+                                     error, response_excerpt)
+       VALUES (?, 1, NOW(3), NULL, 3, 'connection refused', NULL)`,
+      [inserted.insertId],
+    );
+    return { id: Number(inserted.insertId) };
+  } finally {
+    await connection.end();
+  }
+}
+
 const FIXTURES = {
   async customers() {
     const [customer, other, toDelete] = [await buildCustomer(), await buildCustomer(), await buildCustomer()];
@@ -131,7 +166,22 @@ const FIXTURES = {
     await orders('POST', `/orders/${confirmed.id}/confirm`, {
       headers: { 'X-Idempotency-Key': unique('key') },
     });
-    return { customer, product, scarceProduct, toRead, toConfirm, toCancel, canceled, confirmed };
+    const webhookEndpoint = await buildWebhookEndpoint();
+    const webhookToDelete = await buildWebhookEndpoint();
+    const webhookDelivery = await insertWebhookDelivery(webhookEndpoint.id);
+    return {
+      customer,
+      product,
+      scarceProduct,
+      toRead,
+      toConfirm,
+      toCancel,
+      canceled,
+      confirmed,
+      webhookEndpoint,
+      webhookToDelete,
+      webhookDelivery,
+    };
   },
   async orchestrator() {
     return {
@@ -199,6 +249,12 @@ function fixtureIdFor(method, pathTemplate) {
     'GET /orders/{id}': f.toRead?.id,
     'POST /orders/{id}/confirm': f.toConfirm?.id,
     'POST /orders/{id}/cancel': f.toCancel?.id,
+    'GET /webhook-endpoints/{id}': f.webhookEndpoint?.id,
+    'PATCH /webhook-endpoints/{id}': f.webhookEndpoint?.id,
+    'DELETE /webhook-endpoints/{id}': f.webhookToDelete?.id,
+    'POST /webhook-endpoints/{id}/rotate-secret': f.webhookEndpoint?.id,
+    'GET /webhook-endpoints/{id}/deliveries': f.webhookEndpoint?.id,
+    'POST /webhook-endpoints/{id}/deliveries/{delivery_id}/retry': f.webhookEndpoint?.id,
   };
   return ids[`${method} ${pathTemplate}`];
 }
@@ -220,6 +276,10 @@ function successBody(method, pathTemplate) {
       return { sku: unique('SKU').toUpperCase(), name: 'Euro pallet', price_cents: 1690, stock: 250 };
     case 'PATCH /products/{id}':
       return { price_cents: 1490 };
+    case 'POST /webhook-endpoints':
+      return { url: WEBHOOK_URL, event_types: ['order.confirmed', 'customer.deleted'], description: 'Dredd' };
+    case 'PATCH /webhook-endpoints/{id}':
+      return { description: 'Dredd, renamed', enabled: true };
     case 'POST /orders':
       return { customer_id: f.customer.id, items: [{ product_id: f.product.id, qty: 2 }] };
     case 'POST /orchestrator/create-and-confirm-order':
@@ -276,11 +336,13 @@ async function provoke(transaction, info, pathWithId) {
         // Invalid whatever the schema: every request schema is `additionalProperties: false`,
         // so this is refused also where `{}` is a valid (optional) body.
         setBody(transaction, { not_in_the_contract: true });
+      } else if (pathTemplate.includes('{delivery_id}')) {
+        setPath(transaction, pathWithId.replace(/\/\d+\/retry$/, '/not-a-number/retry'));
       } else if (hasId) {
         setPath(transaction, pathTemplate.replace('{id}', 'not-a-number'));
       } else if (key === 'GET /orders') {
         setPath(transaction, '/orders?status=SHIPPED');
-      } else if (['GET /customers', 'GET /products'].includes(key)) {
+      } else if (['GET /customers', 'GET /products', 'GET /webhook-endpoints'].includes(key)) {
         setPath(transaction, `${pathTemplate}?limit=0`);
       } else if (key === 'GET /docs/assets/{file}') {
         setPath(transaction, '/docs/assets/secrets.txt');
@@ -422,6 +484,8 @@ async function prepare(transaction) {
   let path = info.pathTemplate;
   if (path.includes('{id}'))
     path = path.replace('{id}', String(fixtureIdFor(info.method, info.pathTemplate)));
+  if (path.includes('{delivery_id}'))
+    path = path.replace('{delivery_id}', String(state.fixtures.webhookDelivery?.id));
   if (path.includes('{file}')) {
     path = path.replace(
       '{file}',

@@ -4,7 +4,7 @@ import fc from 'fast-check';
  * A small OpenAPI 3.0 schema → fast-check arbitrary generator, enough for the schemas our
  * contracts use: type, enum, minimum/maximum, minLength/maxLength, pattern, the email and
  * date-time formats, required, additionalProperties: false, minProperties, nullable,
- * minItems/maxItems and local `$ref`s.
+ * minItems/maxItems, uniqueItems and local `$ref`s.
  */
 export interface Schema {
   $ref?: string;
@@ -23,6 +23,7 @@ export interface Schema {
   minProperties?: number;
   items?: Schema;
   minItems?: number;
+  uniqueItems?: boolean;
   maxItems?: number;
 }
 
@@ -113,10 +114,15 @@ export function arbitraryFor(schema: Schema, options: ArbitraryOptions): fc.Arbi
         break;
       case 'array': {
         const minItems = resolved.minItems ?? 0;
-        arbitrary = fc.array(arbitraryFor(resolved.items ?? {}, options), {
+        const constraints = {
           minLength: minItems,
           maxLength: Math.min(resolved.maxItems ?? minItems + maxSize, minItems + maxSize),
-        });
+        };
+        const items = arbitraryFor(resolved.items ?? {}, options);
+        // uniqueItems: distinct by their JSON text, as JSON Schema compares them.
+        arbitrary = resolved.uniqueItems
+          ? fc.uniqueArray(items, { ...constraints, selector: (item) => JSON.stringify(item) })
+          : fc.array(items, constraints);
         break;
       }
       case 'object':

@@ -264,6 +264,153 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/webhook-endpoints": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List webhook endpoints
+         * @description Lists the webhook endpoints (not the deleted ones), newest first (`id` descending),
+         *     `limit` per page (1–100, default 20). Pass the `next_cursor` of a page as `cursor` to
+         *     get the next one (`limit` may change); `next_cursor` is null on the last page. Cursors
+         *     are opaque and signed: one from another list, edited, made by hand or issued before
+         *     `CURSOR_SECRET` changed is 400 `INVALID_CURSOR`. Secrets are never shown.
+         */
+        get: operations["listWebhookEndpoints"];
+        put?: never;
+        /**
+         * Register a webhook endpoint
+         * @description Registers a URL that receives the events of both APIs it subscribes to (`event_types`,
+         *     1–8 distinct types: `order.*`, `product.*` of this API and `customer.*` of the
+         *     Customers API). Each event is POSTed to it as the CloudEvents envelope of the event
+         *     feed, signed with Standard Webhooks headers (`webhook-id` = the event id,
+         *     `webhook-timestamp`, `webhook-signature` `v1,<base64>`), retried on a schedule
+         *     (`WEBHOOK_RETRY_SCHEDULE`) until the endpoint answers 2xx; an endpoint that fails every
+         *     attempt, or answers 410, is disabled (`disabled_reason`).
+         *
+         *     The answer carries the signing `secret` (`whsec_…`) **once**: no other answer shows it
+         *     (rotate it with `POST /webhook-endpoints/{id}/rotate-secret`).
+         *
+         *     **URL rules.** `https` only, and the host must resolve to public addresses only: a
+         *     loopback, private, link-local, unique-local, CGNAT, unspecified, multicast, reserved
+         *     or metadata address (169.254.169.254, fd00:ec2::254) is refused, as is `http`, unless
+         *     the host is in the server's `WEBHOOK_ALLOWED_HOSTS` (a development allow-list, empty
+         *     in production). A refused URL is 400 `INVALID_WEBHOOK_URL`, whose `detail` names the
+         *     rule; the same check runs again before every delivery.
+         */
+        post: operations["createWebhookEndpoint"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/webhook-endpoints/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get a webhook endpoint
+         * @description Returns one webhook endpoint (never its secret). A deleted endpoint is 404.
+         */
+        get: operations["getWebhookEndpoint"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete a webhook endpoint
+         * @description Deletes the endpoint: it receives nothing more, and its deliveries still waiting
+         *     (`PENDING`) are dropped. A deleted endpoint is 404 from then on.
+         */
+        delete: operations["deleteWebhookEndpoint"];
+        options?: never;
+        head?: never;
+        /**
+         * Update a webhook endpoint
+         * @description Changes any of `url`, `event_types`, `description` and `enabled` (at least one). A new
+         *     `url` is checked by the same rules as at registration (400 `INVALID_WEBHOOK_URL`).
+         *     `enabled: true` turns a disabled endpoint back on and clears its `disabled_reason`;
+         *     `enabled: false` stops new deliveries to it (`description: null` removes the
+         *     description). The secret does not change.
+         */
+        patch: operations["updateWebhookEndpoint"];
+        trace?: never;
+    };
+    "/webhook-endpoints/{id}/rotate-secret": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Rotate a webhook endpoint's signing secret
+         * @description Makes a new signing secret and answers it (once). The previous secret keeps signing
+         *     alongside the new one (two signatures in `webhook-signature`) until
+         *     `previous_secret_expires_at`, `WEBHOOK_SECRET_OVERLAP_HOURS` (default 24) from now, so
+         *     the receiver can switch without losing a delivery. A rotation during an overlap
+         *     replaces the older secret. There is no request body.
+         */
+        post: operations["rotateWebhookSecret"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/webhook-endpoints/{id}/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List the deliveries of a webhook endpoint
+         * @description The deliveries of one endpoint, newest first (`id` descending), each with every
+         *     attempt (`attempt_log`, oldest first) and the last one (`last_attempt`). Deliveries
+         *     and their attempts are kept `WEBHOOK_DELIVERY_RETENTION_DAYS` (default 30). Pass the
+         *     `next_cursor` of a page as `cursor` to get the next one; cursors are opaque, signed
+         *     and valid for this endpoint's list only (400 `INVALID_CURSOR` otherwise).
+         */
+        get: operations["listWebhookDeliveries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/webhook-endpoints/{id}/deliveries/{delivery_id}/retry": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Deliver an event again
+         * @description Schedules a new attempt of the delivery now (`status` `PENDING`, `next_attempt_at` now),
+         *     whatever its status: also one that succeeded or failed for good. The attempt itself is
+         *     made by the dispatcher, shortly after this answer (202). There is no request body.
+         */
+        post: operations["retryWebhookDelivery"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/health": {
         parameters: {
             query?: never;
@@ -609,6 +756,190 @@ export interface components {
             next_cursor: components["schemas"]["NextCursor"];
         };
         /**
+         * @description An event type a webhook endpoint can subscribe to: this API's (`EventType`) and the
+         *     Customers API's (`customer.*`).
+         * @example order.confirmed
+         * @enum {string}
+         */
+        WebhookEventType: "order.created" | "order.confirmed" | "order.canceled" | "product.created" | "product.updated" | "customer.created" | "customer.updated" | "customer.deleted";
+        /**
+         * @description The event types delivered to the endpoint, each at most once.
+         * @example [
+         *       "order.confirmed",
+         *       "order.canceled"
+         *     ]
+         */
+        WebhookEventTypes: components["schemas"]["WebhookEventType"][];
+        /**
+         * @description Where the events are POSTed: an absolute `https` URL whose host resolves to public
+         *     addresses only (`http` and non-public addresses only for a host in
+         *     `WEBHOOK_ALLOWED_HOSTS`). A URL that does not parse, or breaks these rules, is 400
+         *     `INVALID_WEBHOOK_URL`.
+         * @example https://erp.acme-industrial.example/webhooks/b2b
+         */
+        WebhookUrl: string;
+        /**
+         * @description Free text for operators.
+         * @example Acme ERP order sync
+         */
+        WebhookDescription: string;
+        /**
+         * @description The signing secret in the Standard Webhooks format: `whsec_` then the base64 of 32
+         *     random bytes. Shown only when it is made (creation, rotation): keep it.
+         * @example whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw5zJd0s6B8ko=
+         */
+        WebhookSecret: string;
+        WebhookEndpointCreate: {
+            url: components["schemas"]["WebhookUrl"];
+            event_types: components["schemas"]["WebhookEventTypes"];
+            description?: components["schemas"]["WebhookDescription"];
+        };
+        /** @description Any of url, event_types, description and enabled; at least one. */
+        WebhookEndpointUpdate: {
+            url?: components["schemas"]["WebhookUrl"];
+            event_types?: components["schemas"]["WebhookEventTypes"];
+            /**
+             * @description Free text for operators; null removes it.
+             * @example Acme ERP order sync
+             */
+            description?: string | null;
+            /**
+             * @description `true` turns a disabled endpoint on again (clearing `disabled_reason`); `false` turns it off.
+             * @example true
+             */
+            enabled?: boolean;
+        };
+        /** @description A registered webhook endpoint. Never carries its secret. */
+        WebhookEndpoint: {
+            id: components["schemas"]["Id"];
+            url: components["schemas"]["WebhookUrl"];
+            /** @example Acme ERP order sync */
+            description: string | null;
+            event_types: components["schemas"]["WebhookEventTypes"];
+            /**
+             * @description Whether events are delivered to it.
+             * @example true
+             */
+            enabled: boolean;
+            /**
+             * @description Why the dispatcher disabled it (`answered 410 Gone`, `failed every attempt for
+             *     <duration>`), or null; null also when an operator disabled it. Enabling clears it.
+             * @example null
+             */
+            disabled_reason: string | null;
+            created_at: components["schemas"]["Timestamp"];
+            updated_at: components["schemas"]["Timestamp"];
+            secret_rotated_at: components["schemas"]["NullableTimestamp"];
+            previous_secret_expires_at: components["schemas"]["NullableTimestamp"];
+        };
+        /** @description The endpoint just registered, with its signing `secret`, shown this once. */
+        WebhookEndpointCreated: {
+            id: components["schemas"]["Id"];
+            url: components["schemas"]["WebhookUrl"];
+            /** @example Acme ERP order sync */
+            description: string | null;
+            event_types: components["schemas"]["WebhookEventTypes"];
+            /** @example true */
+            enabled: boolean;
+            /** @example null */
+            disabled_reason: string | null;
+            created_at: components["schemas"]["Timestamp"];
+            updated_at: components["schemas"]["Timestamp"];
+            secret_rotated_at: components["schemas"]["NullableTimestamp"];
+            previous_secret_expires_at: components["schemas"]["NullableTimestamp"];
+            secret: components["schemas"]["WebhookSecret"];
+        };
+        WebhookEndpointPage: {
+            data: components["schemas"]["WebhookEndpoint"][];
+            next_cursor: components["schemas"]["NextCursor"];
+        };
+        WebhookSecretRotation: {
+            secret: components["schemas"]["WebhookSecret"];
+            previous_secret_expires_at: components["schemas"]["Timestamp"];
+        };
+        /** @description One attempt to deliver an event. */
+        WebhookAttempt: {
+            at: components["schemas"]["Timestamp"];
+            /**
+             * @description The endpoint's HTTP status; null when it did not answer.
+             * @example 503
+             */
+            response_status: number | null;
+            /**
+             * @description How long the attempt took.
+             * @example 120
+             */
+            duration_ms: number;
+            /**
+             * @description Why it failed without an answer (`timeout`, `refused: <rule>`, a connection error), or null.
+             * @example null
+             */
+            error: string | null;
+            /**
+             * @description The start of the endpoint's answer body (at most 1000 characters), or null.
+             * @example Service Unavailable
+             */
+            response_excerpt: string | null;
+        };
+        /** @description The latest attempt (the last of `attempt_log`); null before the first. */
+        WebhookLastAttempt: {
+            at: components["schemas"]["Timestamp"];
+            /**
+             * @description The endpoint's HTTP status; null when it did not answer.
+             * @example 503
+             */
+            response_status: number | null;
+            /**
+             * @description How long the attempt took.
+             * @example 120
+             */
+            duration_ms: number;
+            /**
+             * @description Why it failed without an answer (`timeout`, `refused: <rule>`, a connection error), or null.
+             * @example null
+             */
+            error: string | null;
+            /**
+             * @description The start of the endpoint's answer body (at most 1000 characters), or null.
+             * @example Service Unavailable
+             */
+            response_excerpt: string | null;
+        } | null;
+        /**
+         * @description `PENDING`: an attempt is due or scheduled. `SUCCEEDED`: answered 2xx. `FAILED`: given up.
+         * @example SUCCEEDED
+         * @enum {string}
+         */
+        WebhookDeliveryStatus: "PENDING" | "SUCCEEDED" | "FAILED";
+        /** @description One event to deliver to one endpoint, with its attempts. */
+        WebhookDelivery: {
+            id: components["schemas"]["Id"];
+            endpoint_id: components["schemas"]["Id"];
+            /**
+             * Format: uuid
+             * @description The event's id, also the `webhook-id` header of every attempt.
+             * @example 7d1c1a2e-5b0c-4c0e-9a51-2f3d8e0f4b6a
+             */
+            event_id: string;
+            event_type: components["schemas"]["WebhookEventType"];
+            status: components["schemas"]["WebhookDeliveryStatus"];
+            /**
+             * @description Attempts made so far.
+             * @example 1
+             */
+            attempts: number;
+            next_attempt_at: components["schemas"]["NullableTimestamp"];
+            created_at: components["schemas"]["Timestamp"];
+            updated_at: components["schemas"]["Timestamp"];
+            last_attempt: components["schemas"]["WebhookLastAttempt"];
+            /** @description Every attempt, oldest first. */
+            attempt_log: components["schemas"]["WebhookAttempt"][];
+        };
+        WebhookDeliveryPage: {
+            data: components["schemas"]["WebhookDelivery"][];
+            next_cursor: components["schemas"]["NextCursor"];
+        };
+        /**
          * @description The types of the events of this API.
          * @example order.confirmed
          * @enum {string}
@@ -923,6 +1254,271 @@ export interface components {
         };
     };
     responses: {
+        /** @description The webhook endpoint (never its secret). */
+        WebhookEndpoint: {
+            headers: {
+                "X-Correlation-Id": components["headers"]["CorrelationId"];
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "id": 1,
+                 *       "url": "https://erp.acme-industrial.example/webhooks/b2b",
+                 *       "description": "Acme ERP order sync",
+                 *       "event_types": [
+                 *         "order.confirmed",
+                 *         "order.canceled"
+                 *       ],
+                 *       "enabled": true,
+                 *       "disabled_reason": null,
+                 *       "created_at": "2026-12-06T09:30:00.000Z",
+                 *       "updated_at": "2026-12-06T09:30:00.000Z",
+                 *       "secret_rotated_at": null,
+                 *       "previous_secret_expires_at": null
+                 *     }
+                 */
+                "application/json": components["schemas"]["WebhookEndpoint"];
+            };
+        };
+        /** @description The webhook endpoint after the update. */
+        WebhookEndpointUpdated: {
+            headers: {
+                "X-Correlation-Id": components["headers"]["CorrelationId"];
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "id": 1,
+                 *       "url": "https://erp.acme-industrial.example/webhooks/b2b",
+                 *       "description": "Acme ERP order sync",
+                 *       "event_types": [
+                 *         "order.confirmed",
+                 *         "order.canceled"
+                 *       ],
+                 *       "enabled": true,
+                 *       "disabled_reason": null,
+                 *       "created_at": "2026-12-06T09:30:00.000Z",
+                 *       "updated_at": "2026-12-06T11:02:45.120Z",
+                 *       "secret_rotated_at": null,
+                 *       "previous_secret_expires_at": null
+                 *     }
+                 */
+                "application/json": components["schemas"]["WebhookEndpoint"];
+            };
+        };
+        /** @description The endpoint was registered; `secret` is shown this once. */
+        WebhookEndpointCreated: {
+            headers: {
+                "X-Correlation-Id": components["headers"]["CorrelationId"];
+                Location: components["headers"]["WebhookEndpointLocation"];
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "id": 1,
+                 *       "url": "https://erp.acme-industrial.example/webhooks/b2b",
+                 *       "description": "Acme ERP order sync",
+                 *       "event_types": [
+                 *         "order.confirmed",
+                 *         "order.canceled"
+                 *       ],
+                 *       "enabled": true,
+                 *       "disabled_reason": null,
+                 *       "created_at": "2026-12-06T09:30:00.000Z",
+                 *       "updated_at": "2026-12-06T09:30:00.000Z",
+                 *       "secret_rotated_at": null,
+                 *       "previous_secret_expires_at": null,
+                 *       "secret": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw5zJd0s6B8ko="
+                 *     }
+                 */
+                "application/json": components["schemas"]["WebhookEndpointCreated"];
+            };
+        };
+        /** @description One page of webhook endpoints, newest first. */
+        WebhookEndpointPage: {
+            headers: {
+                "X-Correlation-Id": components["headers"]["CorrelationId"];
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "data": [
+                 *         {
+                 *           "id": 1,
+                 *           "url": "https://erp.acme-industrial.example/webhooks/b2b",
+                 *           "description": "Acme ERP order sync",
+                 *           "event_types": [
+                 *             "order.confirmed",
+                 *             "order.canceled"
+                 *           ],
+                 *           "enabled": false,
+                 *           "disabled_reason": "answered 410 Gone",
+                 *           "created_at": "2026-12-06T09:30:00.000Z",
+                 *           "updated_at": "2026-12-06T10:12:04.310Z",
+                 *           "secret_rotated_at": null,
+                 *           "previous_secret_expires_at": null
+                 *         }
+                 *       ],
+                 *       "next_cursor": null
+                 *     }
+                 */
+                "application/json": components["schemas"]["WebhookEndpointPage"];
+            };
+        };
+        /**
+         * @description The new secret (shown this once), and until when the previous one still signs
+         *     alongside it.
+         */
+        WebhookSecretRotated: {
+            headers: {
+                "X-Correlation-Id": components["headers"]["CorrelationId"];
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "secret": "whsec_3q2+7wAbZ8c0dLlX5mN1oPqRsTuVwXyZ9a8b7c6d5e4=",
+                 *       "previous_secret_expires_at": "2026-12-07T09:30:00.000Z"
+                 *     }
+                 */
+                "application/json": components["schemas"]["WebhookSecretRotation"];
+            };
+        };
+        /** @description One page of the endpoint's deliveries, newest first, each with its attempts. */
+        WebhookDeliveryPage: {
+            headers: {
+                "X-Correlation-Id": components["headers"]["CorrelationId"];
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "data": [
+                 *         {
+                 *           "id": 7,
+                 *           "endpoint_id": 1,
+                 *           "event_id": "7d1c1a2e-5b0c-4c0e-9a51-2f3d8e0f4b6a",
+                 *           "event_type": "order.confirmed",
+                 *           "status": "SUCCEEDED",
+                 *           "attempts": 2,
+                 *           "next_attempt_at": null,
+                 *           "created_at": "2026-12-06T09:31:12.004Z",
+                 *           "updated_at": "2026-12-06T09:31:17.250Z",
+                 *           "last_attempt": {
+                 *             "at": "2026-12-06T09:31:17.130Z",
+                 *             "response_status": 204,
+                 *             "duration_ms": 120,
+                 *             "error": null,
+                 *             "response_excerpt": null
+                 *           },
+                 *           "attempt_log": [
+                 *             {
+                 *               "at": "2026-12-06T09:31:12.050Z",
+                 *               "response_status": 503,
+                 *               "duration_ms": 85,
+                 *               "error": null,
+                 *               "response_excerpt": "Service Unavailable"
+                 *             },
+                 *             {
+                 *               "at": "2026-12-06T09:31:17.130Z",
+                 *               "response_status": 204,
+                 *               "duration_ms": 120,
+                 *               "error": null,
+                 *               "response_excerpt": null
+                 *             }
+                 *           ]
+                 *         }
+                 *       ],
+                 *       "next_cursor": null
+                 *     }
+                 */
+                "application/json": components["schemas"]["WebhookDeliveryPage"];
+            };
+        };
+        /** @description A new attempt of the delivery is scheduled now; the dispatcher makes it shortly. */
+        WebhookDeliveryScheduled: {
+            headers: {
+                "X-Correlation-Id": components["headers"]["CorrelationId"];
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "id": 7,
+                 *       "endpoint_id": 1,
+                 *       "event_id": "7d1c1a2e-5b0c-4c0e-9a51-2f3d8e0f4b6a",
+                 *       "event_type": "order.confirmed",
+                 *       "status": "PENDING",
+                 *       "attempts": 8,
+                 *       "next_attempt_at": "2026-12-06T12:00:00.000Z",
+                 *       "created_at": "2026-12-06T09:31:12.004Z",
+                 *       "updated_at": "2026-12-06T12:00:00.000Z",
+                 *       "last_attempt": {
+                 *         "at": "2026-12-06T11:31:12.050Z",
+                 *         "response_status": null,
+                 *         "duration_ms": 10000,
+                 *         "error": "timeout",
+                 *         "response_excerpt": null
+                 *       },
+                 *       "attempt_log": [
+                 *         {
+                 *           "at": "2026-12-06T11:31:12.050Z",
+                 *           "response_status": null,
+                 *           "duration_ms": 10000,
+                 *           "error": "timeout",
+                 *           "response_excerpt": null
+                 *         }
+                 *       ]
+                 *     }
+                 */
+                "application/json": components["schemas"]["WebhookDelivery"];
+            };
+        };
+        /** @description Invalid input, or a URL the webhook rules refuse (`INVALID_WEBHOOK_URL`, naming the rule). */
+        WebhookEndpointBadRequest: {
+            headers: {
+                "X-Correlation-Id": components["headers"]["CorrelationId"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description No webhook endpoint with this id (or it was deleted). */
+        WebhookEndpointNotFound: {
+            headers: {
+                "X-Correlation-Id": components["headers"]["CorrelationId"];
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "type": "https://b2b-orders.example/problems/webhook-endpoint-not-found",
+                 *       "title": "Not Found",
+                 *       "status": 404,
+                 *       "detail": "Webhook endpoint 42 does not exist.",
+                 *       "code": "WEBHOOK_ENDPOINT_NOT_FOUND",
+                 *       "instance": "/webhook-endpoints/42",
+                 *       "correlationId": "7d4c1a8e-2f8b-4d55-9a3e-0c6f1b2a9e10"
+                 *     }
+                 */
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description No webhook endpoint with this id, or no delivery with this id for it. */
+        WebhookDeliveryNotFound: {
+            headers: {
+                "X-Correlation-Id": components["headers"]["CorrelationId"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
         /** @description The product. */
         Product: {
             headers: {
@@ -1991,6 +2587,16 @@ export interface components {
     };
     parameters: {
         /**
+         * @description Webhook endpoint id, a plain decimal integer (`42`; not `042`, `+42`, `4.2e1`, `42.0` or `0x2a`).
+         * @example 1
+         */
+        WebhookEndpointId: components["schemas"]["Id"];
+        /**
+         * @description Delivery id (of this endpoint), a plain decimal integer.
+         * @example 7
+         */
+        WebhookDeliveryId: components["schemas"]["Id"];
+        /**
          * @description Product id, a plain decimal integer (`42`; not `042`, `+42`, `4.2e1`, `42.0` or `0x2a`).
          * @example 1
          */
@@ -2028,6 +2634,11 @@ export interface components {
     };
     requestBodies: never;
     headers: {
+        /**
+         * @description URL path of the created webhook endpoint.
+         * @example /webhook-endpoints/1
+         */
+        WebhookEndpointLocation: string;
         /**
          * @description URL path of the created product.
          * @example /products/11
@@ -2453,6 +3064,293 @@ export interface operations {
             200: components["responses"]["EventPage"];
             400: components["responses"]["EventsBadRequest"];
             401: components["responses"]["Unauthorized"];
+            431: components["responses"]["RequestHeadersTooLarge"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    listWebhookEndpoints: {
+        parameters: {
+            query?: {
+                /**
+                 * @description The `next_cursor` of the previous page of `GET /webhook-endpoints`, unchanged.
+                 * @example Hq2bX0c9mZ3lTnR8vWk1sFtbNDJd
+                 */
+                cursor?: components["schemas"]["Cursor"];
+                /**
+                 * @description Page size, a plain decimal integer (`20`; not `020`, `+20`, `2e1`, `20.0` or `0x14`).
+                 * @example 20
+                 */
+                limit?: components["parameters"]["Limit"];
+            };
+            header?: {
+                /**
+                 * @description Correlation id to carry through every log line and downstream call; generated when absent.
+                 * @example 7d4c1a8e-2f8b-4d55-9a3e-0c6f1b2a9e10
+                 */
+                "X-Correlation-Id"?: components["parameters"]["CorrelationIdHeader"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["WebhookEndpointPage"];
+            400: components["responses"]["ListBadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            431: components["responses"]["RequestHeadersTooLarge"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    createWebhookEndpoint: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Correlation id to carry through every log line and downstream call; generated when absent.
+                 * @example 7d4c1a8e-2f8b-4d55-9a3e-0c6f1b2a9e10
+                 */
+                "X-Correlation-Id"?: components["parameters"]["CorrelationIdHeader"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "url": "https://erp.acme-industrial.example/webhooks/b2b",
+                 *       "event_types": [
+                 *         "order.confirmed",
+                 *         "order.canceled"
+                 *       ],
+                 *       "description": "Acme ERP order sync"
+                 *     }
+                 */
+                "application/json": components["schemas"]["WebhookEndpointCreate"];
+            };
+        };
+        responses: {
+            201: components["responses"]["WebhookEndpointCreated"];
+            400: components["responses"]["WebhookEndpointBadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            431: components["responses"]["RequestHeadersTooLarge"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getWebhookEndpoint: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Correlation id to carry through every log line and downstream call; generated when absent.
+                 * @example 7d4c1a8e-2f8b-4d55-9a3e-0c6f1b2a9e10
+                 */
+                "X-Correlation-Id"?: components["parameters"]["CorrelationIdHeader"];
+            };
+            path: {
+                /**
+                 * @description Webhook endpoint id, a plain decimal integer (`42`; not `042`, `+42`, `4.2e1`, `42.0` or `0x2a`).
+                 * @example 1
+                 */
+                id: components["parameters"]["WebhookEndpointId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["WebhookEndpoint"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["WebhookEndpointNotFound"];
+            431: components["responses"]["RequestHeadersTooLarge"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    deleteWebhookEndpoint: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Correlation id to carry through every log line and downstream call; generated when absent.
+                 * @example 7d4c1a8e-2f8b-4d55-9a3e-0c6f1b2a9e10
+                 */
+                "X-Correlation-Id"?: components["parameters"]["CorrelationIdHeader"];
+            };
+            path: {
+                /**
+                 * @description Webhook endpoint id, a plain decimal integer (`42`; not `042`, `+42`, `4.2e1`, `42.0` or `0x2a`).
+                 * @example 1
+                 */
+                id: components["parameters"]["WebhookEndpointId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The endpoint was deleted. */
+            204: {
+                headers: {
+                    "X-Correlation-Id": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["WebhookEndpointNotFound"];
+            431: components["responses"]["RequestHeadersTooLarge"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    updateWebhookEndpoint: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Correlation id to carry through every log line and downstream call; generated when absent.
+                 * @example 7d4c1a8e-2f8b-4d55-9a3e-0c6f1b2a9e10
+                 */
+                "X-Correlation-Id"?: components["parameters"]["CorrelationIdHeader"];
+            };
+            path: {
+                /**
+                 * @description Webhook endpoint id, a plain decimal integer (`42`; not `042`, `+42`, `4.2e1`, `42.0` or `0x2a`).
+                 * @example 1
+                 */
+                id: components["parameters"]["WebhookEndpointId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "enabled": true
+                 *     }
+                 */
+                "application/json": components["schemas"]["WebhookEndpointUpdate"];
+            };
+        };
+        responses: {
+            200: components["responses"]["WebhookEndpointUpdated"];
+            400: components["responses"]["WebhookEndpointBadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["WebhookEndpointNotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            431: components["responses"]["RequestHeadersTooLarge"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    rotateWebhookSecret: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Correlation id to carry through every log line and downstream call; generated when absent.
+                 * @example 7d4c1a8e-2f8b-4d55-9a3e-0c6f1b2a9e10
+                 */
+                "X-Correlation-Id"?: components["parameters"]["CorrelationIdHeader"];
+            };
+            path: {
+                /**
+                 * @description Webhook endpoint id, a plain decimal integer (`42`; not `042`, `+42`, `4.2e1`, `42.0` or `0x2a`).
+                 * @example 1
+                 */
+                id: components["parameters"]["WebhookEndpointId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["WebhookSecretRotated"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["WebhookEndpointNotFound"];
+            431: components["responses"]["RequestHeadersTooLarge"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    listWebhookDeliveries: {
+        parameters: {
+            query?: {
+                /**
+                 * @description The `next_cursor` of the previous page of this endpoint's deliveries, unchanged.
+                 * @example Hq2bX0c9mZ3lTnR8vWk1sFtbNDJd
+                 */
+                cursor?: components["schemas"]["Cursor"];
+                /**
+                 * @description Page size, a plain decimal integer (`20`; not `020`, `+20`, `2e1`, `20.0` or `0x14`).
+                 * @example 20
+                 */
+                limit?: components["parameters"]["Limit"];
+            };
+            header?: {
+                /**
+                 * @description Correlation id to carry through every log line and downstream call; generated when absent.
+                 * @example 7d4c1a8e-2f8b-4d55-9a3e-0c6f1b2a9e10
+                 */
+                "X-Correlation-Id"?: components["parameters"]["CorrelationIdHeader"];
+            };
+            path: {
+                /**
+                 * @description Webhook endpoint id, a plain decimal integer (`42`; not `042`, `+42`, `4.2e1`, `42.0` or `0x2a`).
+                 * @example 1
+                 */
+                id: components["parameters"]["WebhookEndpointId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["WebhookDeliveryPage"];
+            400: components["responses"]["ListBadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["WebhookEndpointNotFound"];
+            431: components["responses"]["RequestHeadersTooLarge"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    retryWebhookDelivery: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Correlation id to carry through every log line and downstream call; generated when absent.
+                 * @example 7d4c1a8e-2f8b-4d55-9a3e-0c6f1b2a9e10
+                 */
+                "X-Correlation-Id"?: components["parameters"]["CorrelationIdHeader"];
+            };
+            path: {
+                /**
+                 * @description Webhook endpoint id, a plain decimal integer (`42`; not `042`, `+42`, `4.2e1`, `42.0` or `0x2a`).
+                 * @example 1
+                 */
+                id: components["parameters"]["WebhookEndpointId"];
+                /**
+                 * @description Delivery id (of this endpoint), a plain decimal integer.
+                 * @example 7
+                 */
+                delivery_id: components["parameters"]["WebhookDeliveryId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            202: components["responses"]["WebhookDeliveryScheduled"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["WebhookDeliveryNotFound"];
             431: components["responses"]["RequestHeadersTooLarge"];
             503: components["responses"]["ServiceUnavailable"];
         };

@@ -342,6 +342,8 @@ async function main(): Promise<number> {
         CUSTOMERS_API_URL: urls.customers,
         ORDERS_API_URL: urls.orders,
         SERVICE_TOKEN: TEST_AUTH.serviceToken,
+        // The hooks insert a webhook delivery, which only the dispatcher writes otherwise.
+        DATABASE_URL: database.url,
         ...faultyInstances[name],
       }),
     );

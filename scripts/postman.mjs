@@ -135,6 +135,35 @@ const RUN_PLAN = {
   confirmOrder: { pathVariables: { id: '{{orderId}}' } },
   // Right after the confirmation, inside the cancel window: CONFIRMED → CANCELED.
   cancelOrder: { pathVariables: { id: '{{orderId}}' } },
+  // Webhooks: a loopback URL on a port nobody listens on, allowed by the development
+  // allow-list (WEBHOOK_ALLOWED_HOSTS), so no event ever leaves the machine.
+  createWebhookEndpoint: {
+    body: {
+      url: 'http://127.0.0.1:9/postman-webhook',
+      event_types: ['order.confirmed', 'order.canceled'],
+      description: 'Postman endpoint {{$timestamp}}',
+    },
+    tests: [captureId('webhookEndpointId', 201)],
+  },
+  listWebhookEndpoints: {},
+  getWebhookEndpoint: { pathVariables: { id: '{{webhookEndpointId}}' } },
+  updateWebhookEndpoint: { pathVariables: { id: '{{webhookEndpointId}}' } },
+  rotateWebhookSecret: { pathVariables: { id: '{{webhookEndpointId}}' } },
+  listWebhookDeliveries: {
+    pathVariables: { id: '{{webhookEndpointId}}' },
+    // A fresh endpoint usually has no delivery yet: the retry then names none (404).
+    tests: [
+      'if (pm.response.code === 200) {',
+      '  const [delivery] = pm.response.json().data;',
+      "  pm.collectionVariables.set('webhookDeliveryId', String(delivery ? delivery.id : 999999999));",
+      '}',
+    ],
+  },
+  retryWebhookDelivery: {
+    pathVariables: { id: '{{webhookEndpointId}}', delivery_id: '{{webhookDeliveryId}}' },
+    statuses: [202, 404],
+  },
+  deleteWebhookEndpoint: { pathVariables: { id: '{{webhookEndpointId}}' } },
   createAndConfirmOrder: {
     body: {
       customer_id: numberVariable('customerId'),
@@ -285,7 +314,9 @@ function planRequest(item, operation) {
   const event = [
     ...(plan.prerequest ? [script('prerequest', plan.prerequest)] : []),
     script('test', [
-      `pm.test('status is ${status}', () => pm.response.to.have.status(${status}));`,
+      plan.statuses
+        ? `pm.test('status is ${plan.statuses.join(' or ')}', () => pm.expect(pm.response.code).to.be.oneOf([${plan.statuses.join(', ')}]));`
+        : `pm.test('status is ${status}', () => pm.response.to.have.status(${status}));`,
       ...(plan.tests ?? []),
     ]),
   ];
@@ -333,6 +364,8 @@ async function render() {
     'disposableCustomerId',
     'productId',
     'orderId',
+    'webhookEndpointId',
+    'webhookDeliveryId',
   ];
   const collection = {
     info: {

@@ -18,8 +18,8 @@ export default function setup(): () => Promise<void> {
   });
   const run = randomBytes(4).toString('hex');
   const streams = [`TEST_${run}_EVENTS`];
-  process.env.EVENTS_STREAM = streams[0];
-  process.env.EVENTS_SUBJECT_PREFIX = `test.${run}`;
+  process.env.EVENTS_STREAM = process.env.CUSTOMERS_EVENTS_STREAM = streams[0];
+  process.env.EVENTS_SUBJECT_PREFIX = process.env.CUSTOMERS_EVENTS_SUBJECT_PREFIX = `test.${run}`;
   return async () => {
     const connection = await connect({ servers: process.env.NATS_URL ?? 'nats://127.0.0.1:4222' }).catch(
       () => undefined,

@@ -10,6 +10,8 @@ import { NewOrderScreen } from './screens/new-order-screen';
 import { OrderDetailScreen } from './screens/order-detail-screen';
 import { OrdersScreen } from './screens/orders-screen';
 import { ProductsScreen } from './screens/products-screen';
+import { WebhookEndpointScreen } from './screens/webhook-endpoint-screen';
+import { WebhooksScreen } from './screens/webhooks-screen';
 import { clearSession, loadSession, saveSession, type Session } from './session';
 
 const NAVIGATION: { route: Route; label: string }[] = [
@@ -17,6 +19,7 @@ const NAVIGATION: { route: Route; label: string }[] = [
   { route: { name: 'new-order' }, label: 'New order' },
   { route: { name: 'customers' }, label: 'Customers' },
   { route: { name: 'products' }, label: 'Products' },
+  { route: { name: 'webhooks' }, label: 'Webhooks' },
 ];
 
 export function App() {
@@ -97,7 +100,9 @@ function Shell({ session, onLogOut }: { session: Session; onLogOut(): void }) {
           <ul>
             {NAVIGATION.map(({ route: target, label }) => {
               const current =
-                target.name === route.name || (target.name === 'orders' && route.name === 'order');
+                target.name === route.name ||
+                (target.name === 'orders' && route.name === 'order') ||
+                (target.name === 'webhooks' && route.name === 'webhook');
               return (
                 <li key={label}>
                   <a href={routeHref(target)} aria-current={current ? 'page' : undefined}>
@@ -136,5 +141,9 @@ function Screen({ route }: { route: Route }) {
       return <CustomersScreen />;
     case 'products':
       return <ProductsScreen />;
+    case 'webhooks':
+      return <WebhooksScreen />;
+    case 'webhook':
+      return <WebhookEndpointScreen key={route.id} id={route.id} />;
   }
 }

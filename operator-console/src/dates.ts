@@ -1,9 +1,15 @@
 const dateTime = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+const preciseDateTime = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'medium' });
 const time = new Intl.DateTimeFormat(undefined, { timeStyle: 'short' });
 
 /** An API timestamp (or epoch milliseconds) in the operator's locale and time zone. */
 export function formatDateTime(instant: string | number): string {
   return dateTime.format(new Date(instant));
+}
+
+/** The same with seconds, for events and delivery attempts that follow each other within a minute. */
+export function formatPreciseDateTime(instant: string | number): string {
+  return preciseDateTime.format(new Date(instant));
 }
 
 export function formatTime(instant: string | number): string {

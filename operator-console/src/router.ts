@@ -8,7 +8,9 @@ export type Route =
   | { name: 'order'; id: number }
   | { name: 'new-order' }
   | { name: 'customers' }
-  | { name: 'products' };
+  | { name: 'products' }
+  | { name: 'webhooks' }
+  | { name: 'webhook'; id: number };
 
 export function parseRoute(hash: string): Route {
   const path = hash.replace(/^#/, '');
@@ -17,11 +19,16 @@ export function parseRoute(hash: string): Route {
   if (path === '/new-order') return { name: 'new-order' };
   if (path === '/customers') return { name: 'customers' };
   if (path === '/products') return { name: 'products' };
+  const webhook = /^\/webhooks\/([1-9]\d{0,15})$/.exec(path);
+  if (webhook) return { name: 'webhook', id: Number(webhook[1]) };
+  if (path === '/webhooks') return { name: 'webhooks' };
   return { name: 'orders' };
 }
 
 export function routeHref(route: Route): string {
-  return route.name === 'order' ? `#/orders/${route.id}` : `#/${route.name}`;
+  if (route.name === 'order') return `#/orders/${route.id}`;
+  if (route.name === 'webhook') return `#/webhooks/${route.id}`;
+  return `#/${route.name}`;
 }
 
 function subscribe(onChange: () => void): () => void {

@@ -18,6 +18,8 @@ import { ORDERS_OUTBOX } from './events';
 import { createOrdersMetrics, type OrdersMetrics } from './metrics';
 import { orderHandlers } from './orders/routes';
 import { productHandlers } from './products/routes';
+import type { LookupFunction } from './webhooks/url-policy';
+import { webhookHandlers } from './webhooks/routes';
 
 export interface OrdersAppOptions {
   db: Database;
@@ -44,6 +46,12 @@ export interface OrdersAppOptions {
   eventRelay?: Pick<EventRelay, 'state'>;
   /** Its counters, served at GET /metrics; new ones when absent (the server shares them with the sweep). */
   metrics?: OrdersMetrics;
+  /**
+   * Webhook endpoints: WEBHOOK_ALLOWED_HOSTS (default none: https to public addresses only),
+   * WEBHOOK_SECRET_OVERLAP_HOURS (default 24) and how host names resolve (DNS by default;
+   * tests pass their own, so no test depends on real DNS).
+   */
+  webhooks?: { allowedHosts: string[]; secretOverlapHours: number; lookup?: LookupFunction };
 }
 
 /** Builds the Orders API (no listen): the contract, its validation and auth, and the handlers. */
@@ -74,6 +82,13 @@ export function createOrdersApp(options: OrdersAppOptions): Express {
       metrics,
       logger: options.logger,
       outbox,
+    }),
+    ...webhookHandlers({
+      db: options.db,
+      cursorKey,
+      allowedHosts: options.webhooks?.allowedHosts ?? [],
+      secretOverlapHours: options.webhooks?.secretOverlapHours ?? 24,
+      lookup: options.webhooks?.lookup,
     }),
   };
   return createServiceApp({

@@ -120,3 +120,24 @@ export class CustomersApiTimeout extends UpstreamTimeout {
     );
   }
 }
+
+/** A webhook URL the SSRF rules refuse (url-policy.ts): the detail and the field error name the rule. */
+export class InvalidWebhookUrl extends InputError {
+  constructor(rule: string, why: string) {
+    super('INVALID_WEBHOOK_URL', `The webhook URL is refused (rule ${rule}): ${why}`, [
+      { field: 'body.url', message: `refused: ${rule}` },
+    ]);
+  }
+}
+
+export class WebhookEndpointNotFound extends NotFound {
+  constructor(id: number) {
+    super('WEBHOOK_ENDPOINT_NOT_FOUND', `Webhook endpoint ${id} does not exist.`);
+  }
+}
+
+export class WebhookDeliveryNotFound extends NotFound {
+  constructor(endpointId: number, deliveryId: number) {
+    super('WEBHOOK_DELIVERY_NOT_FOUND', `Webhook endpoint ${endpointId} has no delivery ${deliveryId}.`);
+  }
+}

@@ -13,6 +13,7 @@ import { ORDERS_OUTBOX } from './events';
 import { releaseHeldIdempotencyClaims, scheduleIdempotencyKeyCleanup } from './idempotency/idempotency';
 import { createOrdersMetrics } from './metrics';
 import { scheduleReservationExpiry } from './orders/reservation-expiry';
+import { startWebhookDispatcher } from './webhooks/dispatcher';
 
 // orders-api/.env, from src/ (tsx) and from dist/ (the bundle) alike; the environment wins.
 loadEnvFiles(new URL('../.env', import.meta.url));
@@ -51,6 +52,25 @@ const app = createOrdersApp({
   corsAllowedOrigins: config.corsAllowedOrigins,
   events: config.events.events,
   eventRelay,
+  webhooks: config.webhooks,
+});
+// Webhooks: the events of both APIs' streams to the registered endpoints (README "Webhooks").
+const { broker } = config.events;
+const webhookDispatcher = startWebhookDispatcher({
+  db,
+  logger,
+  registry: metrics.registry,
+  broker: broker && {
+    url: broker.url,
+    // One stream when both APIs publish into the same (as the test suites make them).
+    streams: [broker, config.webhooks.customersStream].filter(
+      (stream, index, all) => all.findIndex((other) => other.stream === stream.stream) === index,
+    ),
+  },
+  policy: { allowedHosts: config.webhooks.allowedHosts },
+  timeoutMs: config.webhooks.timeoutMs,
+  retryScheduleSeconds: config.webhooks.retryScheduleSeconds,
+  retentionDays: config.webhooks.deliveryRetentionDays,
 });
 const stopIdempotencyKeyCleanup = scheduleIdempotencyKeyCleanup(db, logger);
 const reservationExpiry = scheduleReservationExpiry(db, logger, {
@@ -79,6 +99,8 @@ await runHttpServer(app, {
     await reservationExpiry.stop();
     // Its cycle in progress ends (committed or rolled back) before the pool closes.
     await eventRelay?.stop();
+    // Attempts in progress finish and are recorded.
+    await webhookDispatcher.stop();
     await db.dispose();
   },
 });

@@ -66,6 +66,16 @@ export async function startSystem(): Promise<RunningSystem> {
         logger,
         customersApiBase: customersApi.url,
         validateResponses: true,
+        // As under `npm start` (WEBHOOK_ALLOWED_HOSTS' development default): the Postman
+        // collection registers a loopback webhook URL. No host name resolves: the suites
+        // never ask real DNS about the URLs they make up.
+        webhooks: {
+          allowedHosts: ['127.0.0.1', 'localhost'],
+          secretOverlapHours: 24,
+          lookup: async (hostname) => {
+            throw Object.assign(new Error(`getaddrinfo ENOTFOUND ${hostname}`), { code: 'ENOTFOUND' });
+          },
+        },
       }),
     );
     started.push({ stop: () => ordersApi.close() });

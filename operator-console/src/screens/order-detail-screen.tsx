@@ -14,6 +14,7 @@ import { Field } from '../ui/field';
 import { ProblemAlert } from '../ui/problem-alert';
 import { ScreenHeader } from '../ui/screen-header';
 import { StatusBadge } from '../ui/status-badge';
+import { OrderTimeline } from './order-timeline';
 
 /** The current time, read again when `deadline` passes, so a button can change state at that moment. */
 function useNowUntil(deadline: number | undefined): number {
@@ -273,6 +274,8 @@ export function OrderDetailScreen({ id }: { id: number }) {
           </p>
         </div>
       </div>
+
+      <OrderTimeline order={order} />
 
       <ConfirmDialog
         open={canceling}

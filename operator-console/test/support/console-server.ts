@@ -8,11 +8,20 @@ export const CONSOLE_DIR = path.resolve(import.meta.dirname, '../..');
 const ROOT = path.resolve(CONSOLE_DIR, '..');
 const VITE = path.join(ROOT, 'node_modules/.bin/vite');
 
+/**
+ * Vite refuses a second `build` or `preview` of the same project while one runs (a lock in
+ * its cache folder). The browser suites run side by side (vitest's workers), each with its
+ * own output folder and port, so they share nothing the lock protects.
+ */
+const BYPASS_LOCK = '--bypass-lock';
+
 /** Builds the console into `outDir` exactly as `npm run console` does (vite build). */
 export async function buildConsole(outDir: string): Promise<void> {
-  await promisify(execFile)(VITE, ['build', '--outDir', outDir, '--emptyOutDir', '--logLevel', 'warn'], {
-    cwd: CONSOLE_DIR,
-  });
+  await promisify(execFile)(
+    VITE,
+    ['build', '--outDir', outDir, '--emptyOutDir', '--logLevel', 'warn', BYPASS_LOCK],
+    { cwd: CONSOLE_DIR },
+  );
 }
 
 /** Every source file the built bundle was made from, read from its source maps. */
@@ -50,16 +59,20 @@ export async function serveConsole(
 ): Promise<ServedConsole> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const service = await startChildService(VITE, ['preview', '--outDir', outDir, '--logLevel', 'warn'], {
-    cwd: CONSOLE_DIR,
-    readyUrl: `${url}/`,
-    env: {
-      CONSOLE_PORT: String(port),
-      CONSOLE_BACKEND: backend,
-      CUSTOMERS_URL: apis.customers,
-      ORDERS_URL: apis.orders,
-      ORCHESTRATOR_URL: apis.orchestrator,
+  const service = await startChildService(
+    VITE,
+    ['preview', '--outDir', outDir, '--logLevel', 'warn', BYPASS_LOCK],
+    {
+      cwd: CONSOLE_DIR,
+      readyUrl: `${url}/`,
+      env: {
+        CONSOLE_PORT: String(port),
+        CONSOLE_BACKEND: backend,
+        CUSTOMERS_URL: apis.customers,
+        ORDERS_URL: apis.orders,
+        ORCHESTRATOR_URL: apis.orchestrator,
+      },
     },
-  });
+  );
   return { url, service };
 }
