@@ -56,6 +56,16 @@ import {
   type ScenarioInfo,
   type Target,
 } from '../bench/report';
+import {
+  percentile,
+  startWebhookReceiver,
+  summarizeWebhooks,
+  webhookSummaryLines,
+  type DispatcherTally,
+  type WebhookFigures,
+  type WebhookReceiver,
+  type WebhookRound,
+} from '../bench/webhooks';
 
 const harnessRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const startedAt = Date.now();
@@ -148,6 +158,8 @@ const eventStreams = {
 };
 /** The longest wait for ours' outbox to be published (after a load, and before a sampled one). */
 const OUTBOX_WAIT_MS = 30_000;
+/** The longest wait, after a post-order-1-8 load of ours, for every webhook delivery of its events. */
+const WEBHOOK_WAIT_MS = 120_000;
 
 const log = (message: string) =>
   console.log(`[bench ${((Date.now() - startedAt) / 1000).toFixed(0).padStart(4)} s] ${message}`);
@@ -305,6 +317,8 @@ async function dropDatabase() {
 let outboxConnection: Connection | undefined;
 /** Whether NATS answered when the run began (undefined: not asked yet). */
 let natsAnsweredAtStart: boolean | undefined;
+/** The harness's webhook receiver (bench/webhooks.ts), closed at clean-up after the APIs stopped. */
+let webhookReceiver: WebhookReceiver | undefined;
 /** What became of the run's JetStream streams at clean-up. */
 const streamCleanup: Record<string, string> = {};
 
@@ -351,6 +365,7 @@ async function cleanUp() {
     if (entry.exit) stopReport.push({ name: entry.name, ...entry.exit });
   }
   closeHttpAgents();
+  await webhookReceiver?.close().catch(() => undefined);
   await outboxConnection?.end().catch(() => undefined);
   // After the APIs stopped: a relay still running would create its stream again.
   await deleteEventStreams();
@@ -609,6 +624,16 @@ async function main() {
     EVENTS_STREAM: eventStreams[part].stream,
     EVENTS_SUBJECT_PREFIX: eventStreams[part].subjectPrefix,
   });
+  // The Orders API's webhook dispatcher reads the Customers API's stream too: the run's own (by
+  // default it is B2B_CUSTOMERS, a real deployment's, whose shared durable consumer it would
+  // take messages from). Production's allow-list is empty; the bench's receiver is on loopback.
+  // The EVENTS=off copy gets the same: it has no fan-out (no broker), but its delivery worker
+  // leases from the same database, and would otherwise refuse the loopback URL and retry 5 s later.
+  const webhooksEnv = {
+    CUSTOMERS_EVENTS_STREAM: eventStreams.customers.stream,
+    CUSTOMERS_EVENTS_SUBJECT_PREFIX: eventStreams.customers.subjectPrefix,
+    WEBHOOK_ALLOWED_HOSTS: '127.0.0.1',
+  };
   const oursProcesses = {
     customers: startProcess(
       'customers-api',
@@ -624,6 +649,7 @@ async function main() {
       env: {
         ...baseEnv,
         ...eventsEnv('orders'),
+        ...webhooksEnv,
         PORT: String(ordersPort),
         CUSTOMERS_API_BASE: url(customersPort),
       },
@@ -675,6 +701,7 @@ async function main() {
         env: {
           ...offEnv,
           ...eventsEnv('orders'),
+          ...webhooksEnv,
           EVENTS: 'off',
           PORT: String(offOrdersPort),
           CUSTOMERS_API_BASE: url(offCustomersPort),
@@ -1073,6 +1100,164 @@ async function main() {
     };
   };
 
+  // ── Webhooks: one endpoint of ours (order.created) → the harness's receiver, enabled only
+  // during ours' measured post-order-1-8 loads (and until their deliveries are made), so the
+  // other scenarios run with the dispatcher as before (fan-out only, nothing to deliver). ──
+  const webhookRounds: WebhookRound[] = [];
+  const webhooks: WebhookFigures = { signatureChecked: false, rounds: webhookRounds };
+  let webhookEndpointId: number | undefined;
+  const setWebhookEnabled = async (enabled: boolean) => {
+    const answer = await httpJson(`${ours.urls.orders}/webhook-endpoints/${webhookEndpointId}`, {
+      method: 'PATCH',
+      headers: auth,
+      body: { enabled },
+    });
+    if (answer.status !== 200)
+      throw new Error(
+        `PATCH /webhook-endpoints/${webhookEndpointId} answered ${answer.status}: ${answer.text}`,
+      );
+  };
+  if (!scenarios.some((scenario) => scenario.id === 'post-order-1-8'))
+    webhooks.notMeasured = 'post-order-1-8 is not among BENCH_SCENARIOS';
+  else if (!hasOutbox) webhooks.notMeasured = 'this tree has no events (no orders_outbox)';
+  else if (natsProblem !== undefined)
+    webhooks.notMeasured = `NATS did not answer at ${settings.natsUrl} at start (${natsProblem}): no fan-out, no webhook figures`;
+  else {
+    webhookReceiver = await startWebhookReceiver();
+    const answer = await httpJson(`${ours.urls.orders}/webhook-endpoints`, {
+      method: 'POST',
+      headers: auth,
+      body: {
+        url: webhookReceiver.url,
+        event_types: ['order.created'],
+        description: `npm run bench ${runId}: delivery latency under POST /orders ×8`,
+      },
+    });
+    if (answer.status === 201) {
+      const endpoint = answer.body as { id: number; secret: string };
+      webhookEndpointId = endpoint.id;
+      webhookReceiver.setSecret(endpoint.secret);
+      webhooks.endpointId = endpoint.id;
+      webhooks.receiverUrl = webhookReceiver.url;
+      webhooks.signatureChecked = webhookReceiver.verifies;
+      await setWebhookEnabled(false);
+      log(
+        `webhook endpoint ${endpoint.id} → ${webhookReceiver.url} (order.created), enabled during ours' measured POST /orders ×8 only; ` +
+          (webhookReceiver.verifies
+            ? 'signatures verified with standardwebhooks'
+            : 'standardwebhooks could not be imported: signatures NOT checked'),
+      );
+    } else {
+      webhooks.notMeasured = `POST /webhook-endpoints answered ${answer.status}: ${answer.text.slice(0, 300)}`;
+      log(`no webhook figures: ${webhooks.notMeasured}`);
+    }
+  }
+  /**
+   * After ours' load: waits (at most WEBHOOK_WAIT_MS from the load's end) until every
+   * order.created the load wrote has its delivery row and none is PENDING, then disables the
+   * endpoint again (a delivery left PENDING is not attempted while it is disabled).
+   */
+  const finishWebhookRound = async (
+    round: number,
+    top: number,
+    loadFromMs: number,
+    loadToMs: number,
+  ): Promise<WebhookRound> => {
+    const count = async () => {
+      const written = await outboxQuery<{ n: number }>(
+        `SELECT COUNT(*) AS n FROM orders_outbox WHERE position > ? AND type = 'order.created'`,
+        [top],
+      );
+      const rows = await outboxQuery<{ n: number; pending: number | null }>(
+        `SELECT COUNT(*) AS n, SUM(d.status = 'PENDING') AS pending
+         FROM webhook_deliveries d JOIN orders_outbox o ON o.event_id = d.event_id
+         WHERE d.endpoint_id = ? AND o.position > ?`,
+        [webhookEndpointId, top],
+      );
+      return { written: Number(written.n), rows: Number(rows.n), pending: Number(rows.pending ?? 0) };
+    };
+    let state = await count();
+    while (
+      (state.rows < state.written || state.pending > 0) &&
+      Date.now() - loadToMs < WEBHOOK_WAIT_MS &&
+      !aborted
+    ) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      state = await count();
+    }
+    const drained = state.rows >= state.written && state.pending === 0;
+    await setWebhookEnabled(false);
+    return {
+      round,
+      loadFromMs,
+      loadToMs,
+      eventsWritten: state.written,
+      drainSeconds: drained ? (Date.now() - loadToMs) / 1000 : null,
+      deliveryRows: state.rows,
+      pendingAfterWait: state.pending,
+    };
+  };
+  /** What the bench database says of the dispatcher's work: read before the APIs stop. */
+  const dispatcherTally = async (): Promise<DispatcherTally> => {
+    const rowsOf = async <T>(statement: string, values: unknown[] = []) =>
+      ((await outboxConnection!.query(statement, values)) as unknown as [T[]])[0];
+    const attempts = await rowsOf<{ status: number | null; n: number }>(
+      `SELECT a.response_status AS status, COUNT(*) AS n FROM webhook_attempts a GROUP BY a.response_status`,
+    );
+    const deliveries = await rowsOf<{ status: string; n: number }>(
+      `SELECT status, COUNT(*) AS n FROM webhook_deliveries GROUP BY status`,
+    );
+    const durations = (
+      await rowsOf<{ ms: number }>(`SELECT duration_ms AS ms FROM webhook_attempts ORDER BY duration_ms`)
+    ).map((row) => Number(row.ms));
+    // The stages of each delivery's first attempt, for the events of the measured loads (database clock).
+    const stageRows = await rowsOf<Record<string, number | string>>(
+      `SELECT TIMESTAMPDIFF(MICROSECOND, o.occurred_at, o.published_at) / 1000 AS relay,
+              TIMESTAMPDIFF(MICROSECOND, o.published_at, d.created_at) / 1000 AS fanOut,
+              TIMESTAMPDIFF(MICROSECOND, d.created_at, a.attempted_at) / 1000 AS queued,
+              a.duration_ms AS attempt
+       FROM webhook_deliveries d
+       JOIN orders_outbox o ON o.event_id = d.event_id
+       JOIN webhook_attempts a ON a.delivery_id = d.id AND a.attempt_number = 1
+       WHERE d.endpoint_id = ?`,
+      [webhookEndpointId],
+    );
+    const stages: DispatcherTally['stages'] = {};
+    for (const [key, name] of [
+      ['relay', 'commit → published'],
+      ['fanOut', 'published → delivery row'],
+      ['queued', 'row → attempt'],
+      ['attempt', 'attempt (POST → 204)'],
+    ] as const) {
+      const values = stageRows
+        .map((row) => Number(row[key]))
+        .filter((value) => Number.isFinite(value))
+        .sort((a, b) => a - b);
+      if (values.length > 0)
+        stages[name] = {
+          p50: percentile(values, 0.5),
+          p99: percentile(values, 0.99),
+          max: values.at(-1)!,
+          n: values.length,
+        };
+    }
+    return {
+      attempts: attempts.reduce((sum, row) => sum + Number(row.n), 0),
+      attemptsByStatus: Object.fromEntries(
+        attempts.map((row) => [row.status === null ? 'none' : String(row.status), Number(row.n)]),
+      ),
+      deliveries: deliveries.reduce((sum, row) => sum + Number(row.n), 0),
+      deliveriesByStatus: Object.fromEntries(deliveries.map((row) => [row.status, Number(row.n)])),
+      pendingAtEnd: Number(deliveries.find((row) => row.status === 'PENDING')?.n ?? 0),
+      stages,
+      attemptDurationMs: {
+        p50: percentile(durations, 0.5),
+        p99: percentile(durations, 0.99),
+        max: durations.at(-1) ?? NaN,
+      },
+    };
+  };
+
   /**
    * Waits until the processes under test are idle again: requests queued when the load
    * stopped (256 connections leave a backlog) must not run into the next measurement.
@@ -1118,6 +1303,17 @@ async function main() {
       target === 'ours' && scenario.id === 'post-order-1-8' && round > 0 && hasOutbox
         ? await startOutboxSampler()
         : undefined;
+    // …and the webhook deliveries of its order.created events (the measured rounds only).
+    const webhookStart =
+      sampled && webhookEndpointId !== undefined
+        ? await (async () => {
+            const { top } = await outboxQuery<{ top: number }>(
+              'SELECT COALESCE(MAX(position), 0) AS top FROM orders_outbox',
+            );
+            await setWebhookEnabled(true);
+            return { top: Number(top), fromMs: Date.now() };
+          })()
+        : undefined;
     const result = await runLoadProcess(
       'load',
       {
@@ -1130,10 +1326,23 @@ async function main() {
       },
       seconds,
     );
+    const loadToMs = Date.now();
     if (sampled) {
       const run = await sampled.finish(round, result);
       relayRuns.push(run);
       log(`round ${round} relay: ${describeRelayRun(run)}`);
+    }
+    if (webhookStart) {
+      const hooks = await finishWebhookRound(round, webhookStart.top, webhookStart.fromMs, loadToMs);
+      webhookRounds.push(hooks);
+      log(
+        `round ${round} webhooks: ${hooks.deliveryRows} deliveries of ${hooks.eventsWritten} order.created, ` +
+          `${hooks.pendingAfterWait} pending; ` +
+          (hooks.drainSeconds === null
+            ? `NOT all delivered within ${WEBHOOK_WAIT_MS / 1000} s of the load's end`
+            : `all delivered ${hooks.drainSeconds.toFixed(2)} s after the load's end`) +
+          `; receiver so far ${webhookReceiver!.counts.received} requests`,
+      );
     }
     result.settleMs = await settle(target);
     if (scenario.part === 'orchestrator') lastOrchestratorUse = Date.now();
@@ -1212,6 +1421,14 @@ async function main() {
   phase = 'stop';
   clearInterval(rssTimer);
   machine.loadAverageAtEnd = loadAverage();
+  if (webhookReceiver && webhookEndpointId !== undefined) {
+    try {
+      webhooks.dispatcher = await dispatcherTally();
+    } catch (error) {
+      log(`could not read the dispatcher's tables: ${(error as Error).message}`);
+    }
+    Object.assign(webhooks, summarizeWebhooks(webhookReceiver, webhookRounds));
+  }
   await cleanUp();
   const logs = await summarizeLogs();
 
@@ -1224,6 +1441,7 @@ async function main() {
     natsProblem,
     hasOutbox,
     relayRuns,
+    webhooks,
   };
   const summary = targetSummary({
     rows,
@@ -1288,6 +1506,7 @@ async function main() {
       onOffTarget: EVENTS_ON_OFF_TARGET,
       relay: natsProblem === undefined ? (summarizeRelay(relayRuns) ?? null) : null,
       relayRuns,
+      webhooks,
     },
     measurements,
     warmups,
@@ -1402,6 +1621,7 @@ function targetSummary(input: {
     );
   }
   lines.push(...eventsSummary(input.events, row('post-order-1-8', 'ours'), row('post-order-1-8', 'off')));
+  if (row('post-order-1-8', 'ours')) lines.push(...webhookSummaryLines(input.events.webhooks));
   const cc = row('create-confirm-8', 'ours');
   const ccRef = row('create-confirm-8', 'reference');
   if (cc) {
@@ -1476,6 +1696,8 @@ interface EventsFigures {
   natsProblem?: string;
   hasOutbox: boolean;
   relayRuns: RelayRun[];
+  /** Webhook delivery latency under ours' post-order-1-8 (bench/webhooks.ts). */
+  webhooks: WebhookFigures;
 }
 
 /** The events lines of Targets: POST /orders with events on ÷ off, and the relay under that load. */

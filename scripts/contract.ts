@@ -25,7 +25,7 @@ import {
   TEST_AUTH,
   closedPort,
   createTestDatabase,
-  freePort,
+  freePorts,
   startChildService,
   startSilentServer,
   type ChildService,
@@ -197,21 +197,26 @@ async function main(): Promise<number> {
   downDatabaseUrl.port = nobodyListens;
   silentUpstream = await startSilentServer();
 
-  const port = async () => String(await freePort());
-  const ports = {
-    customers: await port(),
-    orders: await port(),
-    orchestrator: await port(),
-    orchestratorLambda: await port(),
-    customersDatabaseDown: await port(),
-    ordersDatabaseDown: await port(),
-    ordersUpstreamClosed: await port(),
-    ordersUpstreamSilent: await port(),
-    orchestratorUpstreamsClosed: await port(),
-    orchestratorUpstreamsClosedLambda: await port(),
-    orchestratorUpstreamsSilent: await port(),
-    orchestratorUpstreamsSilentLambda: await port(),
-  };
+  // Twelve distinct ports: two services given one would answer for each other.
+  const names = [
+    'customers',
+    'orders',
+    'orchestrator',
+    'orchestratorLambda',
+    'customersDatabaseDown',
+    'ordersDatabaseDown',
+    'ordersUpstreamClosed',
+    'ordersUpstreamSilent',
+    'orchestratorUpstreamsClosed',
+    'orchestratorUpstreamsClosedLambda',
+    'orchestratorUpstreamsSilent',
+    'orchestratorUpstreamsSilentLambda',
+  ] as const;
+  const allocated = await freePorts(names.length);
+  const ports = Object.fromEntries(names.map((name, index) => [name, String(allocated[index])])) as Record<
+    (typeof names)[number],
+    string
+  >;
   const urlOf = (port: string) => `http://127.0.0.1:${port}`;
   const urls = {
     customers: urlOf(ports.customers),

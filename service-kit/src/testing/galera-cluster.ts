@@ -9,7 +9,7 @@ import { promisify } from 'node:util';
 import { connectDatabase, sql } from '../database';
 import { migrateDatabase } from '../migrations';
 import { pollUntil } from './poll';
-import { freePort, startChildService, type ChildService } from './processes';
+import { freePort, freePorts, startChildService, type ChildService } from './processes';
 import { findBinary } from './private-database-server';
 
 const run = promisify(execFile);
@@ -254,13 +254,6 @@ function signalGroup(pid: number, signal: NodeJS.Signals) {
   } catch {
     // already gone
   }
-}
-
-/** Distinct free loopback ports (freePort may hand out the same one twice in a row). */
-async function freePorts(count: number): Promise<number[]> {
-  const ports = new Set<number>();
-  while (ports.size < count) ports.add(await freePort());
-  return [...ports];
 }
 
 /** Runs one query on `url` over a connection of its own, bounded in time; closes the connection. */

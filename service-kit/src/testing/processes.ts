@@ -16,6 +16,16 @@ export function freePort(): Promise<number> {
   });
 }
 
+/**
+ * `count` distinct free loopback ports: freePort may hand out the same port twice in a row
+ * (the OS reuses a port closed a moment ago), and two services given one port collide.
+ */
+export async function freePorts(count: number): Promise<number[]> {
+  const ports = new Set<number>();
+  while (ports.size < count) ports.add(await freePort());
+  return [...ports];
+}
+
 export interface ChildService {
   process: ChildProcess;
   /** Everything the process printed so far (stdout and stderr), for failure messages. */
