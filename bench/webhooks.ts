@@ -182,7 +182,7 @@ export interface WebhookFigures {
   endpointId?: number;
   signatureChecked: boolean;
   rounds: WebhookRound[];
-  /** Over the measured rounds (events whose time falls in a load's span). */
+  /** Over the webhook rounds (events whose time falls in a load's span). */
   measured?: {
     unique: number;
     latencyMs: { p50: number; p95: number; p99: number; max: number; mean: number };
@@ -195,7 +195,7 @@ export interface WebhookFigures {
   dispatcher?: DispatcherTally;
 }
 
-/** The figures of the measured rounds from what the receiver recorded. */
+/** The figures of the webhook rounds from what the receiver recorded. */
 export function summarizeWebhooks(
   receiver: WebhookReceiver,
   rounds: WebhookRound[],

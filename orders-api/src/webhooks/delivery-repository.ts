@@ -44,22 +44,33 @@ const LIVE_ENDPOINT = sql`
 `;
 
 /**
- * Fan-out of one event: one PENDING delivery per enabled, non-deleted endpoint subscribed to its
- * type, due after `firstDelayMs`. INSERT IGNORE on (endpoint_id, event_id): a redelivered message
- * adds nothing. Returns how many deliveries were added.
+ * Fan-out of a batch of events, in one statement: one PENDING delivery per event and per enabled,
+ * non-deleted endpoint subscribed to its type, due after `firstDelayMs`. INSERT IGNORE on
+ * (endpoint_id, event_id): a redelivered message adds nothing. Returns how many deliveries were
+ * added.
  */
 export async function insertDeliveries(
   db: Queryable,
-  event: { id: string; type: string; payload: string },
+  events: Array<{ id: string; type: string; payload: string }>,
   firstDelayMs: number,
 ): Promise<number> {
+  if (events.length === 0) return 0;
+  // A derived table of the batch (UNION ALL: the same on MySQL 8 and MariaDB).
+  const batch = sql.join(
+    events.map(
+      (event) =>
+        sql`SELECT ${event.id} AS event_id, ${event.type} AS event_type, ${event.payload} AS payload`,
+    ),
+    sql` UNION ALL `,
+  );
   const result = (await db.query(sql`
     INSERT IGNORE INTO webhook_deliveries
       (endpoint_id, event_id, event_type, payload, status, attempts, next_attempt_at, created_at, updated_at)
-    SELECT e.id, ${event.id}, ${event.type}, ${event.payload}, 'PENDING', 0,
+    SELECT e.id, v.event_id, v.event_type, v.payload, 'PENDING', 0,
       NOW(3) + INTERVAL ${Math.round(firstDelayMs * 1000)} MICROSECOND, NOW(3), NOW(3)
-    FROM webhook_endpoints e
-    WHERE e.enabled = 1 AND e.deleted_at IS NULL AND JSON_CONTAINS(e.event_types, JSON_QUOTE(${event.type}))
+    FROM (${batch}) v
+    JOIN webhook_endpoints e
+      ON e.enabled = 1 AND e.deleted_at IS NULL AND JSON_CONTAINS(e.event_types, JSON_QUOTE(v.event_type))
   `)) as unknown as { affectedRows?: number };
   return Number(result.affectedRows ?? 0);
 }

@@ -6,6 +6,7 @@ import {
   jetstream,
   jetstreamManager,
   type Consumer,
+  type JsMsg,
   type JetStreamClient,
   type JetStreamManager,
 } from '@nats-io/jetstream';
@@ -204,8 +205,7 @@ export function startWebhookDispatcher(options: WebhookDispatcherOptions): Webho
       max_messages: Math.min(FETCH_BATCH, waiting),
       expires: FETCH_EXPIRES_MS,
     });
-    let events = 0;
-    let added = 0;
+    const fetched: Array<{ message: JsMsg; id: string; type: string; payload: string }> = [];
     for await (const message of messages) {
       const payload = message.string();
       let event: { id?: unknown; type?: unknown };
@@ -222,12 +222,13 @@ export function startWebhookDispatcher(options: WebhookDispatcherOptions): Webho
         message.term();
         continue;
       }
-      added += await insertDeliveries(db, { id: event.id, type: event.type, payload }, schedule[0]! * 1000);
-      // Acked only once its deliveries are committed: a crash before redelivers it (and adds nothing twice).
-      await message.ackAck();
-      events += 1;
+      fetched.push({ message, id: event.id, type: event.type, payload });
     }
-    return { events, added };
+    // One statement for the batch; the messages acknowledged only once their deliveries are
+    // committed: a crash before redelivers them (and adds nothing twice).
+    const added = await insertDeliveries(db, fetched, schedule[0]! * 1000);
+    await Promise.all(fetched.map(({ message }) => message.ackAck()));
+    return { events: fetched.length, added };
   };
 
   const fanOut = async (): Promise<{ events: number; added: number }> => {
