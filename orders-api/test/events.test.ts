@@ -772,11 +772,14 @@ describe('GET /events', () => {
     expectProblem(unknownType, 400, 'VALIDATION_FAILED');
   });
 
-  it('when a cursor is used with another type, or edited, then the answer is 400 INVALID_CURSOR naming query.after', async () => {
+  it('when a cursor is used with another type, edited, or comes from the Customers API feed, then the answer is 400 INVALID_CURSOR naming query.after', async () => {
     await drain(startRelay());
     const plain = await system.api.get('/events?limit=1', { token });
     const typed = await system.api.get('/events?limit=1&type=order.created', { token });
     const [plainCursor, typedCursor] = [plain.body.next_cursor as string, typed.body.next_cursor as string];
+    // The Customers API's feed: same secret, same list name, another outbox.
+    const customersFeed = await system.customersApi.get('/events?limit=1', { token });
+    const customersCursor = customersFeed.body.next_cursor as string;
 
     const edited = `${plainCursor.slice(0, 4)}${plainCursor[4] === 'A' ? 'B' : 'A'}${plainCursor.slice(5)}`;
     for (const path of [
@@ -785,6 +788,7 @@ describe('GET /events', () => {
       `/events?after=${typedCursor}&type=order.confirmed`,
       `/events?after=${edited}`,
       '/events?after=not-a-cursor',
+      `/events?after=${customersCursor}`,
     ]) {
       const response = await system.api.get(path, { token });
       expectProblem(response, 400, 'INVALID_CURSOR');

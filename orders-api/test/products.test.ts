@@ -176,6 +176,18 @@ describe('PATCH /products/{id}', () => {
     expect(empty.status).toBe(400);
     expect(sku.status).toBe(400);
   });
+
+  it('when no body is sent at all, then 400 VALIDATION_FAILED naming body, never a 500', async () => {
+    const product = await system.createProduct();
+    const withoutContentType: Record<string, string> = {};
+
+    for (const headers of [withoutContentType, { 'Content-Type': 'application/json' }]) {
+      const response = await system.api.patch(`/products/${product.id}`, { token: system.token, headers });
+      expect(response.status).toBe(400);
+      expect(response.body.code).toBe('VALIDATION_FAILED');
+      expect(response.body.errors.map((error: { field: string }) => error.field)).toEqual(['body']);
+    }
+  });
 });
 
 describe('GET /products/{id}', () => {

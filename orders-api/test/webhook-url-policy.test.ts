@@ -106,6 +106,10 @@ describe('checkWebhookUrl', () => {
     ['https://[::ffff:10.0.0.1]/', 'private'],
     ['https://[::ffff:127.0.0.1]/', 'loopback'],
     ['https://[::ffff:169.254.169.254]/', 'metadata'],
+    // IPv4-compatible (::a.b.c.d), which ipaddr.js calls unicast: judged by the IPv4 inside.
+    ['https://[::a9fe:a9fe]/', 'metadata'],
+    ['https://[::a00:1]/', 'private'],
+    ['https://[::7f00:1]/', 'loopback'],
     ['https://[2002:a00:1::]/', '6to4'],
     ['https://[2001:0:4136:e378:8000:63bf:3fff:fdd2]/', 'teredo'],
     ['https://[64:ff9b::a00:1]/', 'rfc6052'],

@@ -184,7 +184,13 @@ export async function listFeedEvents<Event extends EventEnvelope | object = Even
   query: { after?: string; type?: string; limit?: number },
   cursorKey: CursorKey,
 ): Promise<{ data: Event[]; next_cursor: string }> {
-  const scope: CursorScope = { key: cursorKey, list: 'listEvents', filters: { type: query.type } };
+  // The outbox is part of the list: a Customers API cursor on the Orders API's feed is refused,
+  // not read as a position there (a consumer would silently skip events).
+  const scope: CursorScope = {
+    key: cursorKey,
+    list: `listEvents:${outbox.table}`,
+    filters: { type: query.type },
+  };
   const [afterFeedPosition] = query.after === undefined ? [0] : decodeFeedCursor(query.after, scope);
   const events = await findFeedEvents(db, outbox, {
     afterFeedPosition,

@@ -50,14 +50,23 @@ function canonicalHost(host: string): string {
   return isIP(bare) ? ipaddr.parse(bare).toString() : bare;
 }
 
+/** An IPv6 address holding an IPv4 one in its last 32 bits: `::ffff:0:0/96` or `::/96` (not `::` and `::1`). */
+function isIPv4Embedded(address: ipaddr.IPv6): boolean {
+  if (address.isIPv4MappedAddress()) return true;
+  const parts = address.parts;
+  return parts.slice(0, 6).every((part) => part === 0) && (parts[6] !== 0 || parts[7]! > 1);
+}
+
 /** Why `address` is refused, or undefined when it is a public unicast address. */
 function refusedRule(address: string): string | undefined {
   if (!ipaddr.isValid(address) || isIP(address) === 0) return 'unparseable';
   let parsed = ipaddr.parse(address);
   if (METADATA_ADDRESSES.includes(parsed.toString())) return 'metadata';
-  // ::ffff:a.b.c.d reaches a.b.c.d: judge the IPv4 address inside.
-  if (parsed.kind() === 'ipv6' && (parsed as ipaddr.IPv6).isIPv4MappedAddress()) {
-    parsed = (parsed as ipaddr.IPv6).toIPv4Address();
+  // ::ffff:a.b.c.d (IPv4-mapped) and ::a.b.c.d (IPv4-compatible, deprecated by RFC 4291
+  // §2.5.5.1 but still translated by some stacks and NAT64 gateways) reach a.b.c.d: judge the
+  // IPv4 address inside.
+  if (parsed.kind() === 'ipv6' && isIPv4Embedded(parsed as ipaddr.IPv6)) {
+    parsed = ipaddr.fromByteArray((parsed as ipaddr.IPv6).toByteArray().slice(12));
     if (METADATA_ADDRESSES.includes(parsed.toString())) return 'metadata';
   }
   const range = parsed.range();

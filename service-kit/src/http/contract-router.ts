@@ -125,6 +125,7 @@ interface ParameterSpec {
 
 interface OperationSpec {
   parameters?: Array<ParameterSpec | { $ref: string }>;
+  requestBody?: { required?: boolean } | { $ref: string };
 }
 
 /** Follows a local `#/components/...` reference of the bundled document. */
@@ -211,6 +212,8 @@ function requestReader(document: OpenApiDocument, path: string, method: HttpMeth
     parameter,
     parse: parserFor(parameter, parameter.schema && resolveRef<SchemaSpec>(document, parameter.schema)),
   }));
+  const requestBody = item[method]?.requestBody;
+  const isBodyRequired = requestBody !== undefined && resolveRef(document, requestBody).required === true;
   return async (request: Request, response: Response): Promise<ReadRequest> => {
     const values: Record<'path' | 'query' | 'header', Record<string, unknown>> = {
       path: {},
@@ -241,6 +244,9 @@ function requestReader(document: OpenApiDocument, path: string, method: HttpMeth
       if ('refused' in parsed) refused.push({ field: `${location}.${name}`, message: parsed.refused });
       else values[location][name] = parsed.value;
     }
+    // A request without a body (none sent, or an empty one) where the contract requires one:
+    // the validator lets some through (a PATCH), and a handler must never meet `undefined`.
+    if (isBodyRequired && request.body === undefined) refused.push({ field: 'body', message: 'is required' });
     if (refused.length > 0) throw new ValidationFailed(refused);
     return {
       params: values.path,
