@@ -7,6 +7,7 @@ import {
   galeraNodeState,
   NO_GALERA_BINARIES,
   NO_HAPROXY,
+  pollUntil,
   startGaleraCluster,
   startHaproxy,
   type GaleraCluster,
@@ -41,15 +42,14 @@ async function onConnection(url: string, ...queries: SQLQuery[]): Promise<any[]>
 
 const causalRead = sql`SET SESSION wsrep_sync_wait = 1`;
 
-async function until<T>(what: string, timeoutMs: number, attempt: () => Promise<T | undefined>): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
+/** pollUntil, asking again also when an attempt fails (a node that is down refuses connections). */
+function until<T>(what: string, timeoutMs: number, attempt: () => Promise<T | undefined>): Promise<T> {
   let lastError: unknown;
-  for (;;) {
-    const result = await attempt().catch((error: unknown) => ((lastError = error), undefined));
-    if (result !== undefined) return result;
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms (${String(lastError)})`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+  return pollUntil(what, () => attempt().catch((error: unknown) => ((lastError = error), undefined)), {
+    timeoutMs,
+    intervalMs: 100,
+    lastSeen: () => String(lastError),
+  });
 }
 
 describe.skipIf(!binaries)('the Galera cluster harness (3 nodes on loopback)', () => {

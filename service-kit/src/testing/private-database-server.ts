@@ -8,6 +8,7 @@ import connect, { sql } from '@databases/mysql';
 import { connectDatabase, type Database } from '../database';
 import { migrateDatabase } from '../migrations';
 import { freePort } from './processes';
+import { pollUntil } from './poll';
 
 const run = promisify(execFile);
 
@@ -194,11 +195,12 @@ export async function startPrivateDatabaseServer(): Promise<PrivateDatabaseServe
       const pid = child?.pid;
       if (!isRunning() || pid === undefined) throw new Error('the private MariaDB server is not running');
       signal('SIGSTOP');
-      const deadline = Date.now() + 5000;
-      while (!(await isStopped(pid))) {
-        if (Date.now() > deadline) throw new Error('the private MariaDB server did not stop on SIGSTOP');
-        await new Promise((resolve) => setTimeout(resolve, 10));
-      }
+      // The kernel stops it asynchronously; its state in /proc says when.
+      await pollUntil(
+        'the private MariaDB server stopped on SIGSTOP',
+        async () => ((await isStopped(pid)) ? true : undefined),
+        { timeoutMs: 5000, intervalMs: 10 },
+      );
     },
     thaw: () => signal('SIGCONT'),
     stop,
