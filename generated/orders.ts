@@ -11,9 +11,10 @@ export interface paths {
         /**
          * List products
          * @description Lists products ordered by `id` ascending, `limit` per page (1–100, default 20).
-         *     `search` is a case-insensitive substring matched against the sku or the name. Pass
-         *     the `next_cursor` of a page as `cursor` to get the next one, with the same `search`
-         *     (`limit` may change); `next_cursor` is null on the last page. Cursors are opaque and
+         *     `search` is a case-insensitive substring matched against the sku or the name;
+         *     `stock_below` keeps the products whose stock is below a threshold (both combine with
+         *     AND). Pass the `next_cursor` of a page as `cursor` to get the next one, with the same
+         *     `search` and `stock_below` (`limit` may change); `next_cursor` is null on the last page. Cursors are opaque and
          *     signed: one from another list, for another `search`, edited, made by hand or issued
          *     before the API's cursor key (`CURSOR_SECRET`) changed is 400 `INVALID_CURSOR` (start
          *     again from the first page).
@@ -71,11 +72,12 @@ export interface paths {
         /**
          * List orders
          * @description Lists orders newest first (`created_at` descending, then `id` descending), each with
-         *     its items, one page at a time. Optional filters: `status`, and `from` / `to` on
-         *     `created_at` (ISO 8601 date-times; `from` inclusive, `to` exclusive). A range where
-         *     `from` is not before `to` matches nothing. Pass the `next_cursor` of a page as
-         *     `cursor` to get the next one, with the same `status`, `from` and `to` (the same
-         *     instants, however written; `limit` may change). Cursors are opaque and signed: one
+         *     its items, one page at a time. Optional filters, combined with AND: `status`,
+         *     `customer_id` (the orders of one customer, deleted customers included), and `from` /
+         *     `to` on `created_at` (ISO 8601 date-times; `from` inclusive, `to` exclusive). A range
+         *     where `from` is not before `to` matches nothing. Pass the `next_cursor` of a page as
+         *     `cursor` to get the next one, with the same `status`, `customer_id`, `from` and `to`
+         *     (the same instants, however written; `limit` may change). Cursors are opaque and signed: one
          *     from another list, for other filters, edited, made by hand or issued before
          *     `CURSOR_SECRET` changed is 400 `INVALID_CURSOR` (start again from the first page).
          */
@@ -227,6 +229,58 @@ export interface paths {
          *     Concurrent cancellations of the same order restore its stock exactly once.
          */
         post: operations["cancelOrder"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/stats/orders-per-day": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Orders and their totals per day
+         * @description Counts the orders created on each calendar day from `from` to `to` (both dates
+         *     inclusive, at most 366 days) in the time zone `time_zone` (an IANA name such as
+         *     `Europe/Berlin`; default `UTC`), with the sum of their `total_cents`, in all and by
+         *     the status each order has now. Days are the zone's local days, daylight-saving
+         *     changes included (a day may last 23 or 25 hours). Every day of the range is in
+         *     `days`, in order, with zeros when nothing was ordered. Revenue in the usual sense is
+         *     `by_status.CONFIRMED.total_cents`. A `from` after `to`, a range over 366 days or a
+         *     zone the API does not know is 400 `VALIDATION_FAILED` naming the parameter.
+         */
+        get: operations["getOrdersPerDay"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/stats/backlog": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The orders waiting for confirmation
+         * @description The `CREATED` backlog now: how many orders wait for confirmation and their total, the
+         *     oldest, and how many reservations expire within the next `expiring_within_minutes`
+         *     (default 15). A `CREATED` order's reservation expires `ORDER_RESERVATION_TTL_MINUTES`
+         *     after it was placed (`reservation_ttl_minutes`; 0 means no limit, and then nothing
+         *     expires: `expiring` is 0 and `next_expiry_at` null). An order already past its expiry
+         *     but not yet swept counts as expiring.
+         */
+        get: operations["getOrderBacklog"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -754,6 +808,73 @@ export interface components {
         OrderPage: {
             data: components["schemas"]["Order"][];
             next_cursor: components["schemas"]["NextCursor"];
+        };
+        /**
+         * Format: date
+         * @description A calendar date, `YYYY-MM-DD`.
+         * @example 2026-11-23
+         */
+        CalendarDate: string;
+        /**
+         * @description An IANA time zone name.
+         * @example Europe/Berlin
+         */
+        TimeZone: string;
+        CountAndTotal: {
+            /** @description How many orders. */
+            orders: number;
+            /** @description The sum of their `total_cents`, in cents. */
+            total_cents: number;
+        };
+        DayOfOrders: {
+            date: components["schemas"]["CalendarDate"];
+            /** @description Orders created on this day, whatever their status. */
+            orders: number;
+            /** @description The sum of their `total_cents`, in cents. */
+            total_cents: number;
+            /** @description The same orders split by the status they have now. */
+            by_status: {
+                CREATED: components["schemas"]["CountAndTotal"];
+                CONFIRMED: components["schemas"]["CountAndTotal"];
+                CANCELED: components["schemas"]["CountAndTotal"];
+            };
+        };
+        OrdersPerDay: {
+            time_zone: components["schemas"]["TimeZone"];
+            from: components["schemas"]["CalendarDate"];
+            to: components["schemas"]["CalendarDate"];
+            /** @description One entry per day from `from` to `to`, in order. */
+            days: components["schemas"]["DayOfOrders"][];
+        };
+        OrderBacklog: {
+            /**
+             * Format: date-time
+             * @description The instant the figures were taken (the database's clock).
+             */
+            as_of: string;
+            /** @description Orders in status `CREATED`, waiting for confirmation. */
+            created: number;
+            /** @description The sum of their `total_cents`, in cents. */
+            created_total_cents: number;
+            /**
+             * Format: date-time
+             * @description When the oldest of them was placed; null when there are none.
+             */
+            oldest_created_at: string | null;
+            /** @description How long a reservation lasts (`ORDER_RESERVATION_TTL_MINUTES`); 0 means no limit. */
+            reservation_ttl_minutes: number;
+            /** @description The look-ahead asked for, in minutes. */
+            expiring_within_minutes: number;
+            /**
+             * @description `CREATED` orders whose reservation expires within `expiring_within_minutes` from
+             *     `as_of` (or has already expired, waiting for the sweep).
+             */
+            expiring: number;
+            /**
+             * Format: date-time
+             * @description When the next reservation expires; null when none will.
+             */
+            next_expiry_at: string | null;
         };
         /**
          * @description An event type a webhook endpoint can subscribe to: this API's (`EventType`) and the
@@ -1974,6 +2095,111 @@ export interface components {
                 "application/json": components["schemas"]["OrderPage"];
             };
         };
+        /** @description Orders per day over the range. */
+        OrdersPerDay: {
+            headers: {
+                "X-Correlation-Id": components["headers"]["CorrelationId"];
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "time_zone": "Europe/Berlin",
+                 *       "from": "2026-11-23",
+                 *       "to": "2026-11-24",
+                 *       "days": [
+                 *         {
+                 *           "date": "2026-11-23",
+                 *           "orders": 3,
+                 *           "total_cents": 12140,
+                 *           "by_status": {
+                 *             "CREATED": {
+                 *               "orders": 1,
+                 *               "total_cents": 2900
+                 *             },
+                 *             "CONFIRMED": {
+                 *               "orders": 2,
+                 *               "total_cents": 9240
+                 *             },
+                 *             "CANCELED": {
+                 *               "orders": 0,
+                 *               "total_cents": 0
+                 *             }
+                 *           }
+                 *         },
+                 *         {
+                 *           "date": "2026-11-24",
+                 *           "orders": 0,
+                 *           "total_cents": 0,
+                 *           "by_status": {
+                 *             "CREATED": {
+                 *               "orders": 0,
+                 *               "total_cents": 0
+                 *             },
+                 *             "CONFIRMED": {
+                 *               "orders": 0,
+                 *               "total_cents": 0
+                 *             },
+                 *             "CANCELED": {
+                 *               "orders": 0,
+                 *               "total_cents": 0
+                 *             }
+                 *           }
+                 *         }
+                 *       ]
+                 *     }
+                 */
+                "application/json": components["schemas"]["OrdersPerDay"];
+            };
+        };
+        /** @description The CREATED backlog now. */
+        OrderBacklog: {
+            headers: {
+                "X-Correlation-Id": components["headers"]["CorrelationId"];
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "as_of": "2026-11-23T09:40:00.000Z",
+                 *       "created": 2,
+                 *       "created_total_cents": 5800,
+                 *       "oldest_created_at": "2026-11-23T09:12:31.000Z",
+                 *       "reservation_ttl_minutes": 30,
+                 *       "expiring_within_minutes": 15,
+                 *       "expiring": 1,
+                 *       "next_expiry_at": "2026-11-23T09:42:31.000Z"
+                 *     }
+                 */
+                "application/json": components["schemas"]["OrderBacklog"];
+            };
+        };
+        /** @description Invalid query (a parameter missing, malformed or out of range, `from` after `to`, a range over 366 days, an unknown time zone). */
+        StatsBadRequest: {
+            headers: {
+                "X-Correlation-Id": components["headers"]["CorrelationId"];
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "type": "https://b2b-orders.example/problems/validation-failed",
+                 *       "title": "Bad Request",
+                 *       "status": 400,
+                 *       "detail": "The request is invalid.",
+                 *       "code": "VALIDATION_FAILED",
+                 *       "correlationId": "7d4c1a8e-2f8b-4d55-9a3e-0c6f1b2a9e10",
+                 *       "errors": [
+                 *         {
+                 *           "field": "query.time_zone",
+                 *           "message": "is not a time zone this API knows (an IANA name such as Europe/Berlin)"
+                 *         }
+                 *       ]
+                 *     }
+                 */
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
         /** @description Invalid query (a parameter out of range or malformed, or a cursor this list did not issue for these filters). */
         ListBadRequest: {
             headers: {
@@ -2673,8 +2899,14 @@ export interface operations {
                  */
                 search?: components["schemas"]["SearchText"];
                 /**
+                 * @description Only products whose `stock` is strictly below this number (a plain decimal integer,
+                 *     1–1000000000): `stock_below=10` lists those with 9 or fewer units available.
+                 * @example 10
+                 */
+                stock_below?: number;
+                /**
                  * @description The `next_cursor` of the previous page of `GET /products`, unchanged; valid with
-                 *     the same `search` only. The example is the cursor the API issues in development
+                 *     the same `search` and `stock_below` only. The example is the cursor the API issues in development
                  *     (development `CURSOR_SECRET`) after product 5 for `search=label` (e.g. with
                  *     `limit=1`; the next page is product 8).
                  * @example O_9pjfElvWZxTA9kOdpMpls1XQ
@@ -2825,6 +3057,12 @@ export interface operations {
                  */
                 status?: components["schemas"]["OrderStatus"];
                 /**
+                 * @description Only the orders of this customer (a plain decimal integer), whether or not the
+                 *     customer has been deleted since. An id no order has matches nothing (200, empty page).
+                 * @example 1
+                 */
+                customer_id?: components["schemas"]["Id"];
+                /**
                  * @description Only orders created at or after this instant (inclusive). An RFC 3339 date-time that names a real
                  *     instant (no February 30, no 24:00, no leap second), with `Z` or an offset, at most
                  *     to the millisecond: the database keeps milliseconds, so the bound is compared
@@ -2842,7 +3080,7 @@ export interface operations {
                 to?: string;
                 /**
                  * @description The `next_cursor` of the previous page of `GET /orders`, unchanged; valid with the
-                 *     same `status`, `from` and `to` only. The example is the cursor the API issues in
+                 *     same `status`, `customer_id`, `from` and `to` only. The example is the cursor the API issues in
                  *     development (development `CURSOR_SECRET`) after an order 3 created at
                  *     2026-11-23T09:30:00.000Z, for this operation's other examples
                  *     (`status=CONFIRMED`, `from=2026-11-01T00:00:00Z`, `to=2026-12-01T00:00:00Z`).
@@ -3028,6 +3266,75 @@ export interface operations {
             409: components["responses"]["CancelConflict"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            431: components["responses"]["RequestHeadersTooLarge"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getOrdersPerDay: {
+        parameters: {
+            query: {
+                /**
+                 * @description The first day, `YYYY-MM-DD` (a real calendar date).
+                 * @example 2026-11-23
+                 */
+                from: components["schemas"]["CalendarDate"];
+                /**
+                 * @description The last day, `YYYY-MM-DD`, inclusive; not before `from`, at most 365 days after it.
+                 * @example 2026-11-24
+                 */
+                to: components["schemas"]["CalendarDate"];
+                /**
+                 * @description The IANA time zone whose calendar days count (`Europe/Berlin`, `America/New_York`,
+                 *     `UTC`). Default `UTC`.
+                 * @example Europe/Berlin
+                 */
+                time_zone?: components["schemas"]["TimeZone"];
+            };
+            header?: {
+                /**
+                 * @description Correlation id to carry through every log line and downstream call; generated when absent.
+                 * @example 7d4c1a8e-2f8b-4d55-9a3e-0c6f1b2a9e10
+                 */
+                "X-Correlation-Id"?: components["parameters"]["CorrelationIdHeader"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["OrdersPerDay"];
+            400: components["responses"]["StatsBadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            431: components["responses"]["RequestHeadersTooLarge"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getOrderBacklog: {
+        parameters: {
+            query?: {
+                /**
+                 * @description The look-ahead for `expiring`, in minutes (a plain decimal integer, 1–1440).
+                 * @example 15
+                 */
+                expiring_within_minutes?: number;
+            };
+            header?: {
+                /**
+                 * @description Correlation id to carry through every log line and downstream call; generated when absent.
+                 * @example 7d4c1a8e-2f8b-4d55-9a3e-0c6f1b2a9e10
+                 */
+                "X-Correlation-Id"?: components["parameters"]["CorrelationIdHeader"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["OrderBacklog"];
+            400: components["responses"]["StatsBadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             431: components["responses"]["RequestHeadersTooLarge"];
             503: components["responses"]["ServiceUnavailable"];
         };
