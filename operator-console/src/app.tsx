@@ -4,9 +4,12 @@ import { ApiContext } from './api/context';
 import { formatTime } from './dates';
 import { OrderCacheContext, type OrderCache } from './order-cache';
 import { routeHref, useRoute, type Route } from './router';
+import { CustomerDetailScreen } from './screens/customer-detail-screen';
 import { CustomersScreen } from './screens/customers-screen';
+import { DashboardScreen } from './screens/dashboard-screen';
 import { LoginScreen } from './screens/login-screen';
 import { NewOrderScreen } from './screens/new-order-screen';
+import { NotFoundScreen } from './screens/not-found-screen';
 import { OrderDetailScreen } from './screens/order-detail-screen';
 import { OrdersScreen } from './screens/orders-screen';
 import { ProductsScreen } from './screens/products-screen';
@@ -15,6 +18,7 @@ import { WebhooksScreen } from './screens/webhooks-screen';
 import { clearSession, loadSession, saveSession, type Session } from './session';
 
 const NAVIGATION: { route: Route; label: string }[] = [
+  { route: { name: 'dashboard' }, label: 'Dashboard' },
   { route: { name: 'orders' }, label: 'Orders' },
   { route: { name: 'new-order' }, label: 'New order' },
   { route: { name: 'customers' }, label: 'Customers' },
@@ -102,6 +106,7 @@ function Shell({ session, onLogOut }: { session: Session; onLogOut(): void }) {
               const current =
                 target.name === route.name ||
                 (target.name === 'orders' && route.name === 'order') ||
+                (target.name === 'customers' && route.name === 'customer') ||
                 (target.name === 'webhooks' && route.name === 'webhook');
               return (
                 <li key={label}>
@@ -131,19 +136,25 @@ function Shell({ session, onLogOut }: { session: Session; onLogOut(): void }) {
 
 function Screen({ route }: { route: Route }) {
   switch (route.name) {
+    case 'dashboard':
+      return <DashboardScreen />;
     case 'orders':
-      return <OrdersScreen />;
+      return <OrdersScreen query={route.query ?? ''} />;
     case 'order':
       return <OrderDetailScreen key={route.id} id={route.id} />;
     case 'new-order':
       return <NewOrderScreen />;
     case 'customers':
       return <CustomersScreen />;
+    case 'customer':
+      return <CustomerDetailScreen key={route.id} id={route.id} />;
     case 'products':
       return <ProductsScreen />;
     case 'webhooks':
       return <WebhooksScreen />;
     case 'webhook':
       return <WebhookEndpointScreen key={route.id} id={route.id} />;
+    case 'not-found':
+      return <NotFoundScreen path={route.path} />;
   }
 }

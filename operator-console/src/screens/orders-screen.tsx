@@ -21,7 +21,8 @@ interface Filters {
   to: string;
 }
 
-export function OrdersScreen() {
+export function OrdersScreen({ query }: { query: string }) {
+  void query;
   const api = useApi();
   const cache = useOrderCache();
   const [filters, setFilters] = useState<Filters>({ status: '', from: '', to: '' });
