@@ -293,6 +293,19 @@ function successBody(method, pathTemplate) {
   }
 }
 
+/**
+ * The operation's required query parameters with the contract's examples (`?from=…&to=…`),
+ * which Dredd 14 leaves out of an OpenAPI 3 request; '' when it has none.
+ */
+function requiredQuery(operation) {
+  const query = new URLSearchParams();
+  for (const parameter of (operation.parameters ?? []).map((reference) => deref(contract, reference))) {
+    if (parameter.in === 'query' && parameter.required) query.set(parameter.name, String(parameter.example));
+  }
+  const text = query.toString();
+  return text === '' ? '' : `?${text}`;
+}
+
 function setPath(transaction, path) {
   transaction.fullPath = path;
   transaction.request.uri = path;
@@ -492,6 +505,7 @@ async function prepare(transaction) {
       info.mediaType === 'application/javascript' ? 'swagger-ui-bundle.js' : 'swagger-ui.css',
     );
   }
+  path += requiredQuery(info.operation);
   setPath(transaction, path);
   const body = successBody(info.method, info.pathTemplate);
   if (body !== undefined) setBody(transaction, body);

@@ -112,7 +112,10 @@ CREATE TABLE orders (
   KEY ix_orders_created_at_id (created_at, id),
   -- Also the reservation sweep's: CREATED orders oldest first.
   KEY ix_orders_status_created_at_id (status, created_at, id),
-  KEY ix_orders_customer_id (customer_id),
+  -- A customer's orders newest first (GET /orders?customer_id=).
+  KEY ix_orders_customer_id_created_at_id (customer_id, created_at, id),
+  -- Covers GET /stats/orders-per-day: a created_at range grouped by day and status, summing totals.
+  KEY ix_orders_created_at_status_total (created_at, status, total_cents),
   CONSTRAINT ck_orders_total_not_negative CHECK (total_cents >= 0),
   CONSTRAINT ck_orders_cancel_source_only_when_canceled CHECK (cancel_source IS NULL OR status = 'CANCELED'),
   CONSTRAINT ck_orders_cancel_reason_only_when_canceled CHECK (cancel_reason IS NULL OR status = 'CANCELED')
@@ -275,4 +278,5 @@ INSERT INTO schema_migrations (name) VALUES
   ('0005-idempotency-keys-owned-by-caller'),
   ('0006-order-customer-snapshot'),
   ('0007-event-outbox'),
-  ('0008-webhooks');
+  ('0008-webhooks'),
+  ('0009-orders-by-customer-and-per-day-indexes');

@@ -404,7 +404,10 @@ export interface components {
              * @example purchasing@wayne-enterprises.example
              */
             email: string;
-            /** @example +1 212 555 0142 */
+            /**
+             * @description Digits, spaces, ( ) and -, optionally after a leading +.
+             * @example +1 212 555 0142
+             */
             phone?: string | null;
         };
         /** @description Full replacement of the editable fields; an omitted `phone` becomes null. */
@@ -417,7 +420,10 @@ export interface components {
              * @example procurement@acme-industrial.example
              */
             email: string;
-            /** @example +1 415 555 0199 */
+            /**
+             * @description Digits, spaces, ( ) and -, optionally after a leading +.
+             * @example +1 415 555 0199
+             */
             phone?: string | null;
         };
         Customer: {
@@ -529,7 +535,7 @@ export interface components {
             code: string;
             /** @example 7d4c1a8e-2f8b-4d55-9a3e-0c6f1b2a9e10 */
             correlationId?: string;
-            /** @description For validation errors, one entry per offending field. */
+            /** @description One entry per offending field (validation errors; also each short order line of INSUFFICIENT_STOCK). */
             errors?: components["schemas"]["FieldError"][];
         };
         /** @description Case-insensitive substring to look for. */
@@ -1151,8 +1157,8 @@ export interface components {
          * @description The service's metrics in the Prometheus text exposition format, version 0.0.4
          *     (`Content-Type: text/plain; version=0.0.4; charset=utf-8`). Counters count from the
          *     process's start; every series is labelled by bounded values only (the contract's
-         *     `operationId`, never a raw path). The metric names are listed in the README
-         *     ("Metrics").
+         *     `operationId`, never a raw path). The metric names are listed in the repository's
+         *     docs/operations.md ("Metrics").
          */
         Metrics: {
             headers: {

@@ -36,7 +36,9 @@ export interface paths {
          *     canceled since, confirmed or not (by an operator, by a reservation expiry, or by a
          *     compensation), the answer is 409 `ORDER_CANCELED` and nothing is created, confirmed or
          *     canceled.
-         *     Repeated product ids in `items` are rejected with 400 `DUPLICATE_ORDER_ITEM`.
+         *     Repeated product ids in `items` are rejected with 400 `DUPLICATE_ORDER_ITEM`. A line
+         *     asking for more than is in stock is 409 `INSUFFICIENT_STOCK`, relayed from the Orders
+         *     API with its `errors` (one per short line, `field` `body.items.<index>.qty`).
          *
          *     When confirmation fails, what happens depends on whether the Orders API answered:
          *     - **It refused** (a 4xx answer other than 409 `IDEMPOTENCY_KEY_IN_PROGRESS`): the order
@@ -161,7 +163,7 @@ export interface components {
             code: string;
             /** @example 7d4c1a8e-2f8b-4d55-9a3e-0c6f1b2a9e10 */
             correlationId?: string;
-            /** @description For validation errors, one entry per offending field. */
+            /** @description One entry per offending field (validation errors; also each short order line of INSUFFICIENT_STOCK). */
             errors?: components["schemas"]["FieldError"][];
         };
     };

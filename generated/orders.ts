@@ -103,7 +103,10 @@ export interface paths {
          *       and each product's stock goes down by its line's `qty`.
          *     - **All or nothing:** an unknown product is 422 `PRODUCT_NOT_FOUND`, and a line asking
          *       for more than is available is 409 `INSUFFICIENT_STOCK` (the detail names the
-         *       product, what was requested and what is available); then nothing is written.
+         *       products, what was requested and what is available; `errors` has one entry per
+         *       short line, `field` `body.items.<index>.qty` with the line's index in the request and
+         *       `message` like `20 requested, 15 available`, every short line listed); then nothing
+         *       is written.
          *       Concurrent orders never oversell.
          *
          *     **Repeated product ids** in one request are rejected with 400
@@ -872,7 +875,9 @@ export interface components {
             expiring: number;
             /**
              * Format: date-time
-             * @description When the next reservation expires; null when none will.
+             * @description When the next reservation expires (the oldest `CREATED` order's placement plus the
+             *     TTL); before `as_of` when an expired reservation is waiting for the sweep. Null when
+             *     none will (no `CREATED` order, or a TTL of 0).
              */
             next_expiry_at: string | null;
         };
@@ -1220,7 +1225,7 @@ export interface components {
             code: string;
             /** @example 7d4c1a8e-2f8b-4d55-9a3e-0c6f1b2a9e10 */
             correlationId?: string;
-            /** @description For validation errors, one entry per offending field. */
+            /** @description One entry per offending field (validation errors; also each short order line of INSUFFICIENT_STOCK). */
             errors?: components["schemas"]["FieldError"][];
         };
         /**
@@ -2690,8 +2695,8 @@ export interface components {
          * @description The service's metrics in the Prometheus text exposition format, version 0.0.4
          *     (`Content-Type: text/plain; version=0.0.4; charset=utf-8`). Counters count from the
          *     process's start; every series is labelled by bounded values only (the contract's
-         *     `operationId`, never a raw path). The metric names are listed in the README
-         *     ("Metrics").
+         *     `operationId`, never a raw path). The metric names are listed in the repository's
+         *     docs/operations.md ("Metrics").
          */
         Metrics: {
             headers: {
@@ -2900,16 +2905,17 @@ export interface operations {
                 search?: components["schemas"]["SearchText"];
                 /**
                  * @description Only products whose `stock` is strictly below this number (a plain decimal integer,
-                 *     1–1000000000): `stock_below=10` lists those with 9 or fewer units available.
-                 * @example 10
+                 *     1–1000000000): `stock_below=10` lists those with 9 or fewer units available. The
+                 *     example keeps both products of the example page (stock 798 and 15).
+                 * @example 1000
                  */
                 stock_below?: number;
                 /**
                  * @description The `next_cursor` of the previous page of `GET /products`, unchanged; valid with
                  *     the same `search` and `stock_below` only. The example is the cursor the API issues in development
-                 *     (development `CURSOR_SECRET`) after product 5 for `search=label` (e.g. with
-                 *     `limit=1`; the next page is product 8).
-                 * @example O_9pjfElvWZxTA9kOdpMpls1XQ
+                 *     (development `CURSOR_SECRET`) after product 5 for `search=label&stock_below=1000`
+                 *     (e.g. with `limit=1`; the next page is product 8).
+                 * @example 1osmib08CCZeM_qzkF1b6Vs1XQ
                  */
                 cursor?: components["schemas"]["Cursor"];
                 /**
@@ -3083,8 +3089,9 @@ export interface operations {
                  *     same `status`, `customer_id`, `from` and `to` only. The example is the cursor the API issues in
                  *     development (development `CURSOR_SECRET`) after an order 3 created at
                  *     2026-11-23T09:30:00.000Z, for this operation's other examples
-                 *     (`status=CONFIRMED`, `from=2026-11-01T00:00:00Z`, `to=2026-12-01T00:00:00Z`).
-                 * @example r4YrbIXwdNGa4xgoxdXUH1siMjAyNi0xMS0yM1QwOTozMDowMC4wMDBaIiwzXQ
+                 *     (`status=CONFIRMED`, `customer_id=1`, `from=2026-11-01T00:00:00Z`,
+                 *     `to=2026-12-01T00:00:00Z`).
+                 * @example S6Ms0E9SMwWvlD5v_uYd7FsiMjAyNi0xMS0yM1QwOTozMDowMC4wMDBaIiwzXQ
                  */
                 cursor?: components["schemas"]["Cursor"];
                 /**

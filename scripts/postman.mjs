@@ -131,6 +131,9 @@ const RUN_PLAN = {
     tests: [captureId('orderId', 201)],
   },
   listOrders: {},
+  // The dashboard's figures: the example range and zone, whatever the database holds.
+  getOrdersPerDay: {},
+  getOrderBacklog: {},
   getOrder: { pathVariables: { id: '{{orderId}}' } },
   confirmOrder: { pathVariables: { id: '{{orderId}}' } },
   // Right after the confirmation, inside the cancel window: CONFIRMED → CANCELED.

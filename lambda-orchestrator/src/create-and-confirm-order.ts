@@ -235,7 +235,7 @@ async function readOrder(orderId: number, dependencies: OrchestratorDependencies
 
 /**
  * Settles the call from the order's state when the call's own answers cannot tell (see
- * README): CONFIRMED is the answer, CANCELED is 409 ORDER_CANCELED, CREATED is for
+ * docs/architecture.md): CONFIRMED is the answer, CANCELED is 409 ORDER_CANCELED, CREATED is for
  * `ifCreated` to decide. An order that cannot be read is left as it is (502
  * ORDER_STATE_UNKNOWN): the next call with the same key settles it.
  */

@@ -160,7 +160,7 @@ export function createHandler(config: OrchestratorConfig, clients: ClientOverrid
 
   /**
    * One line per call, for CloudWatch Logs Insights (a Lambda has no /metrics to scrape; the
-   * README's queries read these fields): the outcome, the problem code of a failure, the
+   * queries of docs/operations.md read these fields): the outcome, the problem code of a failure, the
    * whole duration and each upstream step's.
    */
   function logCompletion(

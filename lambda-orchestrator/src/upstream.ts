@@ -157,7 +157,9 @@ export function orderRejectedError(status: number, problem: UpstreamProblem | un
   const code = problem?.code ?? 'UPSTREAM_REJECTED';
   const detail = problem?.detail ?? `The Orders API refused the order (${status}).`;
   if (status === 400) return new InputError(code, detail, problem?.errors);
-  if (status === 409) return new Conflict(code, detail);
+  // INSUFFICIENT_STOCK names its short lines in `errors` (body.items.<index>.qty): our
+  // request's items are the Orders API's, index for index, so they hold as they are.
+  if (status === 409) return new Conflict(code, detail, problem?.errors);
   if (status === 422 && code === 'CUSTOMER_NOT_FOUND') return new NotFound(code, detail);
   if (status === 422) return new UnknownReference(code, detail);
   return unexpectedAnswerError('Orders API', 'order creation', status);

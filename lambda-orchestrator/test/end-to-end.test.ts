@@ -342,6 +342,8 @@ describe('the orchestrator under serverless-offline, end to end', () => {
     });
     expect(status).toBe(409);
     expect(document.code).toBe('INSUFFICIENT_STOCK');
+    // The Orders API's field errors come through, naming the line of this request.
+    expect(document.errors).toEqual([{ field: 'body.items.1.qty', message: '5 requested, 1 available' }]);
     expect([await stockOf(plenty.id), await stockOf(scarce.id)]).toEqual([10, 1]);
   });
 

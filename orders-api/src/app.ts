@@ -18,6 +18,7 @@ import { ORDERS_OUTBOX } from './events';
 import { createOrdersMetrics, type OrdersMetrics } from './metrics';
 import { orderHandlers } from './orders/routes';
 import { productHandlers } from './products/routes';
+import { statsHandlers } from './stats/routes';
 import type { LookupFunction } from './webhooks/url-policy';
 import { webhookHandlers } from './webhooks/routes';
 
@@ -30,6 +31,8 @@ export interface OrdersAppOptions {
   idempotencyKeyTtlHours?: number;
   abandonedClaimSeconds?: number;
   cancelWindowMinutes?: number;
+  /** ORDER_RESERVATION_TTL_MINUTES (default 30; 0: reservations never expire), which GET /stats/backlog reports. */
+  reservationTtlMinutes?: number;
   /**
    * CURSOR_SECRET, the key of list cursors. Without it a random key is made: cursors then
    * hold only within this app (enough for a test); a server passes the configured secret
@@ -83,6 +86,7 @@ export function createOrdersApp(options: OrdersAppOptions): Express {
       logger: options.logger,
       outbox,
     }),
+    ...statsHandlers(options.db, { reservationTtlMinutes: options.reservationTtlMinutes ?? 30 }),
     ...webhookHandlers({
       db: options.db,
       cursorKey,

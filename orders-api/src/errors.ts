@@ -56,11 +56,28 @@ export class UnknownCustomer extends UnknownReference {
   }
 }
 
+/** A line of an order asking for more units than its product has: `index` is its place in the request's items. */
+export interface ShortLine {
+  index: number;
+  product: { id: number; sku: string; stock: number };
+  requested: number;
+}
+
+/**
+ * Some lines ask for more than is in stock (409): every short line is listed, each as a
+ * field error on `body.items.<index>.qty` (the line's index in the request, as validation
+ * errors name it), so a client can show it next to its line.
+ */
 export class InsufficientStock extends Conflict {
-  constructor(product: { id: number; sku: string; stock: number }, requested: number) {
+  /** `lines`: at least one. */
+  constructor(lines: ShortLine[]) {
+    const shortage = (line: ShortLine) => `${line.requested} requested, ${line.product.stock} available`;
     super(
       'INSUFFICIENT_STOCK',
-      `Insufficient stock for product ${product.id} (${product.sku}): ${requested} requested, ${product.stock} available.`,
+      `Insufficient stock for ${lines
+        .map((line) => `product ${line.product.id} (${line.product.sku}): ${shortage(line)}`)
+        .join('; ')}.`,
+      lines.map((line) => ({ field: `body.items.${line.index}.qty`, message: shortage(line) })),
     );
   }
 }

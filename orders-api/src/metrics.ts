@@ -4,7 +4,7 @@ import type { CancelSource, OrderStatus } from './orders/order-repository';
 
 /**
  * The Orders API's own counters, served at GET /metrics next to the request and pool
- * metrics (README "Metrics"). Each is counted once its change is committed (or, for a
+ * metrics (docs/operations.md "Metrics"). Each is counted once its change is committed (or, for a
  * refusal, once the request is refused), never per transaction attempt.
  */
 export interface OrdersMetrics {

@@ -48,13 +48,14 @@ const app = createOrdersApp({
   abandonedClaimSeconds: config.abandonedClaimSeconds,
   idempotencyKeyTtlHours: config.idempotencyKeyTtlHours,
   cancelWindowMinutes: config.cancelWindowMinutes,
+  reservationTtlMinutes: config.reservationTtlMinutes,
   cursorSecret: config.cursorSecret,
   corsAllowedOrigins: config.corsAllowedOrigins,
   events: config.events.events,
   eventRelay,
   webhooks: config.webhooks,
 });
-// Webhooks: the events of both APIs' streams to the registered endpoints (README "Webhooks").
+// Webhooks: the events of both APIs' streams to the registered endpoints (docs/events.md "Webhooks").
 const { broker } = config.events;
 const webhookDispatcher = startWebhookDispatcher({
   db,

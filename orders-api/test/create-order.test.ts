@@ -138,10 +138,40 @@ describe('POST /orders', () => {
     expect(response.body).toMatchObject({
       code: 'INSUFFICIENT_STOCK',
       detail: `Insufficient stock for product ${scarce.id} (${scarce.sku}): 20 requested, 15 available.`,
+      errors: [{ field: 'body.items.1.qty', message: '20 requested, 15 available' }],
     });
     expect(await system.stockOf(plenty.id)).toBe(100);
     expect(await system.stockOf(scarce.id)).toBe(15);
     expect(await system.countRows('orders')).toBe(ordersBefore);
+  });
+
+  it('when several lines ask for more than is in stock, then 409 INSUFFICIENT_STOCK has one field error per short line, by its index in the request', async () => {
+    const customer = await system.createCustomer();
+    // Created in this order so the request's order (by index) differs from the products' id order.
+    const second = await system.createProduct({ stock: 3 });
+    const first = await system.createProduct({ stock: 7 });
+    const plenty = await system.createProduct({ stock: 100 });
+
+    const response = await system.placeOrder({
+      customer_id: customer.id,
+      items: [
+        { product_id: first.id, qty: 8 },
+        { product_id: plenty.id, qty: 1 },
+        { product_id: second.id, qty: 4 },
+      ],
+    });
+
+    expect(response.status).toBe(409);
+    expect(response.body.code).toBe('INSUFFICIENT_STOCK');
+    expect(response.body.errors).toEqual([
+      { field: 'body.items.0.qty', message: '8 requested, 7 available' },
+      { field: 'body.items.2.qty', message: '4 requested, 3 available' },
+    ]);
+    expect(response.body.detail).toBe(
+      `Insufficient stock for product ${first.id} (${first.sku}): 8 requested, 7 available; ` +
+        `product ${second.id} (${second.sku}): 4 requested, 3 available.`,
+    );
+    expect([await system.stockOf(first.id), await system.stockOf(second.id)]).toEqual([7, 3]);
   });
 
   it('when a product does not exist, then 422 PRODUCT_NOT_FOUND and nothing is written', async () => {

@@ -274,6 +274,76 @@ describe('GET /products', () => {
   });
 });
 
+describe('GET /products?stock_below=', () => {
+  /** Products named `<marker> <stock>` with these stocks, in creation (id) order. */
+  async function productsWithStocks(stocks: number[]) {
+    const marker = unique('low');
+    const products = [];
+    for (const stock of stocks)
+      products.push(await system.createProduct({ name: `${marker} ${stock}`, stock }));
+    return { marker, products };
+  }
+
+  const listIds = async (query: string) => {
+    const response = await system.api.get(`/products?${query}`, { token: system.token });
+    expect(response.status).toBe(200);
+    return response.body.data.map((product: { id: number }) => product.id);
+  };
+
+  it('when listing with stock_below and a search, then only the matching products whose stock is strictly below come, in id order', async () => {
+    const {
+      marker,
+      products: [empty, nine, ten, , two],
+    } = await productsWithStocks([0, 9, 10, 11, 2]);
+
+    expect(await listIds(`search=${marker}&stock_below=10`)).toEqual([empty!.id, nine!.id, two!.id]);
+    expect(await listIds(`search=${marker}&stock_below=11`)).toEqual([empty!.id, nine!.id, ten!.id, two!.id]);
+    expect(await listIds(`search=${marker}&stock_below=1`)).toEqual([empty!.id]);
+    expect(await listIds(`search=${marker}&stock_below=1000000000`)).toHaveLength(5);
+  });
+
+  it('when paging with stock_below, then the cursor leads through the low products only', async () => {
+    const {
+      marker,
+      products: [, , third],
+    } = await productsWithStocks([1, 50, 3]);
+    const query = `search=${marker}&stock_below=5&limit=1`;
+    const cursor = await secondPageCursor(system.api, `/products?${query}`, system.token);
+
+    const response = await system.api.get(`/products?${query}&cursor=${cursor}`, { token: system.token });
+
+    expect(response.status).toBe(200);
+    expect(response.body.data.map((product: { id: number }) => product.id)).toEqual([third!.id]);
+    expect(response.body.next_cursor).toBeNull();
+  });
+
+  it('when a cursor issued for one stock_below is used with another or none, then 400 INVALID_CURSOR', async () => {
+    const { marker } = await productsWithStocks([1, 2]);
+    const cursor = await secondPageCursor(
+      system.api,
+      `/products?search=${marker}&stock_below=5&limit=1`,
+      system.token,
+    );
+
+    for (const query of [`search=${marker}&stock_below=6&`, `search=${marker}&`, 'stock_below=5&']) {
+      expectInvalidCursor(
+        await system.api.get(`/products?${query}limit=1&cursor=${cursor}`, { token: system.token }),
+      );
+    }
+  });
+
+  it('when stock_below is out of range or not a plain integer, then 400 VALIDATION_FAILED naming query.stock_below', async () => {
+    for (const value of ['0', '1000000001', '-1', '1e3', '0x10', 'ten']) {
+      const response = await system.api.get(`/products?stock_below=${value}`, { token: system.token });
+      expect(response.status, value).toBe(400);
+      expect(response.body.code).toBe('VALIDATION_FAILED');
+      expect(response.body.errors.map((error: { field: string }) => error.field)).toContain(
+        'query.stock_below',
+      );
+    }
+  });
+});
+
 describe('GET /products cursors', () => {
   /** Two products named `<marker> n`, so a search for the marker has a second page at limit=1. */
   async function twoProducts(): Promise<string> {

@@ -247,6 +247,112 @@ describe('GET /orders', () => {
   });
 });
 
+describe('GET /orders?customer_id=', () => {
+  /** Orders of `customerId`, each of one unit of a new product, created one after the other. */
+  async function ordersOf(customerId: number, count: number): Promise<number[]> {
+    const ids: number[] = [];
+    for (let index = 0; index < count; index++) {
+      const product = await system.createProduct();
+      const response = await system.placeOrder({
+        customer_id: customerId,
+        items: [{ product_id: product.id, qty: 1 }],
+      });
+      expect(response.status).toBe(201);
+      ids.push(response.body.id);
+    }
+    return ids;
+  }
+
+  let buyer: number;
+  let other: number;
+  let buyerOrders: number[];
+
+  beforeAll(async () => {
+    buyer = (await system.createCustomer()).id;
+    other = (await system.createCustomer()).id;
+    buyerOrders = await ordersOf(buyer, 3);
+    await ordersOf(other, 2);
+    // Two of the buyer's orders share a created_at: the cursor's id breaks the tie.
+    await setCreatedAt(buyerOrders[0]!, '2091-03-01T00:00:00.000Z');
+    await setCreatedAt(buyerOrders[1]!, '2091-03-02T00:00:00.000Z');
+    await setCreatedAt(buyerOrders[2]!, '2091-03-02T00:00:00.000Z');
+    await system.api.post(`/orders/${buyerOrders[1]}/confirm`, {
+      token: system.token,
+      headers: { 'X-Idempotency-Key': randomUUID() },
+    });
+  });
+
+  it('when filtering by customer, then only their orders come, newest first', async () => {
+    const [first, second, third] = buyerOrders as [number, number, number];
+
+    expect(await listIds({ customer_id: String(buyer) })).toEqual([third, second, first]);
+  });
+
+  it('when the customer filter is combined with status, from and to, then every filter applies', async () => {
+    const [first, second, third] = buyerOrders as [number, number, number];
+
+    expect(await listIds({ customer_id: String(buyer), status: 'CONFIRMED' })).toEqual([second]);
+    expect(await listIds({ customer_id: String(buyer), status: 'CREATED' })).toEqual([third, first]);
+    expect(
+      await listIds({
+        customer_id: String(buyer),
+        from: '2091-03-01T00:00:00Z',
+        to: '2091-03-02T00:00:00Z',
+      }),
+    ).toEqual([first]);
+    expect(await listIds({ customer_id: String(other), from: '2091-01-01T00:00:00Z' })).toEqual([]);
+  });
+
+  it('when no order has the customer id, then 200 and an empty page', async () => {
+    expect(await listIds({ customer_id: '999999999' })).toEqual([]);
+  });
+
+  it('when paging one order at a time, then the cursor leads through this customer orders only', async () => {
+    const seen: number[] = [];
+    let cursor: string | null = null;
+    do {
+      const query: Record<string, string> = { customer_id: String(buyer), limit: '1' };
+      if (cursor) query.cursor = cursor;
+      const page = await system.api.get(ordersPath(query), { token: system.token });
+      expect(page.status).toBe(200);
+      seen.push(...page.body.data.map((order: { id: number }) => order.id));
+      cursor = page.body.next_cursor;
+    } while (cursor);
+
+    expect(seen).toEqual([...buyerOrders].reverse());
+  });
+
+  it('when a cursor of one customer list is used for another customer or without the filter, then 400 INVALID_CURSOR', async () => {
+    const cursor = await secondPageCursor(
+      system.api,
+      ordersPath({ customer_id: String(buyer), limit: '1' }),
+      system.token,
+    );
+
+    const otherFilters: Array<Record<string, string>> = [
+      { customer_id: String(other) },
+      {},
+      { customer_id: String(buyer), status: 'CREATED' },
+    ];
+    for (const filters of otherFilters) {
+      expectInvalidCursor(
+        await system.api.get(ordersPath({ ...filters, limit: '1', cursor }), { token: system.token }),
+      );
+    }
+  });
+
+  it('when customer_id is not a positive plain integer, then 400 VALIDATION_FAILED naming query.customer_id', async () => {
+    for (const value of ['0', '-1', 'abc', '1e2', '01']) {
+      const response = await system.api.get(`/orders?customer_id=${value}`, { token: system.token });
+      expect(response.status, value).toBe(400);
+      expect(response.body.code).toBe('VALIDATION_FAILED');
+      expect(response.body.errors.map((error: { field: string }) => error.field)).toContain(
+        'query.customer_id',
+      );
+    }
+  });
+});
+
 describe('the cursors the contract shows', () => {
   it.each([
     ['/products', 1],

@@ -53,6 +53,7 @@ export interface LockedOrder {
 
 export interface OrderPageQuery {
   status?: OrderStatus;
+  customerId?: number;
   from?: Date;
   to?: Date;
   /** The (created_at, id) of the last order of the previous page. */
@@ -147,10 +148,14 @@ export async function findOrderWithItems(db: Queryable, id: number): Promise<Ord
   return first && { ...toOrderWithoutItems(first), items: rows.map(toOrderItem) };
 }
 
-/** Orders newest first, keyset-paginated on (created_at, id), which ix_orders_*_created_at_id serve. */
+/**
+ * Orders newest first, keyset-paginated on (created_at, id), which ix_orders_*_created_at_id
+ * serve (ix_orders_customer_id_created_at_id for one customer's orders).
+ */
 export async function findOrderPage(db: Queryable, query: OrderPageQuery): Promise<OrderWithoutItems[]> {
   const conditions = [sql`TRUE`];
   if (query.status !== undefined) conditions.push(sql`status = ${query.status}`);
+  if (query.customerId !== undefined) conditions.push(sql`customer_id = ${query.customerId}`);
   if (query.from !== undefined) conditions.push(sql`created_at >= ${query.from}`);
   if (query.to !== undefined) conditions.push(sql`created_at < ${query.to}`);
   if (query.after !== undefined) {

@@ -217,9 +217,14 @@ function priceItems(lines: OrderItemInput[], products: LockedProduct[]): OrderIt
   const productsById = new Map(products.map((product) => [product.id, product]));
   const unknown = lines.find((line) => !productsById.has(line.product_id));
   if (unknown) throw new UnknownProduct(unknown.product_id);
+  // Every short line, not just the first: the client can fix them all in one go.
+  const shortLines = lines.flatMap((line, index) => {
+    const product = productsById.get(line.product_id)!;
+    return line.qty > product.stock ? [{ index, product, requested: line.qty }] : [];
+  });
+  if (shortLines.length > 0) throw new InsufficientStock(shortLines);
   return lines.map((line) => {
     const product = productsById.get(line.product_id)!;
-    if (line.qty > product.stock) throw new InsufficientStock(product, line.qty);
     return {
       product_id: product.id,
       sku: product.sku,
@@ -260,11 +265,18 @@ function instantOf(parameter: 'from' | 'to', value: string | undefined): Date | 
 
 /**
  * A page of orders with their items: two queries whatever the page size. A cursor belongs to
- * the status and the instants of from and to, however they were written.
+ * the status, the customer and the instants of from and to, however they were written.
  */
 export async function listOrders(
   db: Database,
-  query: { status?: OrderStatus; from?: string; to?: string; cursor?: string; limit?: number },
+  query: {
+    status?: OrderStatus;
+    customer_id?: number;
+    from?: string;
+    to?: string;
+    cursor?: string;
+    limit?: number;
+  },
   cursorKey: CursorKey,
 ): Promise<{ data: Order[]; next_cursor: string | null }> {
   const limit = query.limit ?? DEFAULT_PAGE_SIZE;
@@ -273,10 +285,16 @@ export async function listOrders(
   const scope: CursorScope = {
     key: cursorKey,
     list: 'listOrders',
-    filters: { status: query.status, from: from?.toISOString(), to: to?.toISOString() },
+    filters: {
+      status: query.status,
+      customer_id: query.customer_id?.toString(),
+      from: from?.toISOString(),
+      to: to?.toISOString(),
+    },
   };
   const orders = await findOrderPage(db, {
     status: query.status,
+    customerId: query.customer_id,
     from,
     to,
     after: query.cursor === undefined ? undefined : decodeOrderCursor(query.cursor, scope),

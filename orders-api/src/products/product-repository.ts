@@ -93,12 +93,17 @@ export async function updateProductFields(db: Queryable, id: number, changes: Pr
   await db.query(sql`UPDATE products SET ${sql.join(assignments, sql`, `)} WHERE id = ${id}`);
 }
 
-/** Products after `afterId` in id order, `limit` of them; the table collation makes the search case-insensitive. */
+/**
+ * Products after `afterId` in id order, `limit` of them; the table collation makes the search
+ * case-insensitive. `stockBelow` keeps those with fewer units: no index on stock, products are
+ * few and the walk is in primary-key order anyway (see db/migrations/0009-*).
+ */
 export async function findProductPage(
   db: Queryable,
-  query: { search?: string; afterId: number; limit: number },
+  query: { search?: string; stockBelow?: number; afterId: number; limit: number },
 ): Promise<Product[]> {
   const conditions = [sql`id > ${query.afterId}`];
+  if (query.stockBelow !== undefined) conditions.push(sql`stock < ${query.stockBelow}`);
   if (query.search !== undefined) {
     const pattern = containsPattern(query.search);
     conditions.push(sql`(sku LIKE ${pattern} ESCAPE '!' OR name LIKE ${pattern} ESCAPE '!')`);

@@ -69,22 +69,27 @@ export async function updateProduct(
   return product;
 }
 
-/** The list of products a cursor belongs to: GET /products with this search. */
-const productListScope = (key: CursorKey, search: string | undefined): CursorScope => ({
+/** The list of products a cursor belongs to: GET /products with this search and stock_below. */
+const productListScope = (
+  key: CursorKey,
+  filters: { search?: string; stockBelow?: number },
+): CursorScope => ({
   key,
   list: 'listProducts',
-  filters: { search },
+  filters: { search: filters.search, stock_below: filters.stockBelow?.toString() },
 });
 
+/** A page of products in id order, filtered by `search` and `stock_below` (both combine with AND). */
 export async function listProducts(
   db: Database,
-  query: { search?: string; cursor?: string; limit?: number },
+  query: { search?: string; stock_below?: number; cursor?: string; limit?: number },
   cursorKey: CursorKey,
 ): Promise<{ data: Product[]; next_cursor: string | null }> {
   const limit = query.limit ?? DEFAULT_PAGE_SIZE;
-  const scope = productListScope(cursorKey, query.search);
+  const filters = { search: query.search, stockBelow: query.stock_below };
+  const scope = productListScope(cursorKey, filters);
   const [afterId] = query.cursor ? decodeCursor(query.cursor, ['integer'], scope) : [0];
-  const products = await findProductPage(db, { search: query.search, afterId, limit: limit + 1 });
+  const products = await findProductPage(db, { ...filters, afterId, limit: limit + 1 });
   return toPage(
     products,
     limit,
