@@ -1,6 +1,11 @@
 import type { ServerResponse } from 'node:http';
+import { fileURLToPath } from 'node:url';
 import react from '@vitejs/plugin-react';
 import { defineConfig, type ProxyOptions } from 'vite';
+import { resolveLocalSettings } from '../scripts/lib/local-settings.mjs';
+
+/** The checkout whose parts' .env files npm start reads. */
+const REPOSITORY_ROOT = fileURLToPath(new URL('..', import.meta.url));
 
 /**
  * Where the console's own server (Vite's dev server or `vite preview`) forwards each API.
@@ -21,12 +26,30 @@ export interface ConsoleBackend {
 type Environment = Record<string, string | undefined>;
 
 /**
- * `CONSOLE_BACKEND=mock` points at the ports of `npm run mock` (MOCK_*_PORT, as
- * scripts/mock.mjs reads them); anything else at the ports of `npm start` (CUSTOMERS_PORT,
- * ORDERS_PORT, ORCHESTRATOR_PORT). CUSTOMERS_URL, ORDERS_URL and ORCHESTRATOR_URL override
- * either, e.g. for a system on another host or on ephemeral ports in tests.
+ * The ports `npm start` gives the parts, found as it finds them (scripts/lib/local-settings.mjs):
+ * CUSTOMERS_PORT, ORDERS_PORT and ORCHESTRATOR_PORT from the environment, else PORT in
+ * customers-api/.env and orders-api/.env and ORCHESTRATOR_PORT in lambda-orchestrator/.env,
+ * else 3001, 3002 and 3000. Throws, with npm start's own words, when one is not a port.
  */
-export function consoleBackend(env: Environment): ConsoleBackend {
+export function systemPorts(env: Environment, root = REPOSITORY_ROOT): Record<ApiName, string> {
+  const { settings, problems } = resolveLocalSettings({ env, root });
+  const { customers, orders, orchestrator } = settings.ports;
+  const ports = { customers, orders, orchestrator };
+  const isPort = (port: number) => Number.isInteger(port) && port >= 1 && port <= 65535;
+  if (!Object.values(ports).every(isPort)) {
+    throw new Error(`The console cannot find the system's ports: ${problems.join('; ')}`);
+  }
+  return { customers: String(customers), orders: String(orders), orchestrator: String(orchestrator) };
+}
+
+/**
+ * `CONSOLE_BACKEND=mock` points at the ports of `npm run mock` (MOCK_*_PORT, as
+ * scripts/mock.mjs reads them); anything else at the ports of `npm start` (systemPorts: the
+ * environment, then each part's .env). CUSTOMERS_URL, ORDERS_URL and ORCHESTRATOR_URL
+ * override either, e.g. for a system on another host or on ephemeral ports in tests.
+ * `root` is the checkout whose .env files are read.
+ */
+export function consoleBackend(env: Environment, root = REPOSITORY_ROOT): ConsoleBackend {
   const backend: Backend = env.CONSOLE_BACKEND === 'mock' ? 'mock' : 'real';
   const local = (port: string) =>
     `http://${backend === 'mock' ? (env.MOCK_HOST ?? '127.0.0.1') : '127.0.0.1'}:${port}`;
@@ -37,11 +60,7 @@ export function consoleBackend(env: Environment): ConsoleBackend {
           orders: env.MOCK_ORDERS_PORT ?? '4011',
           orchestrator: env.MOCK_ORCHESTRATOR_PORT ?? '4012',
         }
-      : {
-          customers: env.CUSTOMERS_PORT ?? '3001',
-          orders: env.ORDERS_PORT ?? '3002',
-          orchestrator: env.ORCHESTRATOR_PORT ?? '3000',
-        };
+      : systemPorts(env, root);
   return {
     backend,
     targets: {

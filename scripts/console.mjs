@@ -1,7 +1,8 @@
 // `npm run console` / `npm run console:mock`: builds the operator console (operator-console/)
 // and serves it on http://127.0.0.1:5173 (CONSOLE_PORT), forwarding /api/customers,
 // /api/orders and /api/orchestrator to the real system of `npm start` or, with --mock, to
-// the Prism mocks of `npm run mock` (targets: operator-console/vite.config.ts). The same
+// the Prism mocks of `npm run mock` (targets: operator-console/vite.config.ts, which finds
+// the system's ports as npm start does: the environment, then each part's .env). The same
 // build either way. `--dev` serves the sources with hot reload instead of the build.
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';

@@ -7,8 +7,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
-import { applySeed, createLogger, listen } from '@b2b/service-kit';
-import { TEST_AUTH, createTestDatabase } from '@b2b/service-kit/testing';
+import { createOrdersClient } from '@b2b/contracts/orders';
+import { applySeed, createLogger, listen, sql, type Queryable } from '@b2b/service-kit';
+import { TEST_AUTH, createTestDatabase, operatorToken } from '@b2b/service-kit/testing';
 import { createCustomersApp } from '@b2b/customers-api/app';
 import { createOrdersApp } from '@b2b/orders-api/app';
 import { startOfflineOrchestrator } from '@b2b/lambda-orchestrator/testing';
@@ -42,6 +43,52 @@ async function goTo(page: Page, screen: string) {
   await page.getByRole('heading', { level: 1, name: screen, exact: true }).waitFor();
 }
 
+/**
+ * A month of business for the dashboard's chart: a few orders on each of the last 29 days
+ * (placed through the Orders API, most confirmed, some canceled, then moved back in time with
+ * SQL, since the API stamps orders with now), and a printer sold down to low stock.
+ */
+async function addOrderHistory(ordersUrl: string, db: Queryable) {
+  const orders = createOrdersClient({
+    baseUrl: ordersUrl,
+    bearerToken: await operatorToken(),
+    timeoutMs: 5_000,
+  });
+  const place = async (customerId: number, productId: number, qty: number) => {
+    const { data, error } = await orders.POST('/orders', {
+      body: { customer_id: customerId, items: [{ product_id: productId, qty }] },
+    });
+    if (!data) throw new Error(`order not placed: ${JSON.stringify(error)}`);
+    return data.id;
+  };
+  await place(5, 8, 8);
+  for (let daysAgo = 29; daysAgo >= 1; daysAgo -= 1) {
+    const count = 1 + ((daysAgo * 7) % 5) + (daysAgo % 7 < 2 ? 0 : 2);
+    for (let index = 0; index < count; index += 1) {
+      const id = await place(
+        ((daysAgo + index) % 5) + 1,
+        ((daysAgo * 3 + index) % 6) + 1,
+        1 + ((daysAgo + index) % 4),
+      );
+      const outcome = (daysAgo + index) % 6 === 0 ? 'cancel' : 'confirm';
+      const { error } =
+        outcome === 'cancel'
+          ? await orders.POST('/orders/{id}/cancel', { params: { path: { id } } })
+          : await orders.POST('/orders/{id}/confirm', {
+              params: { path: { id }, header: { 'X-Idempotency-Key': `screenshots-${id}` } },
+            });
+      if (error) throw new Error(`order ${id} not ${outcome}ed: ${JSON.stringify(error)}`);
+      await db.query(sql`
+        UPDATE orders
+        SET created_at = created_at - INTERVAL ${daysAgo} DAY - INTERVAL ${index * 47} MINUTE,
+            updated_at = updated_at - INTERVAL ${daysAgo} DAY,
+            confirmed_at = confirmed_at - INTERVAL ${daysAgo} DAY,
+            canceled_at = canceled_at - INTERVAL ${daysAgo} DAY
+        WHERE id = ${id}`);
+    }
+  }
+}
+
 try {
   execFileSync('node', ['build.mjs'], { cwd: path.join(ROOT, 'lambda-orchestrator'), stdio: 'inherit' });
   const database = await createTestDatabase();
@@ -54,6 +101,7 @@ try {
     createOrdersApp({ db: database.db, auth: TEST_AUTH, logger, customersApiBase: customers.url }),
   );
   stops.push(() => orders.close());
+  await addOrderHistory(orders.url, database.db);
   const orchestrator = await startOfflineOrchestrator({ ordersApiBase: orders.url });
   stops.push(() => orchestrator.service.stop());
 
@@ -70,22 +118,22 @@ try {
   stops.push(() => browser.close());
 
   const { page } = await openConsole(browser, served.url);
-  await page.getByLabel('Username').fill('operator');
-  await snap(page, 'login');
-  await logIn(page);
+  await logIn(page, { landOn: 'Dashboard' });
+  await page.locator('.chart-canvas canvas').first().waitFor();
+  await page.getByRole('link', { name: /^Low-stock products/ }).waitFor();
+  await snap(page, 'dashboard');
 
   await goTo(page, 'New order');
-  await page
-    .getByLabel('Customer', { exact: true })
-    .selectOption({ label: 'Globex Logistics — orders@globex.example' });
+  // The pickers are type-ahead comboboxes: type, then choose the option.
+  await page.getByRole('combobox', { name: 'Customer' }).fill('Globex');
+  await page.getByRole('option', { name: /^Globex Logistics/ }).click();
   for (const [sku, qty] of [
     ['PAL-EUR-1200', '12'],
     ['WRAP-STR-23', '4'],
     ['LBL-THERM-100', '10'],
   ] as const) {
-    const product = page.getByLabel('Product', { exact: true });
-    const label = await product.locator('option', { hasText: `${sku} — ` }).textContent();
-    await product.selectOption({ label: label! });
+    await page.getByRole('combobox', { name: 'Product' }).fill(sku);
+    await page.getByRole('option', { name: new RegExp(`^${sku} — `) }).click();
     await page.getByLabel('Quantity', { exact: true }).fill(qty);
     await page.getByRole('button', { name: 'Add line' }).click();
   }
@@ -100,6 +148,11 @@ try {
   await page.locator('tbody tr').nth(2).waitFor();
   await snap(page, 'orders');
 
+  await page.locator('tbody tr').first().getByRole('link', { name: 'Globex Logistics' }).click();
+  await page.getByRole('heading', { level: 1, name: 'Globex Logistics' }).waitFor();
+  await page.locator('tbody tr').nth(2).waitFor();
+  await snap(page, 'customer');
+
   await goTo(page, 'Customers');
   await page.locator('tbody tr').nth(4).waitFor();
   await page.getByRole('button', { name: 'New customer' }).click();
@@ -113,6 +166,11 @@ try {
   await goTo(page, 'Products');
   await page.locator('tbody tr').nth(9).waitFor();
   await snap(page, 'products');
+
+  // Last, in a fresh context: the log-in screen needs a browser without a session.
+  const loggedOut = await openConsole(browser, served.url);
+  await loggedOut.page.getByLabel('Username').fill('operator');
+  await snap(loggedOut.page, 'login');
 } finally {
   await stopAll();
 }

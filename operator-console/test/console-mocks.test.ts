@@ -1,15 +1,12 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import type { Customer, Order, PlacedOrder, Product } from '../src/contract-types';
 import { formatCents } from '../src/money';
 import { canConfirm } from '../src/order-rules';
-import { CHROMIUM_PATH, hasChromium, launchChromium, logIn, openConsole } from './support/browser';
-import { buildConsole, serveConsole, type ServedConsole } from './support/console-server';
+import { CHROMIUM_PATH, goTo, hasChromium, logIn } from './support/browser';
+import { chooseByKeyboard } from './support/combobox';
+import { useConsoleOnMocks } from './support/console-suite';
 import { exampleAnswer } from './support/contract-examples';
-import { startPrismMocks, type PrismMocks } from './support/prism-mocks';
 
 /**
  * What the contracts promise front-end teams: the same console build works against the
@@ -35,31 +32,23 @@ const examples = {
 };
 
 describe.skipIf(!hasChromium)('the operator console against the Prism mocks', () => {
-  let outDir: string;
-  let mocks: PrismMocks;
-  let served: ServedConsole;
-  let browser: Browser;
+  const suite = useConsoleOnMocks();
 
-  beforeAll(async () => {
-    outDir = await mkdtemp(path.join(os.tmpdir(), 'operator-console-'));
-    [mocks] = await Promise.all([startPrismMocks(), buildConsole(outDir)]);
-    served = await serveConsole(outDir, 'mock', mocks.urls);
-    browser = await launchChromium();
-  }, 120_000);
-
-  afterAll(async () => {
-    await browser?.close();
-    await served?.service.stop();
-    await mocks?.stop();
-    await rm(outDir, { recursive: true, force: true });
-  });
-
-  async function goTo(page: Page, screen: 'Orders' | 'New order' | 'Customers' | 'Products') {
-    await page
-      .getByRole('navigation', { name: 'Main' })
-      .getByRole('link', { name: screen, exact: true })
-      .click();
-    await page.getByRole('heading', { level: 1, name: screen, exact: true }).waitFor();
+  /**
+   * On New order, picks the example customer and product (the mocks answer every search with
+   * the contract's examples) and adds a line of two.
+   */
+  async function addExampleLine(page: Page, customer: Customer, product: Product) {
+    await goTo(page, 'New order');
+    await chooseByKeyboard(page, 'Customer', customer.name, `${customer.name} — ${customer.email}`);
+    await chooseByKeyboard(
+      page,
+      'Product',
+      product.sku,
+      `${product.sku} — ${product.name} (${formatCents(product.price_cents)}, ${product.stock} in stock)`,
+    );
+    await page.getByLabel('Quantity', { exact: true }).fill('2');
+    await page.getByRole('button', { name: 'Add line' }).click();
   }
 
   it('when the console runs against the mocks, then an operator logs in, creates a customer and a product, places an order and confirms or cancels the listed one', async () => {
@@ -68,10 +57,11 @@ describe.skipIf(!hasChromium)('the operator console against the Prism mocks', ()
     const listed = examples.orders[0]!;
     // The browser's clock stands a minute after the example order was confirmed (or created):
     // within its cancel window, as a front-end team reading the examples would expect.
-    const { context, page, pageErrors } = await openConsole(browser, served.url, {
+    const { context, page, pageErrors } = await suite.open('', {
       fakeClock: { time: Date.parse(listed.confirmed_at ?? listed.created_at) + 60_000 },
     });
     await logIn(page, { password: 'any password the mock accepts' });
+    await goTo(page, 'Orders');
     await page.getByRole('link', { name: `#${listed.id}`, exact: true }).waitFor();
 
     await goTo(page, 'Customers');
@@ -108,15 +98,7 @@ describe.skipIf(!hasChromium)('the operator console against the Prism mocks', ()
       .filter({ hasText: `Product ${examples.updatedProduct.sku} saved.` })
       .waitFor();
 
-    await goTo(page, 'New order');
-    await page
-      .getByLabel('Customer', { exact: true })
-      .selectOption({ label: `${customer.name} — ${customer.email}` });
-    await page.getByLabel('Product', { exact: true }).selectOption({
-      label: `${product.sku} — ${product.name} (${formatCents(product.price_cents)}, ${product.stock} in stock)`,
-    });
-    await page.getByLabel('Quantity', { exact: true }).fill('2');
-    await page.getByRole('button', { name: 'Add line' }).click();
+    await addExampleLine(page, customer, product);
     expect(await page.getByTestId('order-total').textContent()).toBe(formatCents(2 * product.price_cents));
     await page.getByRole('button', { name: 'Place order' }).click();
     await page.getByText(`Order #${examples.placed.data.order.id} placed and confirmed`).waitFor();
@@ -145,17 +127,9 @@ describe.skipIf(!hasChromium)('the operator console against the Prism mocks', ()
   it('when placing an order fails, then only an answer a retry can settle keeps the idempotency key; after a definite failure, and after INSUFFICIENT_STOCK, the next attempt is a new request', async () => {
     const customer = examples.customers[0]!;
     const product = examples.products[0]!;
-    const { context, page, pageErrors } = await openConsole(browser, served.url);
+    const { context, page, pageErrors } = await suite.open();
     await logIn(page, { password: 'any password the mock accepts' });
-    await goTo(page, 'New order');
-    await page
-      .getByLabel('Customer', { exact: true })
-      .selectOption({ label: `${customer.name} — ${customer.email}` });
-    await page.getByLabel('Product', { exact: true }).selectOption({
-      label: `${product.sku} — ${product.name} (${formatCents(product.price_cents)}, ${product.stock} in stock)`,
-    });
-    await page.getByLabel('Quantity', { exact: true }).fill('2');
-    await page.getByRole('button', { name: 'Add line' }).click();
+    await addExampleLine(page, customer, product);
 
     // The answer to each attempt, in turn: a lost answer and a gateway's bare 503 never reach
     // the mock; the others are the contract's examples, chosen with Prism's `Prefer`.

@@ -1,14 +1,11 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createCustomersClient } from '@b2b/contracts/customers';
-import { createOrdersClient } from '@b2b/contracts/orders';
-import { startSystem, type RunningSystem } from '../../test/support/system';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import { formatCents } from '../src/money';
-import { CHROMIUM_PATH, hasChromium, launchChromium, logIn, openConsole } from './support/browser';
-import { buildConsole, bundledSources, serveConsole, type ServedConsole } from './support/console-server';
+import { FIELD_HINTS } from '../../generated/field-hints';
+import { CHROMIUM_PATH, descriptionOf, goTo, hasChromium, logIn } from './support/browser';
+import { chooseByKeyboard } from './support/combobox';
+import { bundledSources } from './support/console-server';
+import { apiClients, dataFactory, useConsoleOnRealSystem } from './support/console-suite';
 
 /**
  * The console as operators use it: the production build served by `vite preview`, its proxy
@@ -22,61 +19,14 @@ if (!hasChromium)
 
 describe.skipIf(!hasChromium)('the operator console against the real system', () => {
   const run = Date.now().toString(36);
-  let outDir: string;
-  let system: RunningSystem;
-  let served: ServedConsole;
-  let browser: Browser;
+  const suite = useConsoleOnRealSystem();
+  const make = dataFactory(suite, run);
 
-  beforeAll(async () => {
-    outDir = await mkdtemp(path.join(os.tmpdir(), 'operator-console-'));
-    [system] = await Promise.all([startSystem(), buildConsole(outDir)]);
-    served = await serveConsole(outDir, 'real', system.urls);
-    browser = await launchChromium();
-  }, 120_000);
-
-  afterAll(async () => {
-    await browser?.close();
-    await served?.service.stop();
-    await system?.stop();
-    await rm(outDir, { recursive: true, force: true });
-  });
-
-  // Arranging data that other clients would have made goes straight to the APIs.
-  const customersApi = () =>
-    createCustomersClient({ baseUrl: system.urls.customers, bearerToken: system.token, timeoutMs: 5_000 });
-  const ordersApi = () =>
-    createOrdersClient({ baseUrl: system.urls.orders, bearerToken: system.token, timeoutMs: 5_000 });
-  let sequence = 0;
-  async function buildCustomer(name = `Customer ${run} ${(sequence += 1)}`) {
-    const { data, error } = await customersApi().POST('/customers', {
-      body: { name, email: `${name.toLowerCase().replaceAll(' ', '-')}@console-tests.example` },
-    });
-    if (!data) throw new Error(`customer not created: ${JSON.stringify(error)}`);
-    return data;
-  }
-  async function buildProduct(stock: number) {
-    const { data, error } = await ordersApi().POST('/products', {
-      body: {
-        sku: `CON-${run}-${(sequence += 1)}`,
-        name: `Console pallet ${sequence}`,
-        price_cents: 1250,
-        stock,
-      },
-    });
-    if (!data) throw new Error(`product not created: ${JSON.stringify(error)}`);
-    return data;
-  }
   async function stockOf(productId: number) {
-    const { data } = await ordersApi().GET('/products/{id}', { params: { path: { id: productId } } });
+    const { data } = await apiClients(suite.current.system).orders.GET('/products/{id}', {
+      params: { path: { id: productId } },
+    });
     return data?.stock;
-  }
-
-  async function goTo(page: Page, screen: 'Orders' | 'New order' | 'Customers' | 'Products') {
-    await page
-      .getByRole('navigation', { name: 'Main' })
-      .getByRole('link', { name: screen, exact: true })
-      .click();
-    await page.getByRole('heading', { level: 1, name: screen, exact: true }).waitFor();
   }
 
   async function search(page: Page, label: string, text: string) {
@@ -101,24 +51,20 @@ describe.skipIf(!hasChromium)('the operator console against the real system', ()
     qty: number,
   ) {
     await goTo(page, 'New order');
-    await search(page, 'Find customer', customer.name);
-    await page
-      .getByLabel('Customer', { exact: true })
-      .selectOption({ label: `${customer.name} — ${customer.email}` });
-    await search(page, 'Find product', sku);
-    await page.getByLabel('Product', { exact: true }).selectOption({ label });
+    await chooseByKeyboard(page, 'Customer', customer.name, `${customer.name} — ${customer.email}`);
+    await chooseByKeyboard(page, 'Product', sku, label);
     await page.getByLabel('Quantity', { exact: true }).fill(String(qty));
     await page.getByRole('button', { name: 'Add line' }).click();
   }
 
   it('when the console is built, then it reaches the APIs only through its own origin, with no Node transport inside', async () => {
-    const sources = await bundledSources(outDir);
+    const sources = await bundledSources(suite.current.outDir);
     expect(sources.some((source) => source.includes('openapi-fetch'))).toBe(true);
     expect(sources.filter((source) => /undici|contracts\/src\/client/.test(source))).toEqual([]);
   });
 
   it('when an operator creates a customer and a product and places an order through the orchestrator, then canceling it gives the stock back', async () => {
-    const { context, page, pageErrors } = await openConsole(browser, served.url);
+    const { context, page, pageErrors } = await suite.open();
     await logIn(page);
     const customer = { name: `Wayne Enterprises ${run}`, email: `wayne-${run}@console-tests.example` };
     const sku = `PAL-${run}`.toUpperCase();
@@ -197,31 +143,31 @@ describe.skipIf(!hasChromium)('the operator console against the real system', ()
   }, 60_000);
 
   it('when another client created an order, then the operator finds it by status, confirms it, cancels it and the stock comes back', async () => {
-    const customer = await buildCustomer();
-    const product = await buildProduct(30);
-    const { data: order } = await ordersApi().POST('/orders', {
-      body: { customer_id: customer.id, items: [{ product_id: product.id, qty: 5 }] },
-    });
-    expect(order?.status).toBe('CREATED');
+    const customer = await make.customer();
+    const product = await make.product({ stock: 30 });
+    const order = await make.order(customer.id, product.id, { qty: 5 });
+    expect(order.status).toBe('CREATED');
     expect(await stockOf(product.id)).toBe(25);
 
-    const { context, page, pageErrors } = await openConsole(browser, served.url);
+    const { context, page, pageErrors } = await suite.open();
     await logIn(page);
+    await page.getByRole('link', { name: 'Orders', exact: true }).click();
+    await page.getByRole('heading', { level: 1, name: 'Orders' }).waitFor();
+    // A filter applies as soon as it changes (no Apply button).
     await page.getByLabel('Status').selectOption('CREATED');
-    await page.getByRole('button', { name: 'Apply filters' }).click();
-    await page.getByRole('link', { name: `#${order!.id}`, exact: true }).click();
-    await page.getByRole('heading', { level: 1, name: `Order #${order!.id} CREATED` }).waitFor();
+    await page.getByRole('link', { name: `#${order.id}`, exact: true }).click();
+    await page.getByRole('heading', { level: 1, name: `Order #${order.id} CREATED` }).waitFor();
     await page.getByText(`${customer.name} (${customer.email})`).waitFor();
     expect(await page.getByRole('cell', { name: formatCents(5 * 1250) }).count()).toBeGreaterThan(0);
 
     await page.getByRole('button', { name: 'Confirm order' }).click();
-    await page.getByRole('heading', { level: 1, name: `Order #${order!.id} CONFIRMED` }).waitFor();
+    await page.getByRole('heading', { level: 1, name: `Order #${order.id} CONFIRMED` }).waitFor();
     expect(await page.getByRole('button', { name: 'Confirm order' }).isDisabled()).toBe(true);
     expect(await page.getByRole('button', { name: 'Cancel order' }).isEnabled()).toBe(true);
 
     await page.getByRole('button', { name: 'Cancel order' }).click();
     await page.getByRole('dialog').getByRole('button', { name: 'Cancel order' }).click();
-    await page.getByRole('heading', { level: 1, name: `Order #${order!.id} CANCELED` }).waitFor();
+    await page.getByRole('heading', { level: 1, name: `Order #${order.id} CANCELED` }).waitFor();
     expect(await page.getByText('Already canceled.').count()).toBe(1);
     expect(await stockOf(product.id)).toBe(30);
     expect(pageErrors).toEqual([]);
@@ -229,9 +175,9 @@ describe.skipIf(!hasChromium)('the operator console against the real system', ()
   }, 60_000);
 
   it('when the answer to placing an order is lost, then placing it again resends the same idempotency key and the order is placed once', async () => {
-    const customer = await buildCustomer();
-    const product = await buildProduct(20);
-    const { context, page, pageErrors } = await openConsole(browser, served.url);
+    const customer = await make.customer();
+    const product = await make.product({ stock: 20 });
+    const { context, page, pageErrors } = await suite.open();
     await logIn(page);
     await chooseForOrder(
       page,
@@ -278,9 +224,9 @@ describe.skipIf(!hasChromium)('the operator console against the real system', ()
   }, 60_000);
 
   it('when the stock does not cover the order, then INSUFFICIENT_STOCK is not offered as "Place order again", and the changed order is a new request', async () => {
-    const customer = await buildCustomer();
-    const product = await buildProduct(3);
-    const { context, page, pageErrors } = await openConsole(browser, served.url);
+    const customer = await make.customer();
+    const product = await make.product({ stock: 3 });
+    const { context, page, pageErrors } = await suite.open();
     await logIn(page);
     await chooseForOrder(
       page,
@@ -311,9 +257,9 @@ describe.skipIf(!hasChromium)('the operator console against the real system', ()
     await context.close();
   }, 60_000);
 
-  it('when the API refuses input, then field errors sit next to their fields and the problem shows its title, detail and correlation id', async () => {
-    const existing = await buildCustomer();
-    const { context, page, pageErrors } = await openConsole(browser, served.url);
+  it("when the API refuses input, then field errors sit next to their fields in the contract's words and the problem shows its code and correlation id", async () => {
+    const existing = await make.customer();
+    const { context, page, pageErrors } = await suite.open();
     await logIn(page);
     await goTo(page, 'Customers');
     await page.getByRole('button', { name: 'New customer' }).click();
@@ -321,14 +267,12 @@ describe.skipIf(!hasChromium)('the operator console against the real system', ()
     const email = page.getByLabel('Email', { exact: true });
     await email.fill('not-an-email');
     await page.getByRole('button', { name: 'Create customer' }).click();
-    await page.getByText('must match format "email"').waitFor();
+    // Not the validator's "must match format" but what the contract says the field is.
+    const emailRule = FIELD_HINTS.customers['POST /customers'].email;
+    await page.getByText(emailRule).waitFor();
     expect(await email.getAttribute('aria-invalid')).toBe('true');
     // The message is the field's accessible description (aria-describedby), not just nearby text.
-    const describedBy = (await email.getAttribute('aria-describedby')) ?? '';
-    const description = await Promise.all(
-      describedBy.split(' ').map((id) => page.locator(`[id="${id}"]`).textContent()),
-    );
-    expect(description.join(' ')).toContain('must match format "email"');
+    expect(await descriptionOf(page, email)).toContain(emailRule);
 
     await email.fill(existing.email.toUpperCase());
     const [answer] = await Promise.all([
@@ -339,10 +283,14 @@ describe.skipIf(!hasChromium)('the operator console against the real system', ()
       page.getByRole('button', { name: 'Create customer' }).click(),
     ]);
     expect(answer.status()).toBe(409);
-    const alert = page.getByRole('alert').filter({ hasText: 'Conflict' });
+    const alert = page.getByRole('alert').filter({ hasText: 'EMAIL_TAKEN' });
     await alert.waitFor();
-    expect(await alert.textContent()).toContain('EMAIL_TAKEN');
-    expect(await alert.textContent()).toMatch(/already exists/);
+    expect(await alert.textContent()).not.toContain('Conflict');
+    // The conflict sits on the email field.
+    expect(await email.getAttribute('aria-invalid')).toBe('true');
+    expect(await page.locator('.field-invalid').filter({ has: email }).textContent()).toMatch(
+      /already exists/,
+    );
     expect(await page.getByTestId('correlation-id').textContent()).toBe(answer.headers()['x-correlation-id']);
     expect(pageErrors).toEqual([]);
     await context.close();
@@ -351,9 +299,9 @@ describe.skipIf(!hasChromium)('the operator console against the real system', ()
   it('when customers are searched, then "Load more" pages through them, and a customer can be edited and deleted after confirming', async () => {
     const prefix = `Paging ${run}`;
     for (let index = 1; index <= 25; index += 1)
-      await buildCustomer(`${prefix} ${String(index).padStart(2, '0')}`);
-    const decoy = await buildCustomer(`Decoy ${run}`);
-    const { context, page, pageErrors } = await openConsole(browser, served.url);
+      await make.customer(`${prefix} ${String(index).padStart(2, '0')}`);
+    const decoy = await make.customer(`Decoy ${run}`);
+    const { context, page, pageErrors } = await suite.open();
     await logIn(page);
     await goTo(page, 'Customers');
     await page.getByRole('row').filter({ hasText: decoy.name }).waitFor();
@@ -399,7 +347,7 @@ describe.skipIf(!hasChromium)('the operator console against the real system', ()
   }, 60_000);
 
   it('when the token expires or is refused, then the operator is back at log-in with the reason, and logging out forgets the token', async () => {
-    const { context, page, pageErrors } = await openConsole(browser, served.url, { fakeClock: {} });
+    const { context, page, pageErrors } = await suite.open('', { fakeClock: {} });
     await logIn(page);
     // TEST_AUTH issues tokens for an hour.
     await page.clock.fastForward(3_600_000 + 1_000);
@@ -426,7 +374,7 @@ describe.skipIf(!hasChromium)('the operator console against the real system', ()
   }, 60_000);
 
   it('when an operator uses only the keyboard, then they can log in and move between screens, and focus is always visible', async () => {
-    const { context, page, pageErrors } = await openConsole(browser, served.url);
+    const { context, page, pageErrors } = await suite.open();
     // The username field has focus once the log-in screen has rendered (autofocus): typing
     // before that would go nowhere.
     await page.waitForFunction("document.activeElement?.getAttribute('autocomplete') === 'username'");
@@ -434,7 +382,7 @@ describe.skipIf(!hasChromium)('the operator console against the real system', ()
     await page.keyboard.press('Tab');
     await page.keyboard.type('operator-dev-password');
     await page.keyboard.press('Enter');
-    await page.getByRole('heading', { level: 1, name: 'Orders' }).waitFor();
+    await page.getByRole('heading', { level: 1, name: 'Dashboard' }).waitFor();
 
     const focused = async () => {
       const element = page.locator(':focus');

@@ -1,18 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
-import os from 'node:os';
-import path from 'node:path';
-import { AxeBuilder } from '@axe-core/playwright';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createCustomersClient } from '@b2b/contracts/customers';
-import { createOrdersClient } from '@b2b/contracts/orders';
 import { ORDERS_OUTBOX } from '@b2b/orders-api/events';
 import { createLogger, createMetricsRegistry, sql, startEventRelay, type EventRelay } from '@b2b/service-kit';
-import { startSystem, type RunningSystem } from '../../test/support/system';
-import { CHROMIUM_PATH, hasChromium, launchChromium, logIn, openConsole } from './support/browser';
-import { buildConsole, serveConsole, type ServedConsole } from './support/console-server';
+import { CHROMIUM_PATH, goTo, hasChromium, logIn } from './support/browser';
+import { apiClients, dataFactory, seriousViolations, useConsoleOnRealSystem } from './support/console-suite';
 
 /**
  * The Webhooks screens and the order's event timeline, against the real system as in
@@ -32,19 +25,16 @@ describe.skipIf(!hasChromium)(
   'the operator console’s webhooks and order events against the real system',
   () => {
     const run = Date.now().toString(36);
-    let outDir: string;
-    let system: RunningSystem;
+    const suite = useConsoleOnRealSystem();
     let relay: EventRelay;
     let receiver: Server;
     let receiverUrl: string;
-    let served: ServedConsole;
-    let browser: Browser;
 
+    // After the suite's beforeAll (the system is up); vitest runs afterAll hooks in reverse,
+    // so these stop before the system does.
     beforeAll(async () => {
-      outDir = await mkdtemp(path.join(os.tmpdir(), 'operator-console-'));
-      [system] = await Promise.all([startSystem(), buildConsole(outDir)]);
       relay = startEventRelay({
-        db: system.db,
+        db: suite.current.system.db,
         outbox: ORDERS_OUTBOX,
         broker: undefined,
         logger: createLogger({ service: 'console-webhooks-tests', level: 'silent' }),
@@ -58,49 +48,15 @@ describe.skipIf(!hasChromium)(
       await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
       const address = receiver.address();
       receiverUrl = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}/hooks`;
-      served = await serveConsole(outDir, 'real', system.urls);
-      browser = await launchChromium();
-    }, 120_000);
-
-    afterAll(async () => {
-      await browser?.close();
-      await served?.service.stop();
-      await relay?.stop();
-      await new Promise((resolve) => (receiver ? receiver.close(resolve) : resolve(undefined)));
-      await system?.stop();
-      await rm(outDir, { recursive: true, force: true });
     });
 
-    const customersClient = () =>
-      createCustomersClient({ baseUrl: system.urls.customers, bearerToken: system.token, timeoutMs: 5_000 });
-    const ordersClient = () =>
-      createOrdersClient({ baseUrl: system.urls.orders, bearerToken: system.token, timeoutMs: 5_000 });
-
-    async function goToWebhooks(page: Page) {
-      await page
-        .getByRole('navigation', { name: 'Main' })
-        .getByRole('link', { name: 'Webhooks', exact: true })
-        .click();
-      await page.getByRole('heading', { level: 1, name: 'Webhooks', exact: true }).waitFor();
-    }
-
-    /**
-     * Serious and critical axe violations on the page as it is (rule id and the elements). About
-     * 5 s a call on a 2-core machine, so once per state worth checking: the register form with
-     * an error, the list with a secret shown, the deliveries, the timeline.
-     */
-    async function seriousViolations(page: Page) {
-      const { violations } = await new AxeBuilder({ page }).analyze();
-      return violations
-        .filter((violation) => violation.impact === 'serious' || violation.impact === 'critical')
-        .map((violation) => ({
-          id: violation.id,
-          nodes: violation.nodes.map((node) => node.target.join(' ')),
-        }));
-    }
+    afterAll(async () => {
+      await relay?.stop();
+      await new Promise((resolve) => (receiver ? receiver.close(resolve) : resolve(undefined)));
+    });
 
     async function registerThroughConsole(page: Page, description: string) {
-      await goToWebhooks(page);
+      await goTo(page, 'Webhooks');
       await page.getByRole('button', { name: 'New endpoint' }).click();
       await page.getByLabel('URL', { exact: true }).fill(receiverUrl);
       await page.getByLabel('Description (optional)').fill(description);
@@ -120,13 +76,15 @@ describe.skipIf(!hasChromium)(
     }
 
     it('when an operator registers an endpoint, then its secret is shown once with a copy button, and never again', async () => {
-      const { context, page, pageErrors } = await openConsole(browser, served.url);
-      await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: served.url });
+      const { context, page, pageErrors } = await suite.open();
+      await context.grantPermissions(['clipboard-read', 'clipboard-write'], {
+        origin: suite.current.served.url,
+      });
       await logIn(page);
       const description = `ERP ${run}`;
 
       // A URL the API refuses: its rule next to the field, with code and correlation id.
-      await goToWebhooks(page);
+      await goTo(page, 'Webhooks');
       await page.getByRole('button', { name: 'New endpoint' }).click();
       await page.getByLabel('URL', { exact: true }).fill('http://169.254.169.254/latest');
       await page.getByRole('checkbox', { name: 'order.created' }).check();
@@ -165,10 +123,11 @@ describe.skipIf(!hasChromium)(
     }, 90_000);
 
     it('when an endpoint has failed deliveries, then the operator reads them, retries one, disables, rotates and deletes the endpoint', async () => {
-      const { context, page, pageErrors } = await openConsole(browser, served.url);
+      const { context, page, pageErrors } = await suite.open();
       await logIn(page);
       const created = await registerThroughConsole(page, `Deliveries ${run}`);
       await page.getByRole('button', { name: 'I have stored the secret' }).click();
+      const { system } = suite.current;
 
       // Two deliveries as the dispatcher leaves them: one that failed every attempt, one that succeeded.
       const excerpt = `upstream exploded ${'x'.repeat(1_200)}`.slice(0, 1_000);
@@ -261,7 +220,7 @@ describe.skipIf(!hasChromium)(
         .getByRole('status')
         .filter({ hasText: `Endpoint #${created.id} deleted` })
         .waitFor();
-      const { response } = await ordersClient().GET('/webhook-endpoints/{id}', {
+      const { response } = await apiClients(system).orders.GET('/webhook-endpoints/{id}', {
         params: { path: { id: created.id } },
       });
       expect(response.status).toBe(404);
@@ -270,38 +229,33 @@ describe.skipIf(!hasChromium)(
     }, 90_000);
 
     it('when an order is placed, confirmed and canceled, then its detail shows the three events with their correlation ids and the cancel source', async () => {
-      const { data: customer } = await customersClient().POST('/customers', {
-        body: { name: `Timeline ${run}`, email: `timeline-${run}@console-tests.example` },
-      });
-      const { data: product } = await ordersClient().POST('/products', {
-        body: { sku: `TL-${run}`.toUpperCase(), name: 'Timeline pallet', price_cents: 900, stock: 10 },
-      });
-      const { data: order } = await ordersClient().POST('/orders', {
-        body: { customer_id: customer!.id, items: [{ product_id: product!.id, qty: 2 }] },
-      });
+      const make = dataFactory(suite, run);
+      const customer = await make.customer(`Timeline ${run}`);
+      const product = await make.product({ stock: 10, priceCents: 900, sku: `TL-${run}` });
+      const order = await make.order(customer.id, product.id, { qty: 2 });
       await drainRelay();
 
-      const { context, page, pageErrors } = await openConsole(browser, served.url);
+      const { context, page, pageErrors } = await suite.open();
       await logIn(page);
-      await page.goto(`${served.url}/#/orders/${order!.id}`);
-      await page.getByRole('heading', { level: 1, name: `Order #${order!.id} CREATED` }).waitFor();
+      await page.goto(`${suite.current.served.url}/#/orders/${order.id}`);
+      await page.getByRole('heading', { level: 1, name: `Order #${order.id} CREATED` }).waitFor();
       const timeline = page.getByRole('region', { name: 'Events' });
       await timeline.getByRole('listitem').filter({ hasText: 'order.created' }).waitFor();
       await timeline.getByText('1 event.').waitFor();
 
       const confirmAnswer = page.waitForResponse((response) =>
-        response.url().endsWith(`/orders/${order!.id}/confirm`),
+        response.url().endsWith(`/orders/${order.id}/confirm`),
       );
       await page.getByRole('button', { name: 'Confirm order' }).click();
       const confirmCorrelation = (await confirmAnswer).headers()['x-correlation-id'];
-      await page.getByRole('heading', { level: 1, name: `Order #${order!.id} CONFIRMED` }).waitFor();
+      await page.getByRole('heading', { level: 1, name: `Order #${order.id} CONFIRMED` }).waitFor();
       const cancelAnswer = page.waitForResponse((response) =>
-        response.url().endsWith(`/orders/${order!.id}/cancel`),
+        response.url().endsWith(`/orders/${order.id}/cancel`),
       );
       await page.getByRole('button', { name: 'Cancel order' }).click();
       await page.getByRole('dialog').getByRole('button', { name: 'Cancel order' }).click();
       const cancelCorrelation = (await cancelAnswer).headers()['x-correlation-id'];
-      await page.getByRole('heading', { level: 1, name: `Order #${order!.id} CANCELED` }).waitFor();
+      await page.getByRole('heading', { level: 1, name: `Order #${order.id} CANCELED` }).waitFor();
 
       // The relay numbers the two new events; the timeline reads them on "Reload events".
       await drainRelay();

@@ -158,7 +158,10 @@ function CustomerForm({ customer, onSaved, onCancel }: CustomerFormProps) {
   const [phone, setPhone] = useState(customer?.phone ?? '');
   const [problem, setProblem] = useState<Problem>();
   const [busy, setBusy] = useState(false);
-  const errors = fieldErrorsOf(problem);
+  const errors = fieldErrorsOf(problem, {
+    operation: customer ? ['customers', 'PUT /customers/{id}'] : ['customers', 'POST /customers'],
+    conflicts: { EMAIL_TAKEN: 'email' },
+  });
 
   async function save(event: FormEvent) {
     event.preventDefault();
@@ -198,7 +201,13 @@ function CustomerForm({ customer, onSaved, onCancel }: CustomerFormProps) {
           )}
         </Field>
       </div>
-      {problem && <ProblemAlert problem={problem} fieldsShown={['body.name', 'body.email', 'body.phone']} />}
+      {problem && (
+        <ProblemAlert
+          problem={problem}
+          fieldsShown={['body.name', 'body.email', 'body.phone']}
+          summary={problem.code === 'EMAIL_TAKEN' ? 'The email is taken: see the Email field.' : undefined}
+        />
+      )}
       <div className="actions">
         <button type="submit" className="button primary" disabled={busy}>
           {busy ? 'Saving…' : customer ? 'Save customer' : 'Create customer'}

@@ -18,7 +18,7 @@ export function LoginScreen({ notice, onLoggedIn }: LoginScreenProps) {
   const [password, setPassword] = useState('');
   const [problem, setProblem] = useState<Problem>();
   const [busy, setBusy] = useState(false);
-  const fieldErrors = fieldErrorsOf(problem);
+  const fieldErrors = fieldErrorsOf(problem, { operation: ['customers', 'POST /auth/token'] });
 
   async function logIn(event: FormEvent) {
     event.preventDefault();

@@ -7,12 +7,14 @@ import { nextAttemptAfter } from '../order-rules';
 import { randomId } from '../random-id';
 import { routeHref } from '../router';
 import { Field } from '../ui/field';
+import { Combobox, type SearchResult } from '../ui/combobox';
 import { ProblemAlert } from '../ui/problem-alert';
 import { ScreenHeader } from '../ui/screen-header';
-import { SearchForm } from '../ui/search-form';
 
-/** Options shown by each picker; searching narrows them. */
-const PICKER_SIZE = 25;
+/** Options a picker lists for what was typed: enough to choose from, few enough to read. */
+const PICKER_SIZE = 10;
+
+const PLACE_ORDER = ['orchestrator', 'POST /orchestrator/create-and-confirm-order'] as const;
 
 interface Line {
   product: Product;
@@ -39,7 +41,9 @@ export function NewOrderScreen() {
   const [qtyErrors, setQtyErrors] = useState<Record<number, string>>({});
   const [placed, setPlaced] = useState<PlacedOrder>();
   const [busy, setBusy] = useState(false);
-  const errors = fieldErrorsOf(problem);
+  // Bumped after an order is placed: the product picker reads its product's stock again.
+  const [stockVersion, setStockVersion] = useState(0);
+  const errors = fieldErrorsOf(problem, { operation: [...PLACE_ORDER] });
 
   /** Every change makes it another order: a new key, and the last answer no longer applies. */
   function changeOrder(change: () => void) {
@@ -79,6 +83,7 @@ export function NewOrderScreen() {
     if (data) {
       setPlaced(data);
       setLines([]);
+      setStockVersion((version) => version + 1);
       setIdempotencyKey(undefined);
     } else {
       const failure = problemOf(error, response);
@@ -111,12 +116,14 @@ export function NewOrderScreen() {
           selected={customer}
           error={errors.customer_id}
           onSelect={(chosen) => changeOrder(() => setCustomer(chosen))}
+          onClear={() => changeOrder(() => setCustomer(undefined))}
         />
       </section>
 
       <section className="card" aria-labelledby="order-lines">
         <h2 id="order-lines">2. Products</h2>
         <ProductPicker
+          stockVersion={stockVersion}
           onAdd={(product, qty) =>
             changeOrder(() =>
               setLines((current) => {
@@ -236,6 +243,11 @@ export function NewOrderScreen() {
             'body.customer_id',
             ...lines.flatMap((_, index) => [`body.items.${index}.qty`, `body.items.${index}.product_id`]),
           ]}
+          summary={
+            problem.code === 'INSUFFICIENT_STOCK' && problem.errors?.length
+              ? 'Not enough stock for the lines marked in the order.'
+              : undefined
+          }
         >
           {idempotencyKey ? (
             <p className="hint">
@@ -262,140 +274,127 @@ export function NewOrderScreen() {
   );
 }
 
-/** Search results as a select: one call per search, and a native, keyboard-friendly control. */
+/** A customer found by typing part of a name or an email. */
 function CustomerPicker(props: {
   selected: Customer | undefined;
   error: string | undefined;
   onSelect(customer: Customer): void;
+  onClear(): void;
 }) {
   const api = useApi();
-  const [search, setSearch] = useState({ text: '' });
-  const [options, setOptions] = useState<Customer[]>([]);
-  const [problem, setProblem] = useState<Problem>();
-  const load = useCallback(async () => {
-    setProblem(undefined);
-    const { data, error, response } = await api.customers.GET('/customers', {
-      params: { query: { search: search.text || undefined, limit: PICKER_SIZE } },
-    });
-    if (data) setOptions(data.data);
-    else setProblem(problemOf(error, response));
-  }, [api, search]);
-  useEffect(() => {
-    void load();
-  }, [load]);
-
-  const shown =
-    props.selected && !options.some((option) => option.id === props.selected!.id)
-      ? [props.selected, ...options]
-      : options;
+  const search = useCallback(
+    async (text: string): Promise<SearchResult<Customer>> => {
+      const { data, error, response } = await api.customers.GET('/customers', {
+        params: { query: { search: text || undefined, limit: PICKER_SIZE } },
+      });
+      return data ? { items: data.data } : { problem: problemOf(error, response) };
+    },
+    [api],
+  );
   return (
-    <div className="picker">
-      <SearchForm
-        label="Find customer"
-        hint="Part of a name or an email."
-        onSearch={(text) => setSearch({ text })}
-      />
-      <Field label="Customer" error={props.error}>
-        {(control) => (
-          <select
-            {...control}
-            value={props.selected?.id ?? ''}
-            onChange={(event) => {
-              const chosen = shown.find((option) => option.id === Number(event.target.value));
-              if (chosen) props.onSelect(chosen);
-            }}
-          >
-            <option value="" disabled>
-              {shown.length === 0 ? 'No customers found' : `Choose one of ${shown.length}…`}
-            </option>
-            {shown.map((option) => (
-              <option key={option.id} value={option.id}>
-                {option.name} — {option.email}
-              </option>
-            ))}
-          </select>
-        )}
-      </Field>
-      {problem && <ProblemAlert problem={problem} onRetry={() => void load()} />}
-    </div>
+    <Combobox
+      label="Customer"
+      hint="Type part of a name or an email, then choose with the arrow keys and Enter."
+      error={props.error}
+      search={search}
+      itemKey={(customer) => customer.id}
+      itemText={(customer) => `${customer.name} — ${customer.email}`}
+      selected={props.selected}
+      onSelect={props.onSelect}
+      onClear={props.onClear}
+      noMatches="No customers match"
+    />
   );
 }
 
-function ProductPicker({ onAdd }: { onAdd(product: Product, qty: number): void }) {
+/**
+ * A product found by typing part of a SKU or a name, and the quantity to add. The chosen
+ * product is read again whenever `stockVersion` changes (after an order is placed), so the
+ * stock shown is the API's, not the one of the search.
+ */
+function ProductPicker({
+  stockVersion,
+  onAdd,
+}: {
+  stockVersion: number;
+  onAdd(product: Product, qty: number): void;
+}) {
   const api = useApi();
-  const [search, setSearch] = useState({ text: '' });
-  const [options, setOptions] = useState<Product[]>([]);
-  const [selectedId, setSelectedId] = useState<number>();
+  const [selected, setSelected] = useState<Product>();
   const [qty, setQty] = useState('1');
   const [qtyError, setQtyError] = useState<string>();
-  const [problem, setProblem] = useState<Problem>();
-  const load = useCallback(async () => {
-    setProblem(undefined);
-    const { data, error, response } = await api.orders.GET('/products', {
-      params: { query: { search: search.text || undefined, limit: PICKER_SIZE } },
-    });
-    if (data) {
-      setOptions(data.data);
-      setSelectedId(data.data[0]?.id);
-    } else {
-      setProblem(problemOf(error, response));
-    }
-  }, [api, search]);
+  const [productError, setProductError] = useState<string>();
+  const selectedId = selected?.id;
+
+  const search = useCallback(
+    async (text: string): Promise<SearchResult<Product>> => {
+      const { data, error, response } = await api.orders.GET('/products', {
+        params: { query: { search: text || undefined, limit: PICKER_SIZE } },
+      });
+      return data ? { items: data.data } : { problem: problemOf(error, response) };
+    },
+    [api],
+  );
+
   useEffect(() => {
-    void load();
-  }, [load]);
+    if (stockVersion === 0 || selectedId === undefined) return;
+    let isCurrent = true;
+    void api.orders.GET('/products/{id}', { params: { path: { id: selectedId } } }).then(({ data }) => {
+      if (isCurrent && data) setSelected(data);
+    });
+    return () => {
+      isCurrent = false;
+    };
+  }, [api, stockVersion, selectedId]);
 
   function add(event: FormEvent) {
     event.preventDefault();
-    const product = options.find((option) => option.id === selectedId);
     const units = parseWholeNumber(qty);
+    setProductError(selected ? undefined : 'Choose a product first.');
     setQtyError(units === undefined || units === 0 ? 'Enter a whole number of at least 1.' : undefined);
-    if (!product || units === undefined || units === 0) return;
-    onAdd(product, units);
+    if (!selected || units === undefined || units === 0) return;
+    onAdd(selected, units);
     setQty('1');
   }
 
   return (
-    <div className="picker">
-      <SearchForm
-        label="Find product"
-        hint="Part of a SKU or a name."
-        onSearch={(text) => setSearch({ text })}
+    <form className="add-line add-line-picker" onSubmit={add} noValidate>
+      <Combobox
+        label="Product"
+        hint={
+          selected
+            ? `${formatCents(selected.price_cents)} each, ${selected.stock} in stock.`
+            : 'Type part of a SKU or a name, then choose with the arrow keys and Enter.'
+        }
+        error={productError}
+        search={search}
+        itemKey={(product) => product.id}
+        itemText={(product) => `${product.sku} — ${product.name}`}
+        renderItem={(product) =>
+          `${product.sku} — ${product.name} (${formatCents(product.price_cents)}, ${product.stock} in stock)`
+        }
+        selected={selected}
+        onSelect={(product) => {
+          setSelected(product);
+          setProductError(undefined);
+        }}
+        onClear={() => setSelected(undefined)}
+        noMatches="No products match"
       />
-      <form className="add-line" onSubmit={add} noValidate>
-        <Field label="Product">
-          {(control) => (
-            <select
-              {...control}
-              value={selectedId ?? ''}
-              onChange={(event) => setSelectedId(Number(event.target.value))}
-              disabled={options.length === 0}
-            >
-              {options.length === 0 && <option value="">No products found</option>}
-              {options.map((option) => (
-                <option key={option.id} value={option.id}>
-                  {option.sku} — {option.name} ({formatCents(option.price_cents)}, {option.stock} in stock)
-                </option>
-              ))}
-            </select>
-          )}
-        </Field>
-        <Field label="Quantity" error={qtyError}>
-          {(control) => (
-            <input
-              {...control}
-              className="qty"
-              inputMode="numeric"
-              value={qty}
-              onChange={(event) => setQty(event.target.value)}
-            />
-          )}
-        </Field>
-        <button type="submit" className="button secondary" disabled={options.length === 0}>
-          Add line
-        </button>
-      </form>
-      {problem && <ProblemAlert problem={problem} onRetry={() => void load()} />}
-    </div>
+      <Field label="Quantity" error={qtyError}>
+        {(control) => (
+          <input
+            {...control}
+            className="qty"
+            inputMode="numeric"
+            value={qty}
+            onChange={(event) => setQty(event.target.value)}
+          />
+        )}
+      </Field>
+      <button type="submit" className="button secondary">
+        Add line
+      </button>
+    </form>
   );
 }

@@ -2,7 +2,7 @@ import { useCallback, useEffect, useRef, useState } from 'react';
 import { useApi } from '../api/context';
 import { fieldErrorsOf, problemOf } from '../api/problem';
 import { CANCEL_WINDOW_MINUTES } from '../config';
-import type { Customer, Order, Problem } from '../contract-types';
+import type { Order, Problem } from '../contract-types';
 import { formatDateTime, formatTime } from '../dates';
 import { formatCents } from '../money';
 import { useOrderCache } from '../order-cache';
@@ -46,7 +46,7 @@ export function OrderDetailScreen({ id }: { id: number }) {
   const [order, setOrder] = useState<Order | undefined>(() => cache.get(id));
   const [loading, setLoading] = useState(false);
   const [problem, setProblem] = useState<Problem>();
-  const [customer, setCustomer] = useState<Customer | 'deleted'>();
+  const [customer, setCustomer] = useState<'exists' | 'deleted'>();
   const [busy, setBusy] = useState<'confirm' | 'cancel'>();
   const [canceling, setCanceling] = useState(false);
   const [reason, setReason] = useState('');
@@ -82,7 +82,7 @@ export function OrderDetailScreen({ id }: { id: number }) {
     void api.customers
       .GET('/customers/{id}', { params: { path: { id: customerId } } })
       .then(({ data, response }) => {
-        if (data) setCustomer(data);
+        if (data) setCustomer('exists');
         else if (response.status === 404) setCustomer('deleted');
       });
   }, [api, customerId]);
@@ -134,7 +134,14 @@ export function OrderDetailScreen({ id }: { id: number }) {
             Loading…
           </p>
         )}
-        {problem && <ProblemAlert problem={problem} onRetry={() => void reload()} />}
+        {/* An unknown id stays unknown: trying again cannot help, unlike after a 5xx or no answer. */}
+        {problem?.status === 404 ? (
+          <p role="alert" className="problem">
+            Order #{id} does not exist.
+          </p>
+        ) : (
+          problem && <ProblemAlert problem={problem} onRetry={() => void reload()} />
+        )}
         <p>
           <a href={routeHref({ name: 'orders' })}>Back to orders</a>
         </p>
@@ -165,11 +172,10 @@ export function OrderDetailScreen({ id }: { id: number }) {
         <div>
           <dt>Customer</dt>
           <dd>
-            {customer === 'deleted'
-              ? `#${order.customer_id} (deleted)`
-              : customer
-                ? `${customer.name} (${customer.email})`
-                : `#${order.customer_id}`}
+            {/* The order's snapshot names the customer as ordered; the Customers API says whether they still exist. */}
+            <a href={routeHref({ name: 'customer', id: order.customer_id })}>{order.customer.name}</a>{' '}
+            <span className="nowrap">({order.customer.email})</span>
+            {customer === 'deleted' && <span className="muted"> · customer deleted</span>}
           </dd>
         </div>
         <div>

@@ -1,44 +1,56 @@
-import { useCallback, useEffect, useState, type FormEvent } from 'react';
+import { useCallback, useEffect, useMemo, useState } from 'react';
 import { useApi } from '../api/context';
 import { PAGE_SIZE } from '../config';
-import type { OrderStatus } from '../contract-types';
-import { formatDateTime, startOfDayInstant } from '../dates';
-import { formatCents } from '../money';
+import type { Problem } from '../contract-types';
+import { downloadOrdersCsv } from '../order-export';
 import { useOrderCache } from '../order-cache';
+import {
+  NO_FILTERS,
+  ORDER_STATUSES,
+  dateRangeError,
+  hasFilters,
+  orderFiltersQuery,
+  orderListQuery,
+  parseOrderFilters,
+  type OrderFilters,
+} from '../order-filters';
 import { routeHref } from '../router';
 import { Field } from '../ui/field';
 import { ListStates } from '../ui/list-states';
+import { OrdersTable } from '../ui/orders-table';
+import { ProblemAlert } from '../ui/problem-alert';
 import { ScreenHeader } from '../ui/screen-header';
-import { StatusBadge } from '../ui/status-badge';
 import { useKeysetList } from '../ui/use-keyset-list';
 
-const STATUSES: OrderStatus[] = ['CREATED', 'CONFIRMED', 'CANCELED'];
+const CUSTOMER_ID = /^([1-9]\d{0,15})?$/;
 
-interface Filters {
-  status: OrderStatus | '';
-  /** Dates as the date inputs give them (YYYY-MM-DD), both days included. */
-  from: string;
-  to: string;
-}
-
+/**
+ * The orders list. Its filters live in the route's query: a change is a new history entry
+ * (back and forward step through filters), and a reload or a shared link shows the same
+ * list. The form holds what the operator typed until it can be applied, so a `from` after
+ * `to` stays on screen with its message and asks nothing of the API.
+ */
 export function OrdersScreen({ query }: { query: string }) {
-  void query;
   const api = useApi();
   const cache = useOrderCache();
-  const [filters, setFilters] = useState<Filters>({ status: '', from: '', to: '' });
+  const filters = useMemo(() => parseOrderFilters(query), [query]);
+  const applied = orderFiltersQuery(filters);
+  const [draft, setDraft] = useState(filters);
+  const [customerIdText, setCustomerIdText] = useState(filters.customerId);
+  const [draftOf, setDraftOf] = useState(applied);
+  // Back, forward or a link changed the filters: the form shows them (state adjusted while rendering).
+  if (draftOf !== applied) {
+    setDraftOf(applied);
+    setDraft(filters);
+    setCustomerIdText(filters.customerId);
+  }
+  const [exported, setExported] = useState<{ written: number; done: boolean }>();
+  const [exportProblem, setExportProblem] = useState<Problem>();
+
   const fetchPage = useCallback(
     (cursor: string | undefined) =>
       api.orders.GET('/orders', {
-        params: {
-          query: {
-            status: filters.status || undefined,
-            from: filters.from ? startOfDayInstant(filters.from) : undefined,
-            // The contract's `to` is exclusive: the day after the last day shown.
-            to: filters.to ? startOfDayInstant(filters.to, 1) : undefined,
-            cursor,
-            limit: PAGE_SIZE,
-          },
-        },
+        params: { query: { ...orderListQuery(filters), cursor, limit: PAGE_SIZE } },
       }),
     [api, filters],
   );
@@ -47,30 +59,76 @@ export function OrdersScreen({ query }: { query: string }) {
     for (const order of list.items) cache.set(order.id, order);
   }, [cache, list.items]);
 
-  function applyFilters(event: FormEvent<HTMLFormElement>) {
-    event.preventDefault();
-    const form = new FormData(event.currentTarget);
-    setFilters({
-      status: STATUSES.find((status) => status === form.get('status')) ?? '',
-      from: String(form.get('from') ?? ''),
-      to: String(form.get('to') ?? ''),
-    });
+  function apply(next: OrderFilters) {
+    setDraft(next);
+    if (dateRangeError(next)) return;
+    const nextQuery = orderFiltersQuery(next);
+    if (nextQuery !== applied) window.location.hash = routeHref({ name: 'orders', query: nextQuery });
   }
 
-  const filtered = filters.status || filters.from || filters.to;
+  // Typed digit by digit, so applied on Enter or on leaving the field, not on every key.
+  const customerIdError = CUSTOMER_ID.test(customerIdText.trim())
+    ? undefined
+    : 'A customer id is a whole number, e.g. 42.';
+  function applyCustomerId() {
+    if (!customerIdError) apply({ ...draft, customerId: customerIdText.trim() });
+  }
+
+  async function exportCsv() {
+    setExportProblem(undefined);
+    setExported({ written: 0, done: false });
+    const problem = await downloadOrdersCsv(api, filters, (written) => setExported({ written, done: false }));
+    if (problem) {
+      setExported(undefined);
+      setExportProblem(problem);
+    } else {
+      setExported((shown) => ({ written: shown?.written ?? 0, done: true }));
+    }
+  }
+
+  const exporting = exported !== undefined && !exported.done;
   return (
     <>
       <ScreenHeader title="Orders">
-        <a className="button primary" href={routeHref({ name: 'new-order' })}>
-          New order
-        </a>
+        <div className="actions">
+          <button
+            type="button"
+            className="button secondary"
+            onClick={() => void exportCsv()}
+            disabled={exporting}
+            aria-describedby="export-help"
+          >
+            {exporting ? 'Exporting…' : 'Export CSV'}
+          </button>
+          <a className="button primary" href={routeHref({ name: 'new-order' })}>
+            New order
+          </a>
+        </div>
       </ScreenHeader>
-      <form className="filters" onSubmit={applyFilters} aria-label="Filter orders">
+      <p id="export-help" className="hint export-status" role="status">
+        {exported
+          ? exported.done
+            ? `Exported ${exported.written} orders.`
+            : `Exporting… ${exported.written} orders so far.`
+          : 'Export CSV downloads every order matching the filters, not only the rows shown.'}
+      </p>
+      {exportProblem && <ProblemAlert problem={exportProblem} onRetry={() => void exportCsv()} />}
+      <form className="filters" aria-label="Filter orders" onSubmit={(event) => event.preventDefault()}>
         <Field label="Status">
           {(control) => (
-            <select {...control} name="status" defaultValue="">
+            <select
+              {...control}
+              name="status"
+              value={draft.status}
+              onChange={(event) =>
+                apply({
+                  ...draft,
+                  status: ORDER_STATUSES.find((status) => status === event.target.value) ?? '',
+                })
+              }
+            >
               <option value="">Any status</option>
-              {STATUSES.map((status) => (
+              {ORDER_STATUSES.map((status) => (
                 <option key={status} value={status}>
                   {status}
                 </option>
@@ -78,50 +136,61 @@ export function OrdersScreen({ query }: { query: string }) {
             </select>
           )}
         </Field>
-        <Field label="Created from">{(control) => <input {...control} name="from" type="date" />}</Field>
-        <Field label="Created to (inclusive)">
-          {(control) => <input {...control} name="to" type="date" />}
+        <Field label="Created from">
+          {(control) => (
+            <input
+              {...control}
+              name="from"
+              type="date"
+              value={draft.from}
+              onChange={(event) => apply({ ...draft, from: event.target.value })}
+            />
+          )}
         </Field>
-        <button type="submit" className="button secondary">
-          Apply filters
+        <Field label="Created to (inclusive)" error={dateRangeError(draft)}>
+          {(control) => (
+            <input
+              {...control}
+              name="to"
+              type="date"
+              value={draft.to}
+              onChange={(event) => apply({ ...draft, to: event.target.value })}
+            />
+          )}
+        </Field>
+        <Field label="Customer id" error={customerIdError}>
+          {(control) => (
+            <input
+              {...control}
+              name="customer_id"
+              inputMode="numeric"
+              className="customer-id"
+              value={customerIdText}
+              onChange={(event) => setCustomerIdText(event.target.value)}
+              onBlur={applyCustomerId}
+              onKeyDown={(event) => {
+                if (event.key === 'Enter') applyCustomerId();
+              }}
+            />
+          )}
+        </Field>
+        <button
+          type="button"
+          className="button secondary"
+          disabled={!hasFilters(draft) && customerIdText === ''}
+          onClick={() => {
+            setCustomerIdText('');
+            apply(NO_FILTERS);
+          }}
+        >
+          Reset filters
         </button>
       </form>
-      {list.items.length > 0 && (
-        <table>
-          <caption className="visually-hidden">Orders, newest first</caption>
-          <thead>
-            <tr>
-              <th scope="col">Order</th>
-              <th scope="col">Customer</th>
-              <th scope="col">Status</th>
-              <th scope="col" className="number">
-                Lines
-              </th>
-              <th scope="col" className="number">
-                Total
-              </th>
-              <th scope="col">Created</th>
-            </tr>
-          </thead>
-          <tbody>
-            {list.items.map((order) => (
-              <tr key={order.id}>
-                <td>
-                  <a href={routeHref({ name: 'order', id: order.id })}>#{order.id}</a>
-                </td>
-                <td>#{order.customer_id}</td>
-                <td>
-                  <StatusBadge status={order.status} />
-                </td>
-                <td className="number">{order.items.length}</td>
-                <td className="number">{formatCents(order.total_cents)}</td>
-                <td>{formatDateTime(order.created_at)}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
-      <ListStates list={list} empty={filtered ? 'No orders match these filters.' : 'No orders yet.'} />
+      {list.items.length > 0 && <OrdersTable orders={list.items} caption="Orders, newest first" />}
+      <ListStates
+        list={list}
+        empty={hasFilters(filters) ? 'No orders match these filters.' : 'No orders yet.'}
+      />
     </>
   );
 }

@@ -9,18 +9,70 @@ import { ListStates } from '../ui/list-states';
 import { ProblemAlert } from '../ui/problem-alert';
 import { ScreenHeader } from '../ui/screen-header';
 import { SearchForm } from '../ui/search-form';
+import { routeHref, useRoute } from '../router';
 import { useKeysetList } from '../ui/use-keyset-list';
 
+interface ProductFilters {
+  /** Part of a SKU or a name; '' for every product. */
+  search: string;
+  /** Only products with less stock than this (the dashboard's low-stock tile links here). */
+  stockBelow: number | undefined;
+}
+
+function filtersOf(query: string): ProductFilters {
+  const params = new URLSearchParams(query);
+  const stockBelow = params.get('stock_below');
+  return {
+    search: params.get('search') ?? '',
+    stockBelow: stockBelow !== null && /^\d{1,7}$/.test(stockBelow) ? Number(stockBelow) : undefined,
+  };
+}
+
+function queryOf({ search, stockBelow }: ProductFilters): string {
+  const params = new URLSearchParams();
+  if (search) params.set('search', search);
+  if (stockBelow !== undefined) params.set('stock_below', String(stockBelow));
+  return params.toString();
+}
+
+/**
+ * The products, filtered by the route's query (`#/products?search=pal&stock_below=10`). A
+ * search is written back to the address with replaceState: a reload or a shared link shows
+ * the same list, but typing a search is not a navigation (no history entry, and the focus
+ * stays in the search box instead of moving to the heading as a new screen's would).
+ */
 export function ProductsScreen() {
   const api = useApi();
-  // An object, so that searching the same text again reads the list again.
-  const [search, setSearch] = useState({ text: '' });
+  const route = useRoute();
+  const query = route.name === 'products' ? (route.query ?? '') : '';
+  const [filters, setFilters] = useState(() => filtersOf(query));
+  // A link followed to another filter while on this screen (hashchange) replaces the filters.
+  const [shownQuery, setShownQuery] = useState(query);
+  if (query !== shownQuery) {
+    setShownQuery(query);
+    setFilters(filtersOf(query));
+  }
+  // Searching the same text again reads the list again.
+  const [searchCount, setSearchCount] = useState(0);
+  const { search, stockBelow } = filters;
+
+  function applyFilters(next: ProductFilters) {
+    const nextQuery = queryOf(next);
+    window.history.replaceState(window.history.state, '', routeHref({ name: 'products', query: nextQuery }));
+    setShownQuery(nextQuery);
+    setFilters(next);
+    setSearchCount((count) => count + 1);
+  }
+
   const fetchPage = useCallback(
     (cursor: string | undefined) =>
       api.orders.GET('/products', {
-        params: { query: { search: search.text || undefined, cursor, limit: PAGE_SIZE } },
+        params: {
+          query: { search: search || undefined, stock_below: stockBelow, cursor, limit: PAGE_SIZE },
+        },
       }),
-    [api, search],
+    // searchCount: a repeated search is a new read.
+    [api, search, stockBelow, searchCount],
   );
   const list = useKeysetList(fetchPage);
   const [editing, setEditing] = useState<Product | 'new'>();
@@ -51,11 +103,27 @@ export function ProductsScreen() {
       <SearchForm
         label="Search products"
         hint="Part of a SKU or a name."
-        onSearch={(text) => setSearch({ text })}
+        value={search}
+        onSearch={(text) => applyFilters({ ...filters, search: text })}
       />
+      {stockBelow !== undefined && (
+        <p className="filter-note">
+          Showing products with fewer than {stockBelow} in stock.{' '}
+          <button
+            type="button"
+            className="button secondary small"
+            onClick={() => applyFilters({ ...filters, stockBelow: undefined })}
+          >
+            Show all stock levels
+          </button>
+        </p>
+      )}
       {list.items.length > 0 && (
         <table>
-          <caption className="visually-hidden">Products{search.text && ` matching “${search.text}”`}</caption>
+          <caption className="visually-hidden">
+            Products{search && ` matching “${search}”`}
+            {stockBelow !== undefined && ` with fewer than ${stockBelow} in stock`}
+          </caption>
           <thead>
             <tr>
               <th scope="col">SKU</th>
@@ -97,7 +165,11 @@ export function ProductsScreen() {
       )}
       <ListStates
         list={list}
-        empty={search.text ? `No products match “${search.text}”.` : 'No products yet.'}
+        empty={
+          search || stockBelow !== undefined
+            ? `No products match${search ? ` “${search}”` : ''}${stockBelow !== undefined ? ` with fewer than ${stockBelow} in stock` : ''}.`
+            : 'No products yet.'
+        }
       />
     </>
   );
@@ -124,7 +196,13 @@ function ProductForm({ product, onSaved, onCancel }: ProductFormProps) {
   const [problem, setProblem] = useState<Problem>();
   const [inputErrors, setInputErrors] = useState<Record<string, string>>({});
   const [busy, setBusy] = useState(false);
-  const errors = { ...fieldErrorsOf(problem), ...inputErrors };
+  const errors = {
+    ...fieldErrorsOf(problem, {
+      operation: product ? ['orders', 'PATCH /products/{id}'] : ['orders', 'POST /products'],
+      conflicts: { SKU_TAKEN: 'sku' },
+    }),
+    ...inputErrors,
+  };
 
   async function save(event: FormEvent) {
     event.preventDefault();
@@ -218,6 +296,7 @@ function ProductForm({ product, onSaved, onCancel }: ProductFormProps) {
         <ProblemAlert
           problem={problem}
           fieldsShown={['body.sku', 'body.name', 'body.price_cents', 'body.stock']}
+          summary={problem.code === 'SKU_TAKEN' ? 'The SKU is taken: see the SKU field.' : undefined}
         />
       )}
       <div className="actions">
