@@ -1,16 +1,17 @@
 // Creates the database named by DATABASE_URL if needed and applies the pending migrations
-// of db/migrations, printing their names.
+// of db/migrations, printing their names. Its first line names the database.
 import './lib/load-database-env';
-import {
-  connectDatabase,
-  DEFAULT_DATABASE_URL,
-  ensureDatabaseExists,
-  migrateDatabase,
-} from '@b2b/service-kit';
+import { connectDatabase, migrateDatabase } from '@b2b/service-kit';
+import { openScriptDatabase } from './lib/database-script';
 
-const url = process.env.DATABASE_URL?.trim() || DEFAULT_DATABASE_URL;
+const url = await openScriptDatabase({
+  script: 'npm run migrate',
+  output: process.stdout,
+  mayCreate: true,
+  needsSchema: false,
+});
+// openScriptDatabase created the database if it was missing (and said why when it may not).
 const name = new URL(url).pathname.slice(1);
-await ensureDatabaseExists(url);
 const db = connectDatabase(url, { poolSize: 1 });
 try {
   const applied = await migrateDatabase(db);

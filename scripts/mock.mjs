@@ -15,12 +15,19 @@ const mocks = [
     name: 'customers',
     contract: 'contracts/customers.yaml',
     port: process.env.MOCK_CUSTOMERS_PORT ?? '4010',
+    probePath: '/health',
   },
-  { name: 'orders', contract: 'contracts/orders.yaml', port: process.env.MOCK_ORDERS_PORT ?? '4011' },
+  {
+    name: 'orders',
+    contract: 'contracts/orders.yaml',
+    port: process.env.MOCK_ORDERS_PORT ?? '4011',
+    probePath: '/health',
+  },
   {
     name: 'orchestrator',
     contract: 'contracts/orchestrator.yaml',
     port: process.env.MOCK_ORCHESTRATOR_PORT ?? '4012',
+    probePath: '/orchestrator/create-and-confirm-order',
   },
 ];
 const group = createProcessGroup({ label: 'every mock', gracePeriodMs: 5_000 });
@@ -31,11 +38,19 @@ for (const mock of mocks) {
   group.run(mock.name, path.join(root, 'node_modules/.bin/prism'), args, { cwd: root });
 }
 
-async function isServing(port) {
+/**
+ * Whether the mock answers: a CORS preflight for a path of its contract, which Prism answers
+ * (204) before routing and without logging. A plain request to a path the contract lacks
+ * would print "✖ error NO_PATH_MATCHED_ERROR" in the mock's log, which reads as a failure.
+ */
+async function isServing({ port, probePath }) {
   try {
-    // Any answer (Prism says 404 for an unknown path) means the mock is listening.
-    await fetch(`http://${host}:${port}/__mock_ready_probe`, { signal: AbortSignal.timeout(1_000) });
-    return true;
+    const response = await fetch(`http://${host}:${port}${probePath}`, {
+      method: 'OPTIONS',
+      headers: { Origin: `http://${host}`, 'Access-Control-Request-Method': 'GET' },
+      signal: AbortSignal.timeout(1_000),
+    });
+    return response.status < 500;
   } catch {
     return false;
   }
@@ -43,7 +58,7 @@ async function isServing(port) {
 
 const deadline = Date.now() + 30_000;
 while (!group.isStopping() && Date.now() < deadline) {
-  const ready = await Promise.all(mocks.map((mock) => isServing(mock.port)));
+  const ready = await Promise.all(mocks.map(isServing));
   if (ready.every(Boolean)) break;
   await new Promise((resolve) => setTimeout(resolve, 250));
 }

@@ -15,6 +15,7 @@ import {
   sql,
 } from '@b2b/service-kit';
 import connect from '@databases/mysql';
+import { hasDockerEngine } from './lib/docker';
 
 const url = process.env.DATABASE_URL ?? DEFAULT_DATABASE_URL;
 // Unset is development, as for the services (service-kit's readServiceConfig).
@@ -32,15 +33,6 @@ async function isServerReachable(): Promise<boolean> {
     return false;
   } finally {
     await server.dispose().catch(() => undefined);
-  }
-}
-
-function hasDockerEngine(): boolean {
-  try {
-    execFileSync('docker', ['info'], { stdio: 'ignore', timeout: 10_000 });
-    return true;
-  } catch {
-    return false;
   }
 }
 

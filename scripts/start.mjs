@@ -1,5 +1,6 @@
 // `npm start` (and `npm run dev` with --dev): everything from a fresh clone to a running
-// system. Installs dependencies if needed, builds, prepares the database, starts the
+// system. Installs dependencies if needed (with progress), checks the database (saying
+// exactly what is wrong, before anything is built), prepares it, builds, starts the
 // Customers API (3001), the Orders API (3002) and the orchestrator under
 // serverless-offline (3000), waits for them, and prints how to use them. Logs are
 // prefixed by part; Ctrl-C stops everything. Ports, NODE_ENV and DATABASE_URL come from the
@@ -9,7 +10,8 @@
 // machine has one, else says how to get one. A missing broker never stops the start: the
 // events wait in the APIs' outbox until one answers.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
+import { once } from 'node:events';
+import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { createConnection, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -34,7 +36,52 @@ if (problems.length > 0) {
   process.exit(1);
 }
 
-runStep('node', ['scripts/ensure-dependencies.mjs']);
+await ensureDependencies();
+
+/**
+ * Runs scripts/ensure-dependencies.mjs. When that runs npm ci (minutes on a fresh clone, and
+ * npm prints nothing until the end when its output is not a terminal), says every 15 s how
+ * far it got, so nobody takes it for hung.
+ */
+async function ensureDependencies() {
+  const child = spawn('node', ['scripts/ensure-dependencies.mjs'], { cwd: root, stdio: 'inherit' });
+  const startedAt = Date.now();
+  const progress = setInterval(() => {
+    const seconds = Math.round((Date.now() - startedAt) / 1000);
+    console.log(
+      `[setup] npm ci is still running (${seconds} s): ${countInstalledPackages()} of ` +
+        `about ${countLockedPackages()} packages are in node_modules so far`,
+    );
+  }, 15_000);
+  const [code] = await once(child, 'exit');
+  clearInterval(progress);
+  if (code !== 0) process.exit(code ?? 1);
+}
+
+/** Top-level packages the lock file installs (node_modules/<name> and node_modules/@scope/<name>). */
+function countLockedPackages() {
+  try {
+    const { packages } = JSON.parse(readFileSync(path.join(root, 'package-lock.json'), 'utf8'));
+    return Object.keys(packages).filter((key) => /^node_modules\/(@[^/]+\/)?[^/]+$/.test(key)).length;
+  } catch {
+    return '?';
+  }
+}
+
+/** Top-level packages in node_modules now (npm ci empties it first, then fills it). */
+function countInstalledPackages() {
+  const directory = path.join(root, 'node_modules');
+  try {
+    return readdirSync(directory)
+      .filter((name) => !name.startsWith('.'))
+      .reduce(
+        (count, name) => count + (name.startsWith('@') ? readdirSync(path.join(directory, name)).length : 1),
+        0,
+      );
+  } catch {
+    return 0;
+  }
+}
 
 // The same database and NODE_ENV for the set-up step and every part.
 const env = { ...process.env, NODE_ENV: settings.nodeEnv, DATABASE_URL: settings.databaseUrl };
@@ -61,10 +108,19 @@ if (taken.length > 0) {
   console.error(
     `Port ${taken.join(', ')} already in use. Stop whatever holds it (e.g. an earlier npm start: ` +
       `lsof -i :${ports.customers}) or choose others with CUSTOMERS_PORT, ORDERS_PORT, ORCHESTRATOR_PORT, ORCHESTRATOR_LAMBDA_PORT ` +
-      '(README: "Changing ports and the database").',
+      '(docs/operations.md: "Changing ports and the database").',
   );
   process.exit(1);
 }
+
+// The database before the build: a wrong password or a stopped server is said in seconds,
+// with its own next step, instead of after the build. The check reads DATABASE_URL as the
+// other database scripts do (environment, else the APIs' .env files) and names where it
+// came from; it creates the database when missing and allowed.
+runStep(bin('tsx'), ['scripts/lib/check-database.ts'], {
+  env: { ...process.env, NODE_ENV: settings.nodeEnv },
+});
+runStep(bin('tsx'), ['scripts/prepare-database.ts'], { env });
 
 // NATS_URL: the environment, else the APIs' .env files (local-settings), else the APIs' default.
 const natsUrl = settings.natsUrl ?? (process.env.NATS_URL?.trim() || 'nats://127.0.0.1:4222');
@@ -186,8 +242,8 @@ async function waitForNats() {
   );
 }
 
+console.log(`[setup] building ${isDev ? 'the orchestrator bundle' : 'the three parts (about 20 s)'}`);
 runStep('npm', isDev ? ['run', 'build', '-w', 'lambda-orchestrator'] : ['run', 'build']);
-runStep(bin('tsx'), ['scripts/prepare-database.ts'], { env });
 await waitForNats();
 
 const group = createProcessGroup({ label: 'everything' });
@@ -241,6 +297,19 @@ async function waitFor(name, check) {
   await group.stop(1);
 }
 
+// npm run migrate, seed and operators find DATABASE_URL in the environment or the APIs' .env
+// files: one given to this command alone is not theirs, so say what they would use instead.
+const { DATABASE_URL: _givenUrl, ...environmentWithoutUrl } = process.env;
+const scriptsDatabaseUrl = resolveLocalSettings({ env: environmentWithoutUrl }).settings.databaseUrl;
+const redact = (url) => url.replace(/\/\/[^@]*@/, '//***@');
+const scriptsDatabaseHint =
+  scriptsDatabaseUrl === settings.databaseUrl
+    ? ''
+    : `
+                  npm run migrate, seed and operators use it only with the same DATABASE_URL
+                  (export it in this shell, or put it in customers-api/.env and orders-api/.env);
+                  without it they use ${redact(scriptsDatabaseUrl)}`;
+
 const startedAt = Date.now();
 await Promise.all([
   waitFor('Customers API', async () => (await fetch(`${urls.customers}/health`)).status === 200),
@@ -261,8 +330,8 @@ console.log(`
   Customers API   ${urls.customers}   docs ${urls.customers}/docs
   Orders API      ${urls.orders}   docs ${urls.orders}/docs
   Orchestrator    ${urls.orchestrator}/orchestrator/create-and-confirm-order
-  Database        ${env.DATABASE_URL.replace(/\/\/[^@]*@/, '//***@')}
-  Events (NATS)   ${natsUrl.replace(/\/\/[^@]*@/, '//***@')}   ${NATS_STATUS[nats.status]}
+  Database        ${redact(env.DATABASE_URL)}${scriptsDatabaseHint}
+  Events (NATS)   ${redact(natsUrl)}   ${NATS_STATUS[nats.status]}
 
   Development operator: username "operator", password "operator-dev-password"
 
