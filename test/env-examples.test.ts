@@ -30,11 +30,11 @@ function documentedVariables(file: string): string[] {
     .sort();
 }
 
-/** The variables in the first column of the README's configuration table. */
+/** The variables in the first column of the configuration table (docs/configuration.md). */
 function variablesInReadmeTable(): string[] {
-  const readme = readFileSync(path.join(ROOT, 'README.md'), 'utf8');
-  const section = readme.slice(readme.indexOf('\n## Configuration\n'));
-  const table = section.slice(0, section.indexOf('\n### ')).split('\n');
+  const guide = readFileSync(path.join(ROOT, 'docs/configuration.md'), 'utf8');
+  const section = guide.slice(guide.indexOf('\n## Every variable\n'));
+  const table = section.slice(0, section.indexOf('\n## ', 1)).split('\n');
   return table
     .filter((line) => line.startsWith('| `'))
     .flatMap((line) => [...line.split('|')[1]!.matchAll(/`([A-Z][A-Z0-9_]*)`/g)].map((match) => match[1]!));

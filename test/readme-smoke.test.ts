@@ -21,7 +21,7 @@ describe('the README examples', () => {
         SERVICE_TOKEN: TEST_AUTH.serviceToken,
       },
     });
-    expect(stdout).toMatch(/smoke: \d+ README blocks ran without error/);
+    expect(stdout).toMatch(/smoke: \d+ blocks of the README and docs\/ ran without error/);
     expect(stdout).toContain('"status":"CONFIRMED"');
   }, 60_000);
 });

@@ -5,7 +5,7 @@ export type LoginOutcome = 'succeeded' | 'invalid_credentials' | 'throttled';
 
 /**
  * The Customers API's own counters, served at GET /metrics next to the request and pool
- * metrics (README "Metrics").
+ * metrics (docs/operations.md "Metrics").
  */
 export interface CustomersMetrics {
   registry: Registry;

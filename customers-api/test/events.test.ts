@@ -39,7 +39,7 @@ import { buildCustomer, CHEAP_SCRYPT_COST, UNKNOWN_CUSTOMER_ID } from './helpers
 /**
  * Events out, Customers API side: customer.created / updated / deleted written with the change
  * in one transaction (none for a refused or rolled-back change, none under EVENTS=off), the GET
- * /events feed, and what /health and /metrics say of the relay. README "Events".
+ * /events feed, and what /health and /metrics say of the relay. docs/events.md.
  */
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;

@@ -303,7 +303,7 @@ export function readAllowedOrigins(reader: EnvReader): string[] {
   return origins;
 }
 
-/** The events settings of an API (README "Events"). */
+/** The events settings of an API (docs/events.md). */
 export interface EventsConfig {
   /** EVENTS: `off` writes no event at all (no outbox rows, an empty feed, nothing published). */
   events: 'on' | 'off';

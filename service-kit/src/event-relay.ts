@@ -7,7 +7,7 @@ import type { Logger } from './logger';
 import { OUTBOX_COLUMNS, toEnvelope, type Outbox, type OutboxRow } from './outbox';
 import { readCommittedTransaction, retryingConflicts } from './transaction';
 
-/** Where a relay publishes: a JetStream stream of its own (README "Events"). */
+/** Where a relay publishes: a JetStream stream of its own (docs/events.md). */
 export interface EventBroker {
   /** NATS_URL, e.g. nats://127.0.0.1:4222. */
   url: string;
@@ -98,7 +98,7 @@ export function startEventRelay(options: EventRelayOptions): EventRelay {
   const logger = options.logger.child({ job: 'event-relay', outbox: outbox.table });
   const labels = { outbox: outbox.table };
   const metrics = relayMetrics(registry);
-  // Counters start at 0, every series there from the first scrape (README "Metrics"), so a
+  // Counters start at 0, every series there from the first scrape (docs/operations.md "Metrics"), so a
   // rate() or increase() sees the first failure after a start.
   metrics.published.inc(labels, 0);
   metrics.failures.inc(labels, 0);
@@ -396,7 +396,7 @@ interface RelayMetrics {
 
 const metricsByRegistry = new WeakMap<Registry, RelayMetrics>();
 
-/** The relay metrics of `registry` (README "Metrics"), made once per registry. */
+/** The relay metrics of `registry` (docs/operations.md "Metrics"), made once per registry. */
 function relayMetrics(registry: Registry): RelayMetrics {
   const existing = metricsByRegistry.get(registry);
   if (existing) return existing;

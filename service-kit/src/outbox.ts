@@ -13,7 +13,7 @@ import {
 /**
  * An API's transactional outbox (the pattern: Richardson, Microservices Patterns, ch. 3):
  * the table its events are written to in the same transaction as the change they describe,
- * and the CloudEvents `source` of those events. README "Events".
+ * and the CloudEvents `source` of those events. docs/events.md.
  */
 export interface Outbox {
   /** `orders_outbox` or `customers_outbox` (db/migrations/0007-event-outbox.sql). */
