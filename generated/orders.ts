@@ -819,7 +819,9 @@ export interface components {
          */
         CalendarDate: string;
         /**
-         * @description An IANA time zone name.
+         * @description An IANA time zone name. Letter case does not matter, and a `+` that arrives as a space
+         *     (an unencoded `+` in a query string, `Etc/GMT+5`) counts as `+`; the answer gives the
+         *     canonical spelling (`europe/berlin` → `Europe/Berlin`).
          * @example Europe/Berlin
          */
         TimeZone: string;
@@ -3292,7 +3294,7 @@ export interface operations {
                 to: components["schemas"]["CalendarDate"];
                 /**
                  * @description The IANA time zone whose calendar days count (`Europe/Berlin`, `America/New_York`,
-                 *     `UTC`). Default `UTC`.
+                 *     `UTC`), in any letter case. Default `UTC`.
                  * @example Europe/Berlin
                  */
                 time_zone?: components["schemas"]["TimeZone"];

@@ -325,7 +325,7 @@ await Promise.all([
 if (group.isStopping()) await new Promise(() => {});
 
 console.log(`
-\x1b[32mB2B Orders Backoffice is ready\x1b[0m (${((Date.now() - startedAt) / 1000).toFixed(1)} s after start)
+\x1b[32mB2B Orders Backoffice is ready\x1b[0m (${((Date.now() - startedAt) / 1000).toFixed(1)} s after its parts started, ${process.uptime().toFixed(1)} s in all)
 
   Customers API   ${urls.customers}   docs ${urls.customers}/docs
   Orders API      ${urls.orders}   docs ${urls.orders}/docs

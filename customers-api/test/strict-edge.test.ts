@@ -73,6 +73,15 @@ describe('integers in paths and query strings are plain decimal', () => {
     },
   );
 
+  it('when a query parameter is given twice, then 400 saying so, not a type error about an array', async () => {
+    const response = await api.client.get('/customers?limit=5&limit=6&search=a', { token: api.token });
+
+    expect(response.status).toBe(400);
+    expect(response.body.errors).toEqual([
+      { field: 'query.limit', message: 'is given 2 times; give it once' },
+    ]);
+  });
+
   it('when the id is plain decimal, then the customer is found', async () => {
     expect((await api.client.get(`/customers/${customerId}`, { token: api.token })).status).toBe(200);
   });

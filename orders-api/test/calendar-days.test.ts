@@ -38,11 +38,11 @@ describe('offsetSegments', () => {
 });
 
 describe('readCalendarRange', () => {
-  it('when the range is valid, then every day from from to to is listed, the zone as named', () => {
+  it('when the range is valid, then every day from from to to is listed, the zone in its canonical spelling', () => {
     expect(readCalendarRange({ from: '2028-02-28', to: '2028-03-01', time_zone: 'europe/berlin' })).toEqual({
       from: '2028-02-28',
       to: '2028-03-01',
-      timeZone: 'europe/berlin',
+      timeZone: 'Europe/Berlin',
       days: ['2028-02-28', '2028-02-29', '2028-03-01'],
     });
   });

@@ -196,6 +196,33 @@ describe('GET /stats/orders-per-day', () => {
     ]);
   });
 
+  it.each([
+    ['europe/berlin', 'Europe/Berlin'],
+    ['PACIFIC/KIRITIMATI', 'Pacific/Kiritimati'],
+    // An unencoded + in a query string arrives as a space.
+    ['Etc/GMT 5', 'Etc/GMT+5'],
+  ])('when the zone is sent as %s, then it is read and answered as %s', async (sent, canonical) => {
+    const body = await ordersPerDay({ from: '2026-01-01', to: '2026-01-01', time_zone: sent });
+
+    expect(body.time_zone).toBe(canonical);
+  });
+
+  it('when the zone is a path or an offset, then the message is the plain one, not a pattern', async () => {
+    for (const zone of ['../../etc/passwd', '+01:00']) {
+      const response = await system.api.get(
+        statsPath('/stats/orders-per-day', { from: '2026-01-01', to: '2026-01-02', time_zone: zone }),
+        { token: system.token },
+      );
+
+      expect(response.body.errors).toEqual([
+        {
+          field: 'query.time_zone',
+          message: `${zone} is not a time zone this API knows (an IANA name such as Europe/Berlin)`,
+        },
+      ]);
+    }
+  });
+
   it('when the zone is unknown, then the message says what a zone looks like', async () => {
     const response = await system.api.get(
       '/stats/orders-per-day?from=2026-01-01&to=2026-01-02&time_zone=Europe/Atlantis',

@@ -140,7 +140,7 @@ export class ValidationFailed extends InputError {
  */
 export class InvalidCursor extends InputError {
   constructor(parameter: 'cursor' | 'after' = 'cursor') {
-    super('INVALID_CURSOR', 'The cursor is not one this API issued.', [
+    super('INVALID_CURSOR', 'The cursor was not issued by this API for this list and these filters.', [
       { field: `query.${parameter}`, message: 'is not a valid cursor' },
     ]);
   }

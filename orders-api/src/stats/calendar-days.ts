@@ -101,7 +101,8 @@ export function readCalendarRange(query: { from: string; to: string; time_zone?:
       });
     }
   }
-  const requestedZone = query.time_zone ?? 'UTC';
+  // IANA names hold no spaces: a space is an unencoded `+` (`Etc/GMT+5`) decoded as form data.
+  const requestedZone = (query.time_zone ?? 'UTC').replaceAll(' ', '+');
   const wallClock = wallClockOf(requestedZone);
   if (!wallClock) {
     errors.push({
@@ -112,7 +113,8 @@ export function readCalendarRange(query: { from: string; to: string; time_zone?:
   if (errors.length > 0 || fromDay === undefined || toDay === undefined || !wallClock)
     throw new ValidationFailed(errors);
   const days = Array.from({ length: toDay - fromDay + 1 }, (_, index) => dateOfEpochDay(fromDay + index));
-  return { from: query.from, to: query.to, timeZone: requestedZone, days };
+  // Intl's spelling: `europe/berlin` is read as Europe/Berlin and answered so.
+  return { from: query.from, to: query.to, timeZone: wallClock.resolvedOptions().timeZone, days };
 }
 
 /** The zone's UTC offset at an instant, in seconds (local wall time minus UTC). */

@@ -23,6 +23,7 @@ import {
   noBodyIsNoMediaType,
   refuseUnsupportedBodies,
   rejectRepeatedHeaders,
+  rejectRepeatedQueryParameters,
   strictJsonBody,
 } from './strict-edge';
 
@@ -96,7 +97,7 @@ function securityHeaders(): RequestHandler[] {
 /**
  * Builds an API the way every service here is built: request metrics (GET /metrics, behind
  * the contract's service-token security like the routes), correlation id and access log first,
- * security headers and CORS, the strict edge (repeated identity headers, HEAD, the one
+ * security headers and CORS, the strict edge (repeated identity headers and query parameters, HEAD, the one
  * media type and no content coding, strict JSON), then every request validated (and authenticated) against the contract, then the
  * routes, and finally one handler that turns every error into problem+json. No `listen`
  * here: tests mount the app on an ephemeral port.
@@ -122,6 +123,7 @@ export function createServiceApp(options: ServiceAppOptions): Express {
   }
   app.use(
     rejectRepeatedHeaders(),
+    rejectRepeatedQueryParameters(),
     headAsGet(),
     noBodyIsNoMediaType(),
     refuseUnsupportedBodies(),

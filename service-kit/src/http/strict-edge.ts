@@ -16,6 +16,36 @@ export function rejectRepeatedHeaders(): RequestHandler {
   };
 }
 
+/**
+ * 400 naming each query parameter given more than once (`?limit=5&limit=6`). No contract here
+ * declares an array query parameter, so a repeat is a mistake; without this the validator
+ * would see an array and answer "must be integer" about a value that is one.
+ */
+export function rejectRepeatedQueryParameters(): RequestHandler {
+  return (request, _response, next) => {
+    const url = request.originalUrl;
+    if (!url.includes('?')) return next();
+    const counts = new Map<string, number>();
+    for (const pair of url
+      .slice(url.indexOf('?') + 1)
+      .split('&')
+      .filter(Boolean)) {
+      const name = pair.split('=', 1)[0] ?? '';
+      let decoded = name;
+      try {
+        decoded = decodeURIComponent(name.replaceAll('+', ' '));
+      } catch {
+        // An undecodable name is not one the contract declares: the validator refuses it.
+      }
+      counts.set(decoded, (counts.get(decoded) ?? 0) + 1);
+    }
+    const errors = [...counts]
+      .filter(([, count]) => count > 1)
+      .map(([name, count]) => ({ field: `query.${name}`, message: `is given ${count} times; give it once` }));
+    next(errors.length > 0 ? new ValidationFailed(errors) : undefined);
+  };
+}
+
 /** Whether the request carries content (chunked, or a Content-Length above 0). */
 const carriesBody = (request: Request) =>
   request.headers['transfer-encoding'] !== undefined || Number(request.headers['content-length'] ?? 0) > 0;
