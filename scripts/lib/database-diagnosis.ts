@@ -423,6 +423,14 @@ export async function diagnoseDatabase(
       nextSteps: ['Write it as mysql://user:password@host:3306/database (special characters URL-encoded).'],
     };
   }
+  const scheme = new URL(url).protocol;
+  if (scheme !== 'mysql:') {
+    return {
+      kind: 'invalid-url',
+      summary: `DATABASE_URL must be a mysql:// URL (MySQL 8 or MariaDB 10.11+); it starts with ${scheme}//.`,
+      nextSteps: ['Write it as mysql://user:password@host:3306/database (special characters URL-encoded).'],
+    };
+  }
   if (!/^[A-Za-z0-9_]{1,64}$/.test(target.database)) {
     return {
       kind: 'invalid-url',

@@ -145,4 +145,13 @@ describe('diagnosing DATABASE_URL', () => {
     expect(problem?.kind).toBe('host-unknown');
     expect(problem?.summary).toContain('no-such-host.invalid');
   });
+
+  it('when DATABASE_URL is a URL of another database, then it says a mysql:// URL is needed, not a login failure', async () => {
+    const problem = await diagnoseDatabase('postgres://root@127.0.0.1:3306/b2b_orders', asStart);
+
+    expect(problem).toMatchObject({
+      kind: 'invalid-url',
+      summary: 'DATABASE_URL must be a mysql:// URL (MySQL 8 or MariaDB 10.11+); it starts with postgres://.',
+    });
+  });
 });
