@@ -19,7 +19,6 @@ export interface OrderFilters {
 export const NO_FILTERS: OrderFilters = { status: '', from: '', to: '', customerId: '' };
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
-const ID = /^[1-9]\d{0,15}$/;
 
 function isCalendarDate(text: string): boolean {
   if (!DATE.test(text)) return false;
@@ -29,24 +28,82 @@ function isCalendarDate(text: string): boolean {
 }
 
 /**
- * The filters of a route query. A value that is not valid (a hand-edited link) is dropped
- * rather than sent, so the list still opens; so is a `from` after `to`.
+ * Whether the text is a customer id as the contract's `Id` allows it (common.yaml: a whole
+ * number from 1 to 9,007,199,254,740,991, the largest integer a JSON number holds exactly),
+ * written plainly (no sign, no leading zero, no spaces).
  */
-export function parseOrderFilters(query: string): OrderFilters {
+export function isCustomerId(text: string): boolean {
+  return /^[1-9]\d*$/.test(text) && Number.isSafeInteger(Number(text));
+}
+
+/** A value of the address that was not used as a filter: what it was (`customer_id "abc"`) and why. */
+export interface IgnoredFilter {
+  what: string;
+  reason: string;
+}
+
+/** The filters a route query asks for, and what of it was ignored (a hand-edited or stale link). */
+export interface ReadFilters {
+  filters: OrderFilters;
+  ignored: IgnoredFilter[];
+}
+
+const FILTER_NAMES = new Set(['status', 'from', 'to', 'customer_id']);
+
+/**
+ * The filters of a route query. A value that is not valid is ignored rather than sent, so
+ * the list still opens, and named in `ignored` so the screen can say so; so are both dates
+ * of a `from` after `to`, and a parameter that is no filter of this list. An empty value
+ * (`status=`) is no filter, not an error.
+ */
+export function readOrderFilters(query: string): ReadFilters {
   const params = new URLSearchParams(query);
-  const status = ORDER_STATUSES.find((value) => value === params.get('status')) ?? '';
-  const date = (name: string) => {
+  const ignored: IgnoredFilter[] = [];
+  const quoted = (name: string, value: string) => `${name} ${JSON.stringify(value)}`;
+  const read = (name: string, isValid: (value: string) => boolean, reason: string): string => {
     const value = params.get(name) ?? '';
-    return isCalendarDate(value) ? value : '';
+    if (value === '' || isValid(value)) return value;
+    ignored.push({ what: quoted(name, value), reason });
+    return '';
   };
-  const customerId = params.get('customer_id') ?? '';
+  const status = read(
+    'status',
+    (value) => ORDER_STATUSES.some((known) => known === value),
+    `not one of ${ORDER_STATUSES.join(', ')}`,
+  ) as OrderStatus | '';
+  const calendarDate = 'not a calendar date (YYYY-MM-DD)';
   const filters: OrderFilters = {
     status,
-    from: date('from'),
-    to: date('to'),
-    customerId: ID.test(customerId) ? customerId : '',
+    from: read('from', isCalendarDate, calendarDate),
+    to: read('to', isCalendarDate, calendarDate),
+    customerId: read('customer_id', isCustomerId, 'not a customer id'),
   };
-  return dateRangeError(filters) ? { ...filters, from: '', to: '' } : filters;
+  for (const [name, value] of params) {
+    if (!FILTER_NAMES.has(name))
+      ignored.push({ what: quoted(name, value), reason: 'not a filter of this list' });
+  }
+  if (dateRangeError(filters)) {
+    ignored.push({
+      what: `${quoted('from', filters.from)} and ${quoted('to', filters.to)}`,
+      reason: 'the "to" date is before the "from" date',
+    });
+    return { filters: { ...filters, from: '', to: '' }, ignored };
+  }
+  return { filters, ignored };
+}
+
+/** The filters of a route query, without what was ignored (see readOrderFilters). */
+export function parseOrderFilters(query: string): OrderFilters {
+  return readOrderFilters(query).filters;
+}
+
+/**
+ * One sentence naming what the address asked for that is not used and why, e.g.
+ * `Ignored from the address: customer_id "abc" (not a customer id).`; '' when nothing was.
+ */
+export function ignoredNotice(ignored: IgnoredFilter[]): string {
+  if (ignored.length === 0) return '';
+  return `Ignored from the address: ${ignored.map(({ what, reason }) => `${what} (${reason})`).join('; ')}.`;
 }
 
 /** The route query of the filters (empty ones left out), in a fixed order so equal filters give equal links. */

@@ -248,6 +248,72 @@ describe.skipIf(!hasChromium)(
       await context.close();
     });
 
+    it('when a customer id is typed and Export is clicked at once, then the file holds only that customer’s orders, as the list then shows', async () => {
+      const first = await make.customer();
+      const second = await make.customer();
+      const product = await make.product();
+      await make.order(first.id, product.id, { then: 'confirm' });
+      const theirs = [
+        await make.order(second.id, product.id, { then: 'confirm' }),
+        await make.order(second.id, product.id, { then: 'confirm' }),
+      ];
+      await make.order(second.id, product.id, { then: 'cancel' });
+      const { page, context, pageErrors } = await loggedIn('#/orders?status=CONFIRMED');
+      await heading(page, 'Orders');
+      await page.locator('tbody tr').first().waitFor();
+
+      const exportCalls: string[] = [];
+      page.on('request', (request) => {
+        if (request.url().includes('limit=100')) exportCalls.push(request.url());
+      });
+      // No Enter, no Tab: the click on Export is what ends the edit.
+      await page.getByLabel('Customer id').fill(String(second.id));
+      const [download] = await Promise.all([
+        page.waitForEvent('download'),
+        page.getByRole('button', { name: 'Export CSV' }).click(),
+      ]);
+      const rows = Papa.parse<string[]>((await readFile((await download.path())!, 'utf8')).slice(1), {
+        skipEmptyLines: true,
+      }).data;
+      expect(rows.slice(1).map((row) => [row[0], row[2], row[3]])).toEqual(
+        theirs.reverse().map((order) => [String(order.id), 'CONFIRMED', String(second.id)]),
+      );
+      expect(exportCalls.length).toBeGreaterThan(0);
+      expect(exportCalls.every((url) => url.includes(`customer_id=${second.id}`))).toBe(true);
+      await page.waitForURL((url) => url.hash === `#/orders?status=CONFIRMED&customer_id=${second.id}`);
+      await page.getByText('Exported 2 orders.').waitFor();
+      await pollRowCount(page, 2);
+
+      // A customer id that is no id: nothing to export until it is corrected.
+      await page.getByLabel('Customer id').fill('abc');
+      expect(await page.getByRole('button', { name: 'Export CSV' }).isDisabled()).toBe(true);
+      expect(pageErrors).toEqual([]);
+      await context.close();
+    });
+
+    it('when the address carries filter values that cannot be used, then a notice names them and why, and Reset cleans the address', async () => {
+      const { page, context, pageErrors } = await loggedIn(
+        '#/orders?customer_id=abc&status=BOGUS&from=2026-12-07&to=2026-12-01',
+      );
+      await heading(page, 'Orders');
+      const notice = page.getByRole('status').filter({ hasText: 'Ignored from the address' });
+      await notice.waitFor();
+      expect(await notice.textContent()).toBe(
+        'Ignored from the address: status "BOGUS" (not one of CREATED, CONFIRMED, CANCELED); ' +
+          'customer_id "abc" (not a customer id); ' +
+          'from "2026-12-07" and to "2026-12-01" (the "to" date is before the "from" date).',
+      );
+      expect(await seriousViolations(page)).toEqual([]);
+      const reset = page.getByRole('button', { name: 'Reset filters' });
+      expect(await reset.isEnabled()).toBe(true);
+      await reset.click();
+      await page.waitForURL((url) => url.hash === '#/orders');
+      await notice.waitFor({ state: 'detached' });
+      expect(await reset.isDisabled()).toBe(true);
+      expect(pageErrors).toEqual([]);
+      await context.close();
+    });
+
     it('when an order does not exist, then the console says so without "Try again"; when the API fails, "Try again" stays', async () => {
       const { page, context, pageErrors } = await loggedIn('#/orders/987654321');
       await page.getByText('Order #987654321 does not exist.').waitFor();
@@ -273,3 +339,10 @@ describe.skipIf(!hasChromium)(
     });
   },
 );
+
+/** Waits (bounded) until the orders table shows `count` rows. */
+async function pollRowCount(page: Page, count: number): Promise<void> {
+  await page.waitForFunction(`document.querySelectorAll('tbody tr').length === ${count}`, undefined, {
+    timeout: 5_000,
+  });
+}

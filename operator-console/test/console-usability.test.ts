@@ -94,6 +94,19 @@ describe.skipIf(!hasChromium)('the operator console, usable by keyboard, in its 
       await page.getByRole('button', { name: 'Show all stock levels' }).click();
       await page.getByRole('row').filter({ hasText: plenty.sku }).waitFor();
       expect(new URL(page.url()).hash).toBe(`#/products?search=low-${run}`);
+
+      // A stock_below the contract refuses is not sent: the screen says so and can clean the address.
+      await goToHash(page, `#/products?search=low-${run}&stock_below=0`);
+      await page
+        .getByRole('status')
+        .filter({
+          hasText: 'Ignored from the address: stock_below "0" (not a whole number from 1 to 1,000,000,000).',
+        })
+        .waitFor();
+      await page.getByRole('row').filter({ hasText: plenty.sku }).waitFor();
+      await page.getByRole('button', { name: 'Remove from the address' }).click();
+      await page.waitForURL((url) => url.hash === `#/products?search=low-${run}`);
+      expect(await page.getByText('Ignored from the address').count()).toBe(0);
       expect(pageErrors).toEqual([]);
       await context.close();
     }, 60_000);
@@ -211,6 +224,54 @@ describe.skipIf(!hasChromium)('the operator console, usable by keyboard, in its 
     }, 60_000);
   });
 
+  describe('an order line’s quantity', () => {
+    it('when a quantity outside the contract’s range is typed, then the field says the contract’s range, no total is shown and nothing is sent', async () => {
+      const customer = await make.customer();
+      const product = await make.product({ stock: 50, priceCents: 899 });
+      const { context, page, pageErrors } = await suite.open();
+      await logIn(page, { landOn: 'Dashboard' });
+      await goTo(page, 'New order');
+      const placing: string[] = [];
+      page.on('request', (request) => {
+        if (request.url().includes('/api/orchestrator/')) placing.push(request.url());
+      });
+      const rule = FIELD_HINTS.orchestrator['POST /orchestrator/create-and-confirm-order']['items.*.qty'];
+      await chooseByKeyboard(page, 'Customer', customer.name, `${customer.name} — ${customer.email}`);
+      await chooseByKeyboard(
+        page,
+        'Product',
+        product.sku,
+        `${product.sku} — ${product.name} (8.99, ${product.stock} in stock)`,
+      );
+      const toAdd = page.getByLabel('Quantity', { exact: true });
+      await toAdd.fill('99999999');
+      await page.locator('.field-error').filter({ hasText: rule }).waitFor();
+      expect(await descriptionOf(page, toAdd)).toContain(rule);
+      await page.getByRole('button', { name: 'Add line' }).click();
+      expect(await page.getByLabel(`Quantity of ${product.sku}`).count()).toBe(0);
+
+      await toAdd.fill('2');
+      await page.getByRole('button', { name: 'Add line' }).click();
+      const lineQty = page.getByLabel(`Quantity of ${product.sku}`);
+      await lineQty.waitFor();
+      expect(await page.getByTestId('order-total').textContent()).toBe('17.98');
+      await lineQty.fill('99999999');
+      expect(await page.getByTestId('order-total').textContent()).toBe('—');
+      expect(await lineQty.getAttribute('aria-invalid')).toBe('true');
+      expect(await descriptionOf(page, lineQty)).toBe(rule);
+      await page.getByRole('button', { name: 'Place order', exact: true }).click();
+      expect(await page.getByRole('alert').count()).toBe(0);
+      expect(await seriousViolations(page)).toEqual([]);
+      expect(placing).toEqual([]);
+
+      await lineQty.fill('1000');
+      expect(await page.getByTestId('order-total').textContent()).toBe('8,990.00');
+      expect(await lineQty.getAttribute('aria-invalid')).toBeNull();
+      expect(pageErrors).toEqual([]);
+      await context.close();
+    }, 60_000);
+  });
+
   describe('a phone’s screen and unknown addresses', () => {
     it('when the console is 390 px wide, then no screen scrolls sideways and the screens of this work have no serious accessibility findings', async () => {
       const customer = await make.customer(`Narrow Screen Industrial Supplies With A Long Name ${run}`, {
@@ -235,6 +296,8 @@ describe.skipIf(!hasChromium)('the operator console, usable by keyboard, in its 
         { hash: `#/customers/${customer.id}`, heading: customer.name, isOurs: false },
         { hash: '#/products', heading: 'Products', isOurs: true },
         { hash: '#/products?stock_below=10', heading: 'Products', isOurs: true },
+        { hash: '#/products?stock_below=0', heading: 'Products', isOurs: true },
+        { hash: '#/orders?customer_id=abc', heading: 'Orders', isOurs: true },
         { hash: '#/webhooks', heading: 'Webhooks', isOurs: false },
         { hash: `#/webhooks/${endpoint!.id}`, heading: `Webhook endpoint #${endpoint!.id}`, isOurs: false },
         { hash: '#/no/such/page', heading: 'Page not found', isOurs: true },
@@ -256,6 +319,11 @@ describe.skipIf(!hasChromium)('the operator console, usable by keyboard, in its 
             ...(await seriousViolations(page)).map((found) => ({ ...found, screen: screen.hash })),
           );
       }
+      // The orders table is wider than the phone: it scrolls in its box, and shows it does.
+      await goToHash(page, '#/orders');
+      await page.locator('tbody tr').first().waitFor();
+      expect(await scrollCue(page, 'table')).toEqual({ scrolls: true, shaded: true });
+
       // The forms and the pickers' open list, too.
       await goToHash(page, '#/customers');
       await page.getByRole('button', { name: 'New customer' }).click();
@@ -310,6 +378,25 @@ function overflowing(page: Page): Promise<string> {
     .slice(0, 5)
     .map((element) => element.tagName.toLowerCase() + (element.className ? '.' + String(element.className).replaceAll(' ', '.') : ''))
     .join(', ')`);
+}
+
+/**
+ * Whether the element scrolls sideways and is drawn with scroll shadows (a gradient layer
+ * attached to its box, `scroll`, beside one that moves with its content, `local`).
+ */
+function scrollCue(page: Page, selector: string): Promise<{ scrolls: boolean; shaded: boolean }> {
+  return page.evaluate<{ scrolls: boolean; shaded: boolean }>(`(() => {
+    const element = document.querySelector(${JSON.stringify(selector)});
+    const style = getComputedStyle(element);
+    const attachments = style.backgroundAttachment.split(',').map((value) => value.trim());
+    return {
+      scrolls: element.scrollWidth > element.clientWidth,
+      shaded:
+        style.backgroundImage.includes('linear-gradient') &&
+        attachments.includes('local') &&
+        attachments.includes('scroll'),
+    };
+  })()`);
 }
 
 /** Opens a screen by its address, as a link or a typed address would. */

@@ -3,6 +3,7 @@ import { useApi } from '../api/context';
 import { fieldErrorsOf, problemOf } from '../api/problem';
 import type { Customer, PlacedOrder, Problem, Product } from '../contract-types';
 import { formatCents, parseWholeNumber } from '../money';
+import { QTY_HINT, parseQty } from '../order-quantity';
 import { nextAttemptAfter } from '../order-rules';
 import { randomId } from '../random-id';
 import { routeHref } from '../router';
@@ -38,7 +39,6 @@ export function NewOrderScreen() {
   const [lines, setLines] = useState<Line[]>([]);
   const [idempotencyKey, setIdempotencyKey] = useState<string>();
   const [problem, setProblem] = useState<Problem>();
-  const [qtyErrors, setQtyErrors] = useState<Record<number, string>>({});
   const [placed, setPlaced] = useState<PlacedOrder>();
   const [busy, setBusy] = useState(false);
   // Bumped after an order is placed: the product picker reads its product's stock again.
@@ -53,20 +53,16 @@ export function NewOrderScreen() {
     setPlaced(undefined);
   }
 
-  const estimatedTotal = lines.reduce(
-    (total, line) => total + (parseWholeNumber(line.qty) ?? 0) * line.product.price_cents,
-    0,
-  );
+  // Only quantities the contract allows are priced: a line out of range leaves no total to show.
+  const quantities = lines.map((line) => parseQty(line.qty));
+  const estimatedTotal = quantities.every((qty) => qty !== undefined)
+    ? lines.reduce((total, line, index) => total + quantities[index]! * line.product.price_cents, 0)
+    : undefined;
 
   async function placeOrder() {
     if (!customer) return;
-    const quantities = lines.map((line) => parseWholeNumber(line.qty));
-    const unreadable: Record<number, string> = {};
-    quantities.forEach((qty, index) => {
-      if (qty === undefined) unreadable[index] = 'Enter a whole number.';
-    });
-    setQtyErrors(unreadable);
-    if (Object.keys(unreadable).length > 0) return;
+    // Not sent: the lines out of the contract's range already say so in its words.
+    if (quantities.some((qty) => qty === undefined)) return;
 
     const key = idempotencyKey ?? randomId();
     setIdempotencyKey(key);
@@ -164,9 +160,11 @@ export function NewOrderScreen() {
             </thead>
             <tbody>
               {lines.map((line, index) => {
-                const qty = parseWholeNumber(line.qty);
+                const qty = quantities[index];
                 const error =
-                  qtyErrors[index] ?? errors[`items.${index}.qty`] ?? errors[`items.${index}.product_id`];
+                  (qty === undefined ? QTY_HINT : undefined) ??
+                  errors[`items.${index}.qty`] ??
+                  errors[`items.${index}.product_id`];
                 return (
                   <tr key={line.product.id}>
                     <td>
@@ -223,7 +221,7 @@ export function NewOrderScreen() {
                   Total
                 </th>
                 <td className="number total" data-testid="order-total">
-                  {formatCents(estimatedTotal)}
+                  {estimatedTotal === undefined ? '—' : formatCents(estimatedTotal)}
                 </td>
                 <td />
               </tr>
@@ -349,10 +347,10 @@ function ProductPicker({
 
   function add(event: FormEvent) {
     event.preventDefault();
-    const units = parseWholeNumber(qty);
+    const units = parseQty(qty);
     setProductError(selected ? undefined : 'Choose a product first.');
-    setQtyError(units === undefined || units === 0 ? 'Enter a whole number of at least 1.' : undefined);
-    if (!selected || units === undefined || units === 0) return;
+    setQtyError(units === undefined ? QTY_HINT : undefined);
+    if (!selected || units === undefined) return;
     onAdd(selected, units);
     setQty('1');
   }
@@ -381,14 +379,21 @@ function ProductPicker({
         onClear={() => setSelected(undefined)}
         noMatches="No products match"
       />
-      <Field label="Quantity" error={qtyError}>
+      {/* Out of the contract's range: said while typing, not after Add line. */}
+      <Field
+        label="Quantity"
+        error={qtyError ?? (qty.trim() !== '' && parseQty(qty) === undefined ? QTY_HINT : undefined)}
+      >
         {(control) => (
           <input
             {...control}
             className="qty"
             inputMode="numeric"
             value={qty}
-            onChange={(event) => setQty(event.target.value)}
+            onChange={(event) => {
+              setQty(event.target.value);
+              setQtyError(undefined);
+            }}
           />
         )}
       </Field>

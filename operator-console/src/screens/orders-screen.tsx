@@ -9,9 +9,12 @@ import {
   ORDER_STATUSES,
   dateRangeError,
   hasFilters,
+  ignoredNotice,
+  isCustomerId,
   orderFiltersQuery,
   orderListQuery,
   parseOrderFilters,
+  readOrderFilters,
   type OrderFilters,
 } from '../order-filters';
 import { routeHref } from '../router';
@@ -22,18 +25,17 @@ import { ProblemAlert } from '../ui/problem-alert';
 import { ScreenHeader } from '../ui/screen-header';
 import { useKeysetList } from '../ui/use-keyset-list';
 
-const CUSTOMER_ID = /^([1-9]\d{0,15})?$/;
-
 /**
  * The orders list. Its filters live in the route's query: a change is a new history entry
  * (back and forward step through filters), and a reload or a shared link shows the same
  * list. The form holds what the operator typed until it can be applied, so a `from` after
- * `to` stays on screen with its message and asks nothing of the API.
+ * `to` stays on screen with its message and asks nothing of the API. Values of the address
+ * that cannot be used are named in a notice, and Reset cleans them away.
  */
 export function OrdersScreen({ query }: { query: string }) {
   const api = useApi();
   const cache = useOrderCache();
-  const filters = useMemo(() => parseOrderFilters(query), [query]);
+  const { filters, ignored } = useMemo(() => readOrderFilters(query), [query]);
   const applied = orderFiltersQuery(filters);
   const [draft, setDraft] = useState(filters);
   const [customerIdText, setCustomerIdText] = useState(filters.customerId);
@@ -63,21 +65,39 @@ export function OrdersScreen({ query }: { query: string }) {
     setDraft(next);
     if (dateRangeError(next)) return;
     const nextQuery = orderFiltersQuery(next);
-    if (nextQuery !== applied) window.location.hash = routeHref({ name: 'orders', query: nextQuery });
+    // An address with ignored values is rewritten even to the same filters: it then says what is shown.
+    if (nextQuery !== applied || ignored.length > 0)
+      window.location.hash = routeHref({ name: 'orders', query: nextQuery });
   }
 
   // Typed digit by digit, so applied on Enter or on leaving the field, not on every key.
-  const customerIdError = CUSTOMER_ID.test(customerIdText.trim())
-    ? undefined
-    : 'A customer id is a whole number, e.g. 42.';
+  const customerIdError =
+    customerIdText.trim() === '' || isCustomerId(customerIdText.trim())
+      ? undefined
+      : 'A customer id is a whole number, e.g. 42.';
   function applyCustomerId() {
     if (!customerIdError) apply({ ...draft, customerId: customerIdText.trim() });
   }
 
+  // What the form shows, a customer id typed but not yet applied (Enter, blur) included; none
+  // while a field is in error, since the list does not show those filters either.
+  const shown: OrderFilters | undefined = customerIdError
+    ? undefined
+    : { ...draft, customerId: customerIdText.trim() };
+  const canExport = shown !== undefined && !dateRangeError(shown);
+
   async function exportCsv() {
+    if (!shown || !canExport) return;
+    // Clicking Export can be what ends a customer id edit (its blur applies it in this same
+    // gesture, and the address changes only after this handler runs): export exactly the filters
+    // shown, and apply them so that the list matches the file.
+    apply(shown);
+    const exporting = parseOrderFilters(orderFiltersQuery(shown));
     setExportProblem(undefined);
     setExported({ written: 0, done: false });
-    const problem = await downloadOrdersCsv(api, filters, (written) => setExported({ written, done: false }));
+    const problem = await downloadOrdersCsv(api, exporting, (written) =>
+      setExported({ written, done: false }),
+    );
     if (problem) {
       setExported(undefined);
       setExportProblem(problem);
@@ -95,7 +115,7 @@ export function OrdersScreen({ query }: { query: string }) {
             type="button"
             className="button secondary"
             onClick={() => void exportCsv()}
-            disabled={exporting}
+            disabled={exporting || !canExport}
             aria-describedby="export-help"
           >
             {exporting ? 'Exporting…' : 'Export CSV'}
@@ -110,7 +130,12 @@ export function OrdersScreen({ query }: { query: string }) {
           ? exported.done
             ? `Exported ${exported.written} orders.`
             : `Exporting… ${exported.written} orders so far.`
-          : 'Export CSV downloads every order matching the filters, not only the rows shown.'}
+          : canExport
+            ? 'Export CSV downloads every order matching the filters, not only the rows shown.'
+            : 'Correct the filters marked below to export.'}
+      </p>
+      <p className="notice warning" role="status">
+        {ignoredNotice(ignored)}
       </p>
       {exportProblem && <ProblemAlert problem={exportProblem} onRetry={() => void exportCsv()} />}
       <form className="filters" aria-label="Filter orders" onSubmit={(event) => event.preventDefault()}>
@@ -177,7 +202,7 @@ export function OrdersScreen({ query }: { query: string }) {
         <button
           type="button"
           className="button secondary"
-          disabled={!hasFilters(draft) && customerIdText === ''}
+          disabled={!hasFilters(draft) && customerIdText === '' && ignored.length === 0}
           onClick={() => {
             setCustomerIdText('');
             apply(NO_FILTERS);

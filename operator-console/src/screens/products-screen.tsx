@@ -1,9 +1,10 @@
-import { useCallback, useState, type FormEvent } from 'react';
+import { useCallback, useMemo, useState, type FormEvent } from 'react';
 import { useApi } from '../api/context';
 import { fieldErrorsOf, problemOf } from '../api/problem';
 import { PAGE_SIZE } from '../config';
 import type { Problem, Product, ProductUpdate } from '../contract-types';
 import { centsToAmountInput, formatCents, parseAmountToCents, parseWholeNumber } from '../money';
+import { ignoredNotice, type IgnoredFilter } from '../order-filters';
 import { Field } from '../ui/field';
 import { ListStates } from '../ui/list-states';
 import { ProblemAlert } from '../ui/problem-alert';
@@ -19,13 +20,40 @@ interface ProductFilters {
   stockBelow: number | undefined;
 }
 
-function filtersOf(query: string): ProductFilters {
+// The contract's bounds of GET /products (contracts/orders.yaml): `stock_below` 1–1,000,000,000,
+// `search` (SearchText in common.yaml) at most 100 characters. Beyond them the API answers 400.
+const STOCK_BELOW_MAX = 1_000_000_000;
+const SEARCH_MAX_LENGTH = 100;
+
+/**
+ * The filters of a route query, and what of it is ignored (named with why, for a notice)
+ * rather than sent: a `stock_below` out of the contract's range, a `search` too long for it.
+ */
+function readFilters(query: string): { filters: ProductFilters; ignored: IgnoredFilter[] } {
   const params = new URLSearchParams(query);
-  const stockBelow = params.get('stock_below');
-  return {
-    search: params.get('search') ?? '',
-    stockBelow: stockBelow !== null && /^\d{1,7}$/.test(stockBelow) ? Number(stockBelow) : undefined,
-  };
+  const ignored: IgnoredFilter[] = [];
+  let search = params.get('search') ?? '';
+  if (search.length > SEARCH_MAX_LENGTH) {
+    ignored.push({
+      what: `search "${search.slice(0, 20)}…"`,
+      reason: `longer than ${SEARCH_MAX_LENGTH} characters`,
+    });
+    search = '';
+  }
+  const stockText = params.get('stock_below') ?? '';
+  const stockBelow = /^[1-9]\d{0,9}$/.test(stockText) ? Number(stockText) : undefined;
+  if (stockText !== '' && (stockBelow === undefined || stockBelow > STOCK_BELOW_MAX)) {
+    ignored.push({
+      what: `stock_below ${JSON.stringify(stockText)}`,
+      reason: `not a whole number from 1 to ${STOCK_BELOW_MAX.toLocaleString('en-US')}`,
+    });
+    return { filters: { search, stockBelow: undefined }, ignored };
+  }
+  return { filters: { search, stockBelow }, ignored };
+}
+
+function filtersOf(query: string): ProductFilters {
+  return readFilters(query).filters;
 }
 
 function queryOf({ search, stockBelow }: ProductFilters): string {
@@ -52,6 +80,7 @@ export function ProductsScreen() {
     setShownQuery(query);
     setFilters(filtersOf(query));
   }
+  const ignored = useMemo(() => readFilters(shownQuery).ignored, [shownQuery]);
   // Searching the same text again reads the list again.
   const [searchCount, setSearchCount] = useState(0);
   const { search, stockBelow } = filters;
@@ -99,6 +128,14 @@ export function ProductsScreen() {
             setNotice(message);
           }}
         />
+      )}
+      {ignored.length > 0 && (
+        <p className="notice warning" role="status">
+          {ignoredNotice(ignored)}{' '}
+          <button type="button" className="button secondary small" onClick={() => applyFilters(filters)}>
+            Remove from the address
+          </button>
+        </p>
       )}
       <SearchForm
         label="Search products"
