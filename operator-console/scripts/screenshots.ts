@@ -8,7 +8,16 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { createOrdersClient } from '@b2b/contracts/orders';
-import { applySeed, createLogger, listen, sql, type Queryable } from '@b2b/service-kit';
+import {
+  applySeed,
+  createLogger,
+  createMetricsRegistry,
+  listen,
+  sql,
+  startEventRelay,
+  type Queryable,
+} from '@b2b/service-kit';
+import { ORDERS_OUTBOX } from '@b2b/orders-api/events';
 import { TEST_AUTH, createTestDatabase, operatorToken } from '@b2b/service-kit/testing';
 import { createCustomersApp } from '@b2b/customers-api/app';
 import { createOrdersApp } from '@b2b/orders-api/app';
@@ -101,6 +110,18 @@ try {
     createOrdersApp({ db: database.db, auth: TEST_AUTH, logger, customersApiBase: customers.url }),
   );
   stops.push(() => orders.close());
+  // The Orders API's relay without a broker numbers the events for the feed, as npm start's
+  // does, so the order screen shows its timeline; driven by runOnce below.
+  const relay = startEventRelay({
+    db: database.db,
+    outbox: ORDERS_OUTBOX,
+    broker: undefined,
+    logger,
+    registry: createMetricsRegistry(),
+    retentionHours: 168,
+    idleMs: 600_000,
+  });
+  stops.push(() => relay.stop());
   await addOrderHistory(orders.url, database.db);
   const orchestrator = await startOfflineOrchestrator({ ordersApiBase: orders.url });
   stops.push(() => orchestrator.service.stop());
@@ -139,6 +160,8 @@ try {
   }
   await snap(page, 'new-order');
   await page.getByRole('button', { name: 'Place order' }).click();
+  await page.getByRole('link', { name: /Open order #\d+/ }).waitFor();
+  while ((await relay.runOnce()) > 0);
   await page.getByRole('link', { name: /Open order #\d+/ }).click();
   await page.getByRole('heading', { level: 1, name: /CONFIRMED/ }).waitFor();
   await page.getByText(/Can be canceled until/).waitFor();
