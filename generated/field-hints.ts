@@ -36,7 +36,7 @@ export const FIELD_HINTS = {
       "items.*.qty": "A whole number from 1 to 1,000"
     },
     "POST /orders/{id}/cancel": {
-      "reason": "1 to 500 characters: free text, 1–500 characters, not only white space; stored as sent",
+      "reason": "1 to 500 characters: free text, not only white space; stored as sent",
       "source": "One of CLIENT, ORCHESTRATOR_COMPENSATION: who cancels; CLIENT when left out, as clients do"
     },
     "POST /webhook-endpoints": {

@@ -779,7 +779,7 @@ export interface components {
          */
         CancelSource: "CLIENT" | "ORCHESTRATOR_COMPENSATION" | "RESERVATION_EXPIRY" | null;
         /**
-         * @description Free text, 1–500 characters, not only white space; stored as sent.
+         * @description Free text, not only white space; stored as sent.
          * @example Customer ordered the wrong pallet size.
          */
         CancelReason: string;
