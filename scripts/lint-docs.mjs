@@ -1,7 +1,7 @@
 // Part of `npm run lint`: the README and the guides in docs/ stay readable and connected.
 // - every relative link and image resolves: files, and headings in Markdown files
 //   (remark-validate-links, offline: external URLs are not fetched);
-// - no link leaves the repository (no ../shared, no absolute paths): a reader of a clone has
+// - no link leaves the repository (no `../` past its root, no absolute paths): a reader of a clone has
 //   nothing else;
 // - the README stays a five-minute read (at most README_MAX_LINES lines; the rest is in docs/);
 // - every command block is marked to run under `npm run smoke` or to be skipped, with a reason
