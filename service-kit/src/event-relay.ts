@@ -2,6 +2,7 @@ import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManage
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { sql } from '@databases/mysql';
 import { Counter, Gauge, type Registry } from 'prom-client';
+import { connectInBackground, startBackgroundLoop } from './background';
 import type { Database, Queryable } from './database';
 import type { Logger } from './logger';
 import { OUTBOX_COLUMNS, toEnvelope, type Outbox, type OutboxRow } from './outbox';
@@ -65,11 +66,6 @@ const CLEANUP_BATCH = 1_000;
 const CONNECT_TIMEOUT_MS = 2_000;
 /** Backoff after a failed publish: doubles from the first to the last, in ms. */
 const BACKOFF_MS = { first: 500, max: 30_000 };
-/**
- * The longest pause between attempts at a first connection, in ms: a broker that starts after
- * the API is found within seconds (a connection once made reconnects by itself, every second).
- */
-const CONNECT_RETRY_MAX_MS = 5_000;
 
 /**
  * Starts the relay of `outbox` in this process (every replica may run one). A cycle, in a
@@ -110,42 +106,32 @@ export function startEventRelay(options: EventRelayOptions): EventRelay {
   // a stream deleted by hand); the next attempt makes sure it exists first.
   let isStreamChecked = true;
   let isConnected = false;
-  let isStopped = false;
   let backoffMs = 0;
   let retryAt = 0;
   let oldestUnpublishedSeconds: number | null = null;
 
-  // Connects in the background, again and again until it succeeds (the broker may start
-  // after the API); from then on the client reconnects by itself after an outage.
-  let connectTimer: NodeJS.Timeout | undefined;
-  let connectAttempt: Promise<void> = Promise.resolve();
-  let connectFailures = 0;
-  const tryConnect = async (target: EventBroker) => {
-    try {
-      const connected = await connectBroker(target, logger, (isUp) => {
-        isConnected = isUp;
-        // Back from an outage: publish at once, not after the backoff it caused.
-        if (isUp) [retryAt, backoffMs] = [0, 0];
-      });
-      if (isStopped) return void (await connected.connection.close());
-      ({ connection, client, manager } = connected);
-      isConnected = true;
-      logger.info({ broker: target.url, stream: target.stream }, 'publishing events to NATS JetStream');
-    } catch (error) {
-      if (isStopped) return;
+  // The broker may start after the API; once connected, the client reconnects by itself.
+  const connecting =
+    broker &&
+    connectInBackground({
+      connect: () =>
+        connectBroker(broker, logger, (isUp) => {
+          isConnected = isUp;
+          // Back from an outage: publish at once, not after the backoff it caused.
+          if (isUp) [retryAt, backoffMs] = [0, 0];
+        }),
+      onConnected: (connected) => {
+        ({ connection, client, manager } = connected);
+        isConnected = true;
+        logger.info({ broker: broker.url, stream: broker.stream }, 'publishing events to NATS JetStream');
+      },
+      close: (connected) => connected.connection.close(),
       // Said once, not every few seconds while NATS stays away.
-      if (connectFailures++ === 0)
-        logger.warn({ err: error, broker: target.url }, 'NATS unreachable; events wait in the outbox');
-      connectTimer = setTimeout(
-        () => {
-          connectAttempt = tryConnect(target);
-        },
-        Math.min(CONNECT_RETRY_MAX_MS, BACKOFF_MS.first * 2 ** Math.min(connectFailures, 6)),
-      );
-      connectTimer.unref();
-    }
-  };
-  if (broker) connectAttempt = tryConnect(broker);
+      onFailure: (error, failures) => {
+        if (failures === 1)
+          logger.warn({ err: error, broker: broker.url }, 'NATS unreachable; events wait in the outbox');
+      },
+    });
 
   const canPublish = () => client !== undefined && isConnected && Date.now() >= retryAt;
 
@@ -266,7 +252,7 @@ export function startEventRelay(options: EventRelayOptions): EventRelay {
     return acknowledged;
   };
 
-  const cleanup = async () => {
+  const cleanup = async (isStopped: () => boolean) => {
     const done = broker ? sql`published_at IS NOT NULL` : sql`feed_position IS NOT NULL`;
     let deleted: number;
     do {
@@ -277,35 +263,18 @@ export function startEventRelay(options: EventRelayOptions): EventRelay {
         LIMIT ${CLEANUP_BATCH}
       `)) as unknown as { affectedRows?: number };
       deleted = result.affectedRows ?? 0;
-    } while (deleted === CLEANUP_BATCH && !isStopped);
+    } while (deleted === CLEANUP_BATCH && !isStopped());
   };
 
-  let running: Promise<unknown> = Promise.resolve();
-  let timer: NodeJS.Timeout | undefined;
-  let lastCleanupAt = 0;
-  const runOnce = () => {
-    const run = running.then(cycle);
-    running = run.catch(() => undefined);
-    return run;
-  };
-  const loop = async () => {
-    let handled = 0;
-    try {
-      handled = await runOnce();
-      if (Date.now() - lastCleanupAt > CLEANUP_INTERVAL_MS) {
-        lastCleanupAt = Date.now();
-        await cleanup();
-      }
-    } catch (error) {
-      logger.warn({ err: error }, 'the event relay failed a cycle; the next one tries again');
-    }
-    if (isStopped) return;
+  const loop = startBackgroundLoop({
+    cycle,
     // A full batch: more wait, go on at once.
-    timer = setTimeout(() => void loop(), handled >= batchSize ? 0 : idleMs);
-    timer.unref();
-  };
-  timer = setTimeout(() => void loop(), 0);
-  timer.unref();
+    isBusy: (handled) => handled >= batchSize,
+    idleMs,
+    housekeeping: { everyMs: CLEANUP_INTERVAL_MS, run: cleanup },
+    onError: (error) =>
+      logger.warn({ err: error }, 'the event relay failed a cycle; the next one tries again'),
+  });
 
   return {
     state() {
@@ -317,13 +286,10 @@ export function startEventRelay(options: EventRelayOptions): EventRelay {
         oldestUnpublishedSeconds,
       };
     },
-    runOnce,
+    runOnce: loop.runOnce,
     async stop() {
-      isStopped = true;
-      clearTimeout(timer);
-      clearTimeout(connectTimer);
-      await running;
-      await connectAttempt;
+      await loop.stop();
+      await connecting?.stop();
       await connection?.close().catch(() => undefined);
     },
   };

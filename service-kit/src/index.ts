@@ -20,3 +20,4 @@ export * from './pagination';
 export * from './strict-input';
 export * from './outbox';
 export * from './event-relay';
+export * from './background';

@@ -13,7 +13,7 @@ import {
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import { Agent, request } from 'undici';
-import type { Database, Logger } from '@b2b/service-kit';
+import { connectInBackground, startBackgroundLoop, type Database, type Logger } from '@b2b/service-kit';
 import {
   deleteExpiredDeliveries,
   insertDeliveries,
@@ -86,7 +86,6 @@ const FETCH_EXPIRES_MS = 1_000;
 /** The broker's redelivery of a message not acknowledged, in ms. */
 const ACK_WAIT_MS = 30_000;
 const CONNECT_TIMEOUT_MS = 2_000;
-const CONNECT_RETRY_MAX_MS = 5_000;
 const CLEANUP_INTERVAL_MS = 60 * 60_000;
 const CLEANUP_BATCH = 1_000;
 const ERROR_CHARS = 500;
@@ -117,7 +116,6 @@ export function startWebhookDispatcher(options: WebhookDispatcherOptions): Webho
   metrics.endpointsDisabled.inc(0);
   metrics.oldestPending.set(0);
 
-  let isStopped = false;
   let connection: NatsConnection | undefined;
   let client: JetStreamClient | undefined;
   let manager: JetStreamManager | undefined;
@@ -125,38 +123,30 @@ export function startWebhookDispatcher(options: WebhookDispatcherOptions): Webho
   const consumerWarned = new Set<string>();
   const fanOutFailing = new Set<string>();
 
-  // Connects in the background until it succeeds (the broker may start after the API).
-  let connectTimer: NodeJS.Timeout | undefined;
-  let connectAttempt: Promise<void> = Promise.resolve();
-  let connectFailures = 0;
-  const tryConnect = async (url: string) => {
-    try {
-      const connected = await connect({
-        servers: url,
-        name: 'b2b-webhook-dispatcher',
-        timeout: CONNECT_TIMEOUT_MS,
-        maxReconnectAttempts: -1,
-        reconnectTimeWait: 1_000,
-      });
-      if (isStopped) return void (await connected.close());
-      connection = connected;
-      manager = await jetstreamManager(connected);
-      client = jetstream(connected);
-      logger.info({ broker: url }, 'webhook dispatcher consuming NATS JetStream');
-    } catch (error) {
-      if (isStopped) return;
-      if (connectFailures++ === 0)
-        logger.warn({ err: error, broker: url }, 'NATS unreachable; no webhook fan-out yet');
-      connectTimer = setTimeout(
-        () => {
-          connectAttempt = tryConnect(url);
-        },
-        Math.min(CONNECT_RETRY_MAX_MS, 500 * 2 ** Math.min(connectFailures, 6)),
-      );
-      connectTimer.unref();
-    }
-  };
-  if (broker) connectAttempt = tryConnect(broker.url);
+  // The broker may start after the API; once connected, the client reconnects by itself.
+  const connecting =
+    broker &&
+    connectInBackground({
+      connect: () =>
+        connect({
+          servers: broker.url,
+          name: 'b2b-webhook-dispatcher',
+          timeout: CONNECT_TIMEOUT_MS,
+          maxReconnectAttempts: -1,
+          reconnectTimeWait: 1_000,
+        }),
+      onConnected: async (connected) => {
+        connection = connected;
+        manager = await jetstreamManager(connected);
+        client = jetstream(connected);
+        logger.info({ broker: broker.url }, 'webhook dispatcher consuming NATS JetStream');
+      },
+      close: (connected) => connected.close(),
+      onFailure: (error, failures) => {
+        if (failures === 1)
+          logger.warn({ err: error, broker: broker.url }, 'NATS unreachable; no webhook fan-out yet');
+      },
+    });
 
   /** The durable consumer of `target`, created when missing; undefined while the stream is not there. */
   const consumerOf = async (target: WebhookStream): Promise<Consumer | undefined> => {
@@ -335,48 +325,26 @@ export function startWebhookDispatcher(options: WebhookDispatcherOptions): Webho
     return { events, deliveriesAdded: added, attempts };
   };
 
-  let running: Promise<unknown> = Promise.resolve();
-  const runOnce = () => {
-    const run = running.then(cycle);
-    running = run.catch(() => undefined);
-    return run;
-  };
-
-  let timer: NodeJS.Timeout | undefined;
-  let lastCleanupAt = 0;
-  const loop = async () => {
-    let busy = false;
-    try {
-      const result = await runOnce();
-      busy = result.events > 0 || result.attempts >= batchSize;
-      if (Date.now() - lastCleanupAt > CLEANUP_INTERVAL_MS) {
-        lastCleanupAt = Date.now();
-        const deleted = await deleteExpiredDeliveries(
-          db,
-          options.retentionDays,
-          CLEANUP_BATCH,
-          () => isStopped,
-        );
+  const loop = startBackgroundLoop({
+    cycle,
+    isBusy: (result) => result.events > 0 || result.attempts >= batchSize,
+    idleMs,
+    housekeeping: {
+      everyMs: CLEANUP_INTERVAL_MS,
+      run: async (isStopped) => {
+        const deleted = await deleteExpiredDeliveries(db, options.retentionDays, CLEANUP_BATCH, isStopped);
         if (deleted > 0) logger.info({ deleted }, 'expired webhook deliveries deleted');
-      }
-    } catch (error) {
-      logger.warn({ err: error }, 'the webhook dispatcher failed a cycle; the next one tries again');
-    }
-    if (isStopped) return;
-    timer = setTimeout(() => void loop(), busy ? 0 : idleMs);
-    timer.unref();
-  };
-  timer = setTimeout(() => void loop(), 0);
-  timer.unref();
+      },
+    },
+    onError: (error) =>
+      logger.warn({ err: error }, 'the webhook dispatcher failed a cycle; the next one tries again'),
+  });
 
   return {
-    runOnce,
+    runOnce: loop.runOnce,
     async stop() {
-      isStopped = true;
-      clearTimeout(timer);
-      clearTimeout(connectTimer);
-      await running;
-      await connectAttempt;
+      await loop.stop();
+      await connecting?.stop();
       await connection?.close().catch(() => undefined);
     },
   };
