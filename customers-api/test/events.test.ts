@@ -1,20 +1,16 @@
 import { randomBytes } from 'node:crypto';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import mysql from 'mysql2/promise';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import { validateEvent } from '@b2b/contracts/events';
 import {
   createLogger,
-  createMetricsRegistry,
   listen,
   OUTBOX_COLUMNS,
   sql,
-  startEventRelay,
   toEnvelope,
   type EventEnvelope,
-  type EventRelay,
-  type EventRelayOptions,
   type OutboxRow,
 } from '@b2b/service-kit';
 import {
@@ -30,6 +26,7 @@ import {
   type HttpClient,
   type TestDatabase,
   type TestResponse,
+  useOutbox,
 } from '@b2b/service-kit/testing';
 import { createCustomersApp, type CustomersAppOptions } from '../src/app';
 import { CUSTOMERS_OUTBOX } from '../src/events';
@@ -42,7 +39,6 @@ import { buildCustomer, CHEAP_SCRYPT_COST, UNKNOWN_CUSTOMER_ID } from './helpers
  * /events feed, and what /health and /metrics say of the relay. docs/events.md.
  */
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const SHARED_NATS_URL = 'nats://127.0.0.1:4222';
 const silentLogger = createLogger({ service: 'customers-api-test', level: 'silent' });
 
@@ -79,69 +75,10 @@ afterAll(async () => {
   await database?.drop();
 });
 
-const relays: EventRelay[] = [];
-afterEach(async () => {
-  await Promise.all(relays.splice(0).map((relay) => relay.stop()));
-});
-
-function startRelay(options: Partial<EventRelayOptions> = {}): EventRelay {
-  const relay = startEventRelay({
-    db: database.db,
-    outbox: CUSTOMERS_OUTBOX,
-    broker: undefined,
-    logger: silentLogger,
-    registry: createMetricsRegistry(),
-    retentionHours: 168,
-    // The test drives it with runOnce.
-    idleMs: 600_000,
-    ...options,
-  });
-  relays.push(relay);
-  return relay;
-}
-
-async function drain(relay: EventRelay): Promise<number> {
-  let total = 0;
-  for (let handled = await relay.runOnce(); handled > 0; handled = await relay.runOnce()) total += handled;
-  return total;
-}
-
-async function lastOutboxPosition(): Promise<number> {
-  const [row] = (await database.db.query(
-    sql`SELECT COALESCE(MAX(position), 0) AS position FROM customers_outbox`,
-  )) as Array<{ position: string | number }>;
-  return Number(row!.position);
-}
-
-async function withEvents<T>(action: () => Promise<T>): Promise<{ result: T; events: EventEnvelope[] }> {
-  const before = await lastOutboxPosition();
-  const result = await action();
-  const rows = (await database.db.query(
-    sql`SELECT ${OUTBOX_COLUMNS} FROM customers_outbox WHERE position > ${before} ORDER BY position`,
-  )) as OutboxRow[];
-  return { result, events: rows.map((row) => toEnvelope(CUSTOMERS_OUTBOX, row)) };
-}
-
-async function expectNoEvent<T>(action: () => Promise<T>): Promise<T> {
-  const { result, events } = await withEvents(action);
-  expect(events).toEqual([]);
-  return result;
-}
-
-function expectEvent(
-  event: EventEnvelope | undefined,
-  expected: { type: string; subject: string; subjectsequence: number; correlationid: string; data: unknown },
-) {
-  expect(validateEvent(event)).toEqual({ valid: true });
-  expect(event).toEqual({
-    specversion: '1.0',
-    id: expect.stringMatching(UUID),
-    source: '/b2b/customers-api',
-    datacontenttype: 'application/json',
-    time: (expected.data as { updated_at: string }).updated_at,
-    ...expected,
-  });
-}
+const { startRelay, stopRelays, drain, withEvents, expectNoEvent, expectEvent } = useOutbox(
+  () => database.db,
+  CUSTOMERS_OUTBOX,
+);
 
 function expectProblem(response: TestResponse, status: number, code?: string) {
   expect(response.status).toBe(status);
@@ -547,7 +484,7 @@ describe('/health and /metrics of the relay', () => {
       const manager = await jetstreamManager(connection);
       expect((await manager.streams.info(broker.stream)).state.messages).toBe(expectedCount);
     } finally {
-      await Promise.all(relays.splice(0).map((relay) => relay.stop()));
+      await stopRelays();
       const manager = await jetstreamManager(connection);
       await manager.streams.delete(broker.stream).catch(() => undefined);
       await connection.close();

@@ -1,20 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import mysql from 'mysql2/promise';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import { validateEvent } from '@b2b/contracts/events';
-import {
-  createMetricsRegistry,
-  OUTBOX_COLUMNS,
-  sql,
-  startEventRelay,
-  toEnvelope,
-  type EventEnvelope,
-  type EventRelay,
-  type EventRelayOptions,
-  type OutboxRow,
-} from '@b2b/service-kit';
+import { OUTBOX_COLUMNS, sql, toEnvelope, type EventEnvelope, type OutboxRow } from '@b2b/service-kit';
 import {
   freePort,
   pollUntil,
@@ -23,6 +13,7 @@ import {
   TEST_AUTH,
   type HttpClient,
   type TestResponse,
+  useOutbox,
 } from '@b2b/service-kit/testing';
 import { ORDERS_OUTBOX } from '@b2b/orders-api/events';
 import { expireReservations } from '@b2b/orders-api/reservation-expiry';
@@ -33,10 +24,9 @@ import { silentLogger, startSystem, unique, type System } from './helpers';
  * Events out, Orders API side: every committed change writes exactly its events into
  * orders_outbox in the same transaction (and a rolled-back or refused one none), the GET
  * /events feed serves them once each in feed order, /health reports the relay, and /metrics
- * counts what it published. README "Events"; /tmp/design/events.md.
+ * counts what it published. docs/events.md.
  */
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const SHARED_NATS_URL = 'nats://127.0.0.1:4222';
 
 let system: System;
@@ -51,81 +41,12 @@ afterAll(async () => {
   await system?.stop();
 });
 
-const relays: EventRelay[] = [];
-afterEach(async () => {
-  await Promise.all(relays.splice(0).map((relay) => relay.stop()));
-});
-
-/** A relay over the test database; broker undefined (EVENTS_PUBLISH=off) unless given. Stopped after the test. */
-function startRelay(options: Partial<EventRelayOptions> = {}): EventRelay {
-  const relay = startEventRelay({
-    db: system.database.db,
-    outbox: ORDERS_OUTBOX,
-    broker: undefined,
-    logger: silentLogger,
-    registry: createMetricsRegistry(),
-    retentionHours: 168,
-    // The test drives it with runOnce: no second timer cycle within a test.
-    idleMs: 600_000,
-    ...options,
-  });
-  relays.push(relay);
-  return relay;
-}
-
-/** Runs cycles until one handles nothing; the total handled. */
-async function drain(relay: EventRelay): Promise<number> {
-  let total = 0;
-  for (let handled = await relay.runOnce(); handled > 0; handled = await relay.runOnce()) total += handled;
-  return total;
-}
+const { startRelay, stopRelays, drain, withEvents, expectNoEvent, expectEvent } = useOutbox(
+  () => system.database.db,
+  ORDERS_OUTBOX,
+);
 
 const db = () => system.database.db;
-
-async function lastOutboxPosition(): Promise<number> {
-  const [row] = (await db().query(
-    sql`SELECT COALESCE(MAX(position), 0) AS position FROM orders_outbox`,
-  )) as Array<{ position: string | number }>;
-  return Number(row!.position);
-}
-
-/** The events written after outbox position `after`, in the order they were written. */
-async function eventsAfter(after: number): Promise<EventEnvelope[]> {
-  const rows = (await db().query(
-    sql`SELECT ${OUTBOX_COLUMNS} FROM orders_outbox WHERE position > ${after} ORDER BY position`,
-  )) as OutboxRow[];
-  return rows.map((row) => toEnvelope(ORDERS_OUTBOX, row));
-}
-
-/** Runs `action` and returns what it returned with the events it wrote to the outbox. */
-async function withEvents<T>(action: () => Promise<T>): Promise<{ result: T; events: EventEnvelope[] }> {
-  const before = await lastOutboxPosition();
-  const result = await action();
-  return { result, events: await eventsAfter(before) };
-}
-
-/** Runs `action` and checks that the outbox has no new event. */
-async function expectNoEvent<T>(action: () => Promise<T>): Promise<T> {
-  const { result, events } = await withEvents(action);
-  expect(events).toEqual([]);
-  return result;
-}
-
-/** The event exactly: valid for the events contract, every attribute as expected, `time` the change's. */
-function expectEvent(
-  event: EventEnvelope | undefined,
-  expected: { type: string; subject: string; subjectsequence: number; correlationid: string; data: unknown },
-) {
-  expect(validateEvent(event)).toEqual({ valid: true });
-  expect(event).toEqual({
-    specversion: '1.0',
-    id: expect.stringMatching(UUID),
-    source: '/b2b/orders-api',
-    datacontenttype: 'application/json',
-    time: (expected.data as { updated_at: string }).updated_at,
-    ...expected,
-  });
-}
 
 const corr = () => unique('corr');
 const withCorrelation = (correlationId: string, extra: Record<string, string> = {}) => ({
@@ -958,7 +879,7 @@ describe('/health and /metrics of the relay', () => {
         oldest_unpublished_seconds: null,
       });
     } finally {
-      await Promise.all(relays.splice(0).map((relay) => relay.stop()));
+      await stopRelays();
       const manager = await jetstreamManager(connection);
       await manager.streams.delete(broker.stream).catch(() => undefined);
       await connection.close();

@@ -13,3 +13,4 @@ export * from './galera-cluster';
 export * from './metrics';
 export * from './mysql-round-trips';
 export * from './poll';
+export * from './outbox';
